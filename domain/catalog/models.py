@@ -1,0 +1,75 @@
+"""Products, suppliers and the option groups of custom builds."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from domain.vocabulary import AvailabilityMode
+
+
+class Supplier(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, unique=True)
+    email = fields.CharField(max_length=254, default="")
+    lead_time_days = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "supplier"
+
+
+class Product(Model):
+    """A thing sold by SKU.
+
+    ``on_hand`` is free stock: units received and not allocated to any line.
+    ``waiting_units`` is the sum of the waiting quantities of the queue of the product. Both
+    are changed only by guarded updates so that concurrent orders never oversell.
+    """
+
+    id = fields.IntField(primary_key=True)
+    sku = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    mode = fields.CharEnumField(AvailabilityMode, max_length=20)
+    price = fields.DecimalField(max_digits=12, decimal_places=2)
+    backorder_cap = fields.IntField(null=True)
+    release_date = fields.DateField(null=True)
+    supplier: fields.ForeignKeyNullableRelation[Supplier] = fields.ForeignKeyField(
+        "models.Supplier", related_name="products", db_index=True, null=True, on_delete=fields.RESTRICT
+    )
+    lead_time_days = fields.IntField(null=True)
+    on_hand = fields.IntField(default=0)
+    waiting_units = fields.IntField(default=0)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "product"
+
+
+class OptionGroup(Model):
+    id = fields.IntField(primary_key=True)
+    product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
+        "models.Product", related_name="option_groups", db_index=True, on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    required = fields.BooleanField(default=True)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "option_group"
+        unique_together = (("product", "name"),)
+
+
+class OptionChoice(Model):
+    id = fields.IntField(primary_key=True)
+    group: fields.ForeignKeyRelation[OptionGroup] = fields.ForeignKeyField(
+        "models.OptionGroup", related_name="choices", db_index=True, on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    price_delta = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    lead_time_delta_days = fields.IntField(default=0)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "option_choice"
+        unique_together = (("group", "name"),)

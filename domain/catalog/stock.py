@@ -1,0 +1,75 @@
+"""Guarded updates of a product's free stock and waiting units.
+
+The only reservation recipe that neither oversold nor raised on both databases: a conditional
+UPDATE checked by its row count (STACK.md). Every change of ``on_hand`` and ``waiting_units``
+goes through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F, Q
+
+from domain.catalog.models import Product
+from domain.vocabulary import AvailabilityMode
+
+
+@dataclass(frozen=True)
+class Level:
+    product_id: int
+    on_hand: int
+    waiting_units: int
+    cap: int | None
+    mode: AvailabilityMode
+
+
+async def read_level(conn: BaseDBAsyncClient, product_id: int) -> Level:
+    row = await Product.filter(id=product_id).using_db(conn).values(
+        "on_hand", "waiting_units", "backorder_cap", "mode"
+    )
+    values = row[0]
+    return Level(
+        product_id, values["on_hand"], values["waiting_units"], values["backorder_cap"],
+        AvailabilityMode(values["mode"]),
+    )
+
+
+async def reserve(
+    conn: BaseDBAsyncClient, level: Level, *, from_stock: int, backordered: int
+) -> bool:
+    """Take stock and queue places as read in ``level``; False if someone changed them first.
+
+    Taking part of a line from stock means taking all free stock (the rest waits), so that
+    guard is an exact match: no stock can be left free while this line waits (invariant 7).
+    """
+    query = Product.filter(id=level.product_id)
+    if from_stock > 0:
+        # Stock only while nobody waits; a line that also waits takes all of it.
+        query = query.filter(waiting_units=0)
+        query = query.filter(on_hand=from_stock) if backordered else query.filter(
+            on_hand__gte=from_stock
+        )
+    else:
+        query = query.filter(Q(on_hand=0) | Q(waiting_units__gt=0))
+    if backordered > 0 and level.cap is not None:
+        query = query.filter(waiting_units__lte=level.cap - backordered)
+    changed = await query.using_db(conn).update(
+        on_hand=F("on_hand") - from_stock, waiting_units=F("waiting_units") + backordered
+    )
+    return changed == 1
+
+
+async def lock(conn: BaseDBAsyncClient, product_ids: list[int]) -> None:
+    """Hold product rows in a stable order (PostgreSQL; SQLite serialises transactions)."""
+    for product_id in sorted(set(product_ids)):
+        await Product.filter(id=product_id).select_for_update().using_db(conn).values("id")
+
+
+async def adjust(
+    conn: BaseDBAsyncClient, product_id: int, *, on_hand: int = 0, waiting_units: int = 0
+) -> None:
+    await Product.filter(id=product_id).using_db(conn).update(
+        on_hand=F("on_hand") + on_hand, waiting_units=F("waiting_units") + waiting_units
+    )

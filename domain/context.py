@@ -1,0 +1,60 @@
+"""What every service is told besides its input: who acts, when, and under which policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Business settings the rules depend on; built from Settings by the composition root."""
+
+    secret_key: str = "development-secret-key-change-me"
+    store_timezone: str = "UTC"
+    email_threshold_days: int = 2
+    transit_days_min: int = 2
+    transit_days_max: int = 5
+    delay_answer_days: int = 7
+    quote_valid_days: int = 14
+    base_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.store_timezone)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: ``customer:ada@example.com``, ``staff:3``, ``token:7``, ``system``."""
+
+    kind: str
+    ident: str = ""
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ident}" if self.ident else self.kind
+
+
+SYSTEM = Actor("system")
+
+
+@dataclass(frozen=True)
+class Context:
+    actor: Actor
+    now: dt.datetime
+    policy: Policy = field(default_factory=Policy)
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError("Context.now must be timezone-aware")
+        object.__setattr__(self, "now", self.now.astimezone(dt.UTC))
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.astimezone(self.policy.zone).date()
+
+    @staticmethod
+    def system(policy: Policy | None = None, now: dt.datetime | None = None) -> Context:
+        return Context(SYSTEM, now or dt.datetime.now(dt.UTC), policy or Policy())

@@ -1,0 +1,37 @@
+"""The outbox: one row per logical email, written in the transaction that caused it."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from domain.vocabulary import OutboxKind, OutboxStatus
+
+
+class OutboxMessage(Model):
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(OutboxKind, max_length=32)
+    recipient = fields.CharField(max_length=254)
+    order: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Order", related_name="outbox", db_index=True, null=True, on_delete=fields.CASCADE
+    )
+    event: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.EtaEvent", related_name="outbox", db_index=True, null=True, on_delete=fields.RESTRICT
+    )
+    shipment: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Shipment", related_name="outbox", db_index=True, null=True, on_delete=fields.CASCADE
+    )
+    build_request: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.BuildRequest", related_name="outbox", db_index=True, null=True, on_delete=fields.CASCADE
+    )
+    payload = fields.JSONField(default=dict)
+    message_id = fields.CharField(max_length=200, unique=True)
+    status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("status", "next_attempt_at"),)

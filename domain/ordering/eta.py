@@ -1,0 +1,152 @@
+"""ETA rules (DOMAIN.md rule 2): time-phased available-to-promise over open PO lines.
+
+Pure: no ORM, no clock. A product's supply becomes a list of *buckets*; a waiting line whose
+cumulative position in the queue (its own units included) is at most a bucket's ``upto`` gets
+that bucket's window. The last bucket is unbounded: supplier lead time from today.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from domain.context import Policy
+from domain.vocabulary import AvailabilityMode, EtaBasis
+
+UNBOUNDED = 2**62
+
+
+@dataclass(frozen=True)
+class Window:
+    earliest: dt.date | None
+    latest: dt.date | None
+    basis: EtaBasis
+
+
+UNKNOWN = Window(None, None, EtaBasis.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class ProductTerms:
+    mode: AvailabilityMode
+    release_date: dt.date | None
+    lead_time_days: int | None  # the product's own, else its supplier's
+
+
+@dataclass(frozen=True)
+class SupplyLine:
+    po_line_id: int
+    expected_date: dt.date
+    remaining: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    upto: int  # cumulative waiting units this bucket covers, inclusive
+    window: Window
+    po_line_id: int | None
+
+
+@dataclass(frozen=True)
+class QueuedLine:
+    line_id: int
+    waiting: int
+
+
+def delivery_window(ship_date: dt.date, basis: EtaBasis, policy: Policy) -> Window:
+    return Window(
+        ship_date + dt.timedelta(days=policy.transit_days_min),
+        ship_date + dt.timedelta(days=policy.transit_days_max),
+        basis,
+    )
+
+
+def _released(terms: ProductTerms, ship_date: dt.date, basis: EtaBasis, policy: Policy) -> Window:
+    """Nothing ships before a preorder's release date."""
+    if terms.release_date is not None and terms.release_date > ship_date:
+        return delivery_window(terms.release_date, EtaBasis.RELEASE_DATE, policy)
+    return delivery_window(ship_date, basis, policy)
+
+
+def ready_window(terms: ProductTerms, today: dt.date, policy: Policy) -> Window:
+    """The window of units already allocated from stock."""
+    return _released(terms, today, EtaBasis.IN_STOCK, policy)
+
+
+def build_window(start: dt.date, lead_time_days: int, policy: Policy) -> Window:
+    return delivery_window(start + dt.timedelta(days=lead_time_days), EtaBasis.BUILD, policy)
+
+
+def is_queue_driven(mode: AvailabilityMode) -> bool:
+    """Made-to-order and custom-build lines have a fixed build date; queue position is moot."""
+    return mode in (AvailabilityMode.STOCKED, AvailabilityMode.PREORDER)
+
+
+def supply_buckets(
+    terms: ProductTerms, supply: Iterable[SupplyLine], today: dt.date, policy: Policy
+) -> list[Bucket]:
+    """Open PO lines in expected-date order, then supplier lead time beyond them.
+
+    An overdue PO (expected before today) is dated today at the earliest: its units are late,
+    not already here.
+    """
+    buckets: list[Bucket] = []
+    covered = 0
+    for line in sorted(supply, key=lambda s: (s.expected_date, s.po_line_id)):
+        if line.remaining <= 0:
+            continue
+        covered += line.remaining
+        ship = max(line.expected_date, today)
+        window = _released(terms, ship, EtaBasis.PURCHASE_ORDER, policy)
+        buckets.append(Bucket(covered, window, line.po_line_id))
+    if terms.lead_time_days is None:
+        beyond = UNKNOWN
+    else:
+        beyond = _released(
+            terms, today + dt.timedelta(days=terms.lead_time_days), EtaBasis.LEAD_TIME, policy
+        )
+    buckets.append(Bucket(UNBOUNDED, beyond, None))
+    return buckets
+
+
+def bucket_for(buckets: Sequence[Bucket], position: int) -> Bucket:
+    """The bucket that covers the unit at ``position`` (1-based cumulative count)."""
+    for bucket in buckets:
+        if position <= bucket.upto:
+            return bucket
+    return buckets[-1]
+
+
+def assign(queue: Iterable[QueuedLine], buckets: Sequence[Bucket]) -> dict[int, Bucket]:
+    """Each waiting line's bucket, from the queue in allocation order: its last unit decides."""
+    result: dict[int, Bucket] = {}
+    position = 0
+    for line in queue:
+        position += line.waiting
+        result[line.line_id] = bucket_for(buckets, position)
+    return result
+
+
+def days_moved(old: Window, new: Window) -> int:
+    """The largest move of either bound, in days; a switch to or from unknown counts as large."""
+    moves = []
+    for before, after in ((old.earliest, new.earliest), (old.latest, new.latest)):
+        if before is None or after is None:
+            if before != after:
+                return UNBOUNDED
+            continue
+        moves.append(abs((after - before).days))
+    return max(moves, default=0)
+
+
+def is_material(old: Window, new: Window, threshold_days: int) -> bool:
+    """DOMAIN.md rule 9: smaller moves are recorded but not emailed."""
+    return days_moved(old, new) >= threshold_days
+
+
+def is_delay_past(reference_latest: dt.date | None, new: Window) -> bool:
+    """A delay notice is due when the new latest date passes the promised (or consented) one."""
+    if reference_latest is None or new.latest is None:
+        return False
+    return new.latest > reference_latest

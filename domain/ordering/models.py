@@ -1,0 +1,149 @@
+"""Orders, lines, allocations, ETA history and delay notices.
+
+A line's quantities always add up: ``quantity = allocated + waiting + shipped + cancelled``.
+``priority`` and ``placed_at`` are copied from the order so that the queue of a product can be
+read and recomputed from one table in allocation order.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from domain.vocabulary import DelayNoticeStatus, EtaBasis, EtaReason, ShipPreference
+
+
+class Order(Model):
+    id = fields.IntField(primary_key=True)
+    number = fields.CharField(max_length=32, unique=True)
+    customer: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Customer", related_name="orders", db_index=True, on_delete=fields.RESTRICT
+    )
+    shipping_name = fields.CharField(max_length=200)
+    shipping_address = fields.TextField()
+    ship_preference = fields.CharEnumField(ShipPreference, max_length=20)
+    priority = fields.IntField(default=0)
+    placed_at = fields.DatetimeField()
+    token_salt = fields.CharField(max_length=64)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    idempotency_key = fields.CharField(max_length=100, null=True, unique=True)
+    request_fingerprint = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "customer_order"
+
+
+class OrderLine(Model):
+    id = fields.IntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="lines", db_index=True, on_delete=fields.CASCADE
+    )
+    product: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Product", related_name="order_lines", db_index=True, on_delete=fields.RESTRICT
+    )
+    build_request: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.BuildRequest", related_name="order_lines", db_index=True, null=True, on_delete=fields.SET_NULL
+    )
+    position = fields.IntField(default=0)
+    quantity = fields.IntField()
+    unit_price = fields.DecimalField(max_digits=12, decimal_places=2)
+    qty_allocated = fields.IntField(default=0)
+    qty_waiting = fields.IntField(default=0)
+    qty_shipped = fields.IntField(default=0)
+    qty_cancelled = fields.IntField(default=0)
+    priority = fields.IntField(default=0)
+    placed_at = fields.DatetimeField()
+    promised_earliest = fields.DateField(null=True)
+    promised_latest = fields.DateField(null=True)
+    promised_basis = fields.CharEnumField(EtaBasis, max_length=20)
+    eta_earliest = fields.DateField(null=True)
+    eta_latest = fields.DateField(null=True)
+    eta_basis = fields.CharEnumField(EtaBasis, max_length=20)
+    consented_latest = fields.DateField(null=True)
+    pegged_po_line: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.PurchaseOrderLine", related_name="pegged_lines", db_index=True, null=True,
+        on_delete=fields.SET_NULL,
+    )
+
+    class Meta:
+        table = "order_line"
+        indexes = (("product_id", "qty_waiting", "priority", "placed_at", "id"),)
+
+
+class Allocation(Model):
+    """Stock given to (positive) or returned from (negative) a line."""
+
+    id = fields.IntField(primary_key=True)
+    line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
+        "models.OrderLine", related_name="allocations", db_index=True, on_delete=fields.CASCADE
+    )
+    receipt: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Receipt", related_name="allocations", db_index=True, null=True, on_delete=fields.RESTRICT
+    )
+    quantity = fields.IntField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "allocation"
+
+
+class EtaEvent(Model):
+    """One event that moved ETAs (DOMAIN.md rule 8): its reason and who caused it."""
+
+    id = fields.IntField(primary_key=True)
+    product: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Product", related_name="eta_events", db_index=True, null=True, on_delete=fields.RESTRICT
+    )
+    reason = fields.CharEnumField(EtaReason, max_length=32)
+    detail = fields.CharField(max_length=500, default="")
+    actor = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "eta_event"
+
+
+class EtaChange(Model):
+    """The ETA history of a line: one row per change, with the event that caused it."""
+
+    id = fields.IntField(primary_key=True)
+    line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
+        "models.OrderLine", related_name="eta_changes", db_index=True, on_delete=fields.CASCADE
+    )
+    event: fields.ForeignKeyRelation[EtaEvent] = fields.ForeignKeyField(
+        "models.EtaEvent", related_name="changes", db_index=True, on_delete=fields.RESTRICT
+    )
+    old_earliest = fields.DateField(null=True)
+    old_latest = fields.DateField(null=True)
+    old_basis = fields.CharEnumField(EtaBasis, max_length=20, null=True)
+    new_earliest = fields.DateField(null=True)
+    new_latest = fields.DateField(null=True)
+    new_basis = fields.CharEnumField(EtaBasis, max_length=20)
+    material = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "eta_change"
+
+
+class DelayNotice(Model):
+    """DOMAIN.md rule 10: an ETA moved past the date the customer was promised or accepted."""
+
+    id = fields.IntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="delay_notices", db_index=True, on_delete=fields.CASCADE
+    )
+    line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
+        "models.OrderLine", related_name="delay_notices", db_index=True, on_delete=fields.CASCADE
+    )
+    event: fields.ForeignKeyRelation[EtaEvent] = fields.ForeignKeyField(
+        "models.EtaEvent", related_name="delay_notices", db_index=True, on_delete=fields.RESTRICT
+    )
+    previous_latest = fields.DateField(null=True)
+    new_earliest = fields.DateField(null=True)
+    new_latest = fields.DateField(null=True)
+    requires_answer = fields.BooleanField(default=False)
+    deadline = fields.DateField()
+    status = fields.CharEnumField(DelayNoticeStatus, max_length=16, default=DelayNoticeStatus.OPEN)
+    answered_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "delay_notice"

@@ -1,0 +1,257 @@
+"""Use cases of ordering: place, cancel, change preference or priority, answer delay notices."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.catalog import stock
+from domain.catalog.models import Product
+from domain.context import Context
+from domain.customers.links import link_token, new_number, new_salt, token_hash
+from domain.customers.services import customer_for
+from domain.db import with_retries
+from domain.errors import (
+    IdempotencyKeyReused,
+    InsufficientAvailability,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+)
+from domain.notifications.outbox import enqueue
+from domain.ordering.allocation import Refusal, split_line
+from domain.ordering.eta import (
+    Window,
+    build_window,
+    bucket_for,
+    is_queue_driven,
+    ready_window,
+    supply_buckets,
+)
+from domain.ordering.models import Allocation, Order, OrderLine
+from domain.ordering.queue import load_supply, recompute_queue
+from domain.queries.orders import OrderView, order_view
+from domain.reporting.ledger import post
+from domain.validation import clean_text, idempotency_key, positive_quantity
+from domain.vocabulary import EtaBasis, EtaReason, LedgerKind, OutboxKind, ShipPreference
+
+ORDER_LINK = "order"
+MAX_LINES = 100
+RESERVE_ATTEMPTS = 100
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    email: str
+    name: str
+    shipping_address: str
+    lines: list[LineRequest]
+    ship_preference: ShipPreference = ShipPreference.SHIP_WHEN_READY
+    idempotency_key: str | None = None
+    priority: int = 0
+
+    def fingerprint(self) -> str:
+        body = asdict(self)
+        body.pop("idempotency_key")
+        body["email"] = body["email"].strip().lower()
+        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: OrderView
+    token: str
+    replayed: bool = False
+
+
+def order_token(ctx: Context, order: Order) -> str:
+    return link_token(ctx.policy.secret_key, ORDER_LINK, order.number, order.token_salt)
+
+
+async def place_order(request: OrderRequest, *, ctx: Context) -> PlacedOrder:
+    """DOMAIN.md rules 1 to 5: split, queue, promise, book and confirm, all or nothing."""
+    key = idempotency_key(request.idempotency_key)
+    _validate(request)
+    if key:
+        replay = await _replay(key, request, ctx)
+        if replay:
+            return replay
+    try:
+        return await with_retries(lambda: _place(request, key, ctx))
+    except IntegrityError:
+        if key:
+            replay = await _replay(key, request, ctx)
+            if replay:
+                return replay
+        raise
+
+
+def _validate(request: OrderRequest) -> None:
+    clean_text(request.shipping_address, field="shippingAddress", max_length=1000, multiline=True)
+    if not request.lines:
+        raise InvalidInput("Add at least one product.", field="lines")
+    if len(request.lines) > MAX_LINES:
+        raise InvalidInput(f"An order has at most {MAX_LINES} lines.", field="lines")
+    for index, line in enumerate(request.lines):
+        positive_quantity(line.quantity, field=f"lines[{index}].quantity")
+    try:
+        ShipPreference(request.ship_preference)
+    except ValueError:
+        raise InvalidInput("Choose how the order should ship.", field="shipPreference") from None
+
+
+async def _replay(key: str, request: OrderRequest, ctx: Context) -> PlacedOrder | None:
+    order = await Order.filter(idempotency_key=key).first()
+    if order is None:
+        return None
+    if order.request_fingerprint != request.fingerprint():
+        raise IdempotencyKeyReused(
+            "This idempotency key was used for a different order.", field="idempotencyKey"
+        )
+    return PlacedOrder(await order_view(order.id), order_token(ctx, order), replayed=True)
+
+
+async def _place(request: OrderRequest, key: str | None, ctx: Context) -> PlacedOrder:
+    async with in_transaction() as conn:
+        customer = await customer_for(conn, request.email, request.name)
+        products = await _products(conn, request)
+        salt = new_salt()
+        order = Order(
+            number=new_number("R"),
+            customer_id=customer.id,
+            shipping_name=customer.name if not request.name.strip() else request.name.strip(),
+            shipping_address=request.shipping_address.strip(),
+            ship_preference=ShipPreference(request.ship_preference),
+            priority=request.priority,
+            placed_at=ctx.now,
+            token_salt=salt,
+            idempotency_key=key,
+            request_fingerprint=request.fingerprint(),
+        )
+        token = order_token(ctx, order)
+        order.token_hash = token_hash(token)
+        await order.save(using_db=conn)
+        lines: list[OrderLine] = []
+        # Stable product order: concurrent orders lock product rows in the same sequence.
+        for index in sorted(range(len(request.lines)), key=lambda i: products[i].id):
+            lines.append(await _place_line(conn, order, index, request.lines[index], products[index], ctx))
+        await Allocation.bulk_create(
+            [
+                Allocation(line_id=line.id, quantity=line.qty_allocated, created_at=ctx.now)
+                for line in lines
+                if line.qty_allocated
+            ],
+            using_db=conn,
+        )
+        await post(
+            conn,
+            [(line.id, LedgerKind.BACKORDER_BOOKED, line.quantity, line.unit_price) for line in lines],
+            now=ctx.now,
+        )
+        if request.priority:
+            for product_id in sorted({line.product_id for line in lines if line.qty_waiting}):
+                await recompute_queue(conn, product_id, ctx, EtaReason.PRIORITY_CHANGED)
+        await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
+        view = await order_view(order.id, conn)
+    return PlacedOrder(view, token)
+
+
+async def _products(conn: BaseDBAsyncClient, request: OrderRequest) -> list[Product]:
+    skus = {line.sku.strip() for line in request.lines}
+    found = {p.sku: p for p in await Product.filter(sku__in=skus, active=True).using_db(conn)}
+    products = []
+    for index, line in enumerate(request.lines):
+        product = found.get(line.sku.strip())
+        if product is None:
+            raise InvalidInput("No such product.", field=f"lines[{index}].sku")
+        products.append(product)
+    return products
+
+
+async def _place_line(
+    conn: BaseDBAsyncClient,
+    order: Order,
+    index: int,
+    request: LineRequest,
+    product: Product,
+    ctx: Context,
+) -> OrderLine:
+    for _ in range(RESERVE_ATTEMPTS):
+        level = await stock.read_level(conn, product.id)
+        split = split_line(
+            request.quantity,
+            on_hand=level.on_hand,
+            waiting_units=level.waiting_units,
+            cap=level.cap,
+            mode=level.mode,
+        )
+        if isinstance(split, Refusal):
+            raise InsufficientAvailability(
+                f"{product.name}: {split.reason}.",
+                field=f"lines[{index}].quantity",
+                available=split.available,
+            )
+        if await stock.reserve(
+            conn, level, from_stock=split.from_stock, backordered=split.backordered
+        ):
+            break
+    else:
+        raise Unavailable("This product is in high demand; please try again.")
+    window, po_line_id = await _initial_eta(conn, product, split.backordered, ctx)
+    return await OrderLine.create(
+        order_id=order.id,
+        product_id=product.id,
+        position=index,
+        quantity=request.quantity,
+        unit_price=product.price,
+        qty_allocated=split.from_stock,
+        qty_waiting=split.backordered,
+        priority=order.priority,
+        placed_at=order.placed_at,
+        promised_earliest=window.earliest,
+        promised_latest=window.latest,
+        promised_basis=window.basis,
+        eta_earliest=window.earliest,
+        eta_latest=window.latest,
+        eta_basis=window.basis,
+        pegged_po_line_id=po_line_id,
+        using_db=conn,
+    )
+
+
+async def _initial_eta(
+    conn: BaseDBAsyncClient, product: Product, backordered: int, ctx: Context
+) -> tuple[Window, int | None]:
+    """The new line stands last in its queue: its last unit's place gives the window."""
+    supply = await load_supply(conn, product.id)
+    if backordered == 0:
+        return ready_window(supply.terms, ctx.today, ctx.policy), None
+    if not is_queue_driven(supply.terms.mode):
+        lead = supply.terms.lead_time_days
+        if lead is None:
+            return Window(None, None, EtaBasis.UNKNOWN), None
+        return build_window(ctx.today, lead, ctx.policy), None
+    position = (await stock.read_level(conn, product.id)).waiting_units
+    bucket = bucket_for(supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy), position)
+    return bucket.window, bucket.po_line_id
+
+
+async def find_order_by_token(token: str) -> Order:
+    """Rule 15: the link is the key. Unknown and malformed tokens are the same 'not found'."""
+    if not token or len(token) > 100:
+        raise NotFound("No order matches this link.", field="token")
+    order = await Order.filter(token_hash=token_hash(token)).first()
+    if order is None:
+        raise NotFound("No order matches this link.", field="token")
+    return order

@@ -1,0 +1,280 @@
+"""Use cases of purchasing: POs, expected-date revisions, cancelled lines and receipts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.catalog import stock
+from domain.catalog.models import Product, Supplier
+from domain.context import Context
+from domain.customers.links import new_number
+from domain.db import connection, with_retries
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.ordering.queue import Recomputed, recompute_queue, supply_units
+from domain.purchasing.models import (
+    PurchaseOrder,
+    PurchaseOrderDateChange,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+)
+from domain.validation import clean_text, idempotency_key, positive_quantity
+from domain.vocabulary import EtaReason, PurchaseOrderStatus
+
+
+@dataclass(frozen=True)
+class PoLineRequest:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What an event did to the queues it touched."""
+
+    lines_moved: int = 0
+    orders_moved: int = 0
+    emails_queued: int = 0
+    delay_notices: int = 0
+
+    def plus(self, other: Recomputed) -> Impact:
+        return Impact(
+            self.lines_moved + other.lines_moved,
+            self.orders_moved + other.orders_moved,
+            self.emails_queued + other.emails_queued,
+            self.delay_notices + other.delay_notices,
+        )
+
+
+async def _recompute(
+    conn: BaseDBAsyncClient, product_ids: list[int], ctx: Context, reason: EtaReason, detail: str
+) -> Impact:
+    impact = Impact()
+    for product_id in sorted(set(product_ids)):
+        impact = impact.plus(await recompute_queue(conn, product_id, ctx, reason, detail))
+    return impact
+
+
+async def create_purchase_order(
+    supplier_id: int,
+    expected_date: dt.date,
+    lines: list[PoLineRequest],
+    *,
+    ctx: Context,
+    key: str | None = None,
+) -> PurchaseOrder:
+    """A new PO adds supply: the queues of its products may move earlier (rule 8)."""
+    key = idempotency_key(key)
+    if key:
+        existing = await PurchaseOrder.filter(idempotency_key=key).first()
+        if existing:
+            return existing
+    if not lines:
+        raise InvalidInput("Add at least one line.", field="lines")
+    for index, line in enumerate(lines):
+        positive_quantity(line.quantity, field=f"lines[{index}].quantity", maximum=1_000_000)
+    if expected_date < ctx.today:
+        raise InvalidInput("The expected date cannot be in the past.", field="expectedDate")
+
+    async def work() -> PurchaseOrder:
+        async with in_transaction() as conn:
+            if not await Supplier.filter(id=supplier_id).using_db(conn).exists():
+                raise NotFound("No such supplier.", field="supplierId")
+            skus = {line.sku for line in lines}
+            products = {p.sku: p for p in await Product.filter(sku__in=skus).using_db(conn)}
+            for index, line in enumerate(lines):
+                if line.sku not in products:
+                    raise InvalidInput("No such product.", field=f"lines[{index}].sku")
+            po = await PurchaseOrder.create(
+                number=new_number("PO"), supplier_id=supplier_id, expected_date=expected_date,
+                idempotency_key=key, created_by=str(ctx.actor), using_db=conn,
+            )
+            await PurchaseOrderLine.bulk_create(
+                [
+                    PurchaseOrderLine(
+                        purchase_order_id=po.id, product_id=products[line.sku].id,
+                        quantity=line.quantity,
+                    )
+                    for line in lines
+                ],
+                using_db=conn,
+            )
+            product_ids = [products[line.sku].id for line in lines]
+            await stock.lock(conn, product_ids)
+            await _recompute(conn, product_ids, ctx, EtaReason.PO_CREATED, f"{po.number} created")
+            return po
+
+    try:
+        return await with_retries(work)
+    except IntegrityError:
+        if key and (existing := await PurchaseOrder.filter(idempotency_key=key).first()):
+            return existing
+        raise
+
+
+async def revise_expected_date(
+    po_id: int, new_date: dt.date, reason: str, *, ctx: Context
+) -> Impact:
+    """The supplier moved its promise: every pegged line behind it moves (rules 8 to 10)."""
+    why = clean_text(reason, field="reason", max_length=300)
+
+    async def work() -> Impact:
+        async with in_transaction() as conn:
+            po = await PurchaseOrder.filter(id=po_id).select_for_update().using_db(conn).first()
+            if po is None:
+                raise NotFound("No such purchase order.", field="purchaseOrderId")
+            if po.status != PurchaseOrderStatus.OPEN:
+                raise Conflict("Only an open purchase order can be revised.", field="purchaseOrderId")
+            if po.expected_date == new_date:
+                return Impact()
+            await PurchaseOrderDateChange.create(
+                purchase_order_id=po.id, old_date=po.expected_date, new_date=new_date,
+                reason=why, actor=str(ctx.actor), using_db=conn,
+            )
+            detail = f"{po.number} now expected {new_date.isoformat()} (was {po.expected_date.isoformat()}): {why}"
+            po.expected_date = new_date
+            await po.save(using_db=conn, update_fields=["expected_date"])
+            product_ids = await PurchaseOrderLine.filter(purchase_order_id=po.id).using_db(
+                conn
+            ).values_list("product_id", flat=True)
+            await stock.lock(conn, list(product_ids))
+            return await _recompute(conn, list(product_ids), ctx, EtaReason.PO_DATE_CHANGED, detail)
+
+    return await with_retries(work)
+
+
+async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Context) -> Impact:
+    """The supplier will not deliver the rest of a line: its supply leaves the queue's plan."""
+    why = clean_text(reason, field="reason", max_length=300)
+
+    async def work() -> Impact:
+        async with in_transaction() as conn:
+            line = await PurchaseOrderLine.filter(id=po_line_id).select_for_update().using_db(
+                conn
+            ).prefetch_related("purchase_order").first()
+            if line is None:
+                raise NotFound("No such purchase order line.", field="purchaseOrderLineId")
+            remaining = line.quantity - line.quantity_received - line.quantity_cancelled
+            if remaining <= 0:
+                raise Conflict("Nothing is left to cancel on this line.", field="purchaseOrderLineId")
+            line.quantity_cancelled += remaining
+            await line.save(using_db=conn, update_fields=["quantity_cancelled"])
+            await _close_if_complete(conn, line.purchase_order_id)
+            await stock.lock(conn, [line.product_id])
+            detail = f"{line.purchase_order.number}: {remaining} units cancelled: {why}"
+            return await _recompute(conn, [line.product_id], ctx, EtaReason.PO_LINE_CANCELLED, detail)
+
+    return await with_retries(work)
+
+
+async def _close_if_complete(conn: BaseDBAsyncClient, po_id: int) -> None:
+    lines = await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
+    if all(l.quantity_received + l.quantity_cancelled >= l.quantity for l in lines):
+        await PurchaseOrder.filter(id=po_id).using_db(conn).update(status=PurchaseOrderStatus.CLOSED)
+
+
+@dataclass(frozen=True)
+class ReceiptLineRequest:
+    po_line_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ReceiptResult:
+    receipt_id: int
+    applied: bool  # False when this receipt key was applied before
+    to_queue: int
+    to_stock: int
+    impact: Impact
+
+
+async def receive(
+    po_id: int, key: str, lines: list[ReceiptLineRequest], *, ctx: Context
+) -> ReceiptResult:
+    """Rule 6: received units go to the queue in queue order, the rest to stock. Once per key."""
+    receipt_key = idempotency_key(key, field="receiptKey")
+    if receipt_key is None:
+        raise InvalidInput("A receipt needs a key.", field="receiptKey")
+    if not lines:
+        raise InvalidInput("Add at least one line.", field="lines")
+    for index, line in enumerate(lines):
+        positive_quantity(line.quantity, field=f"lines[{index}].quantity", maximum=1_000_000)
+    try:
+        return await with_retries(lambda: _receive(po_id, receipt_key, lines, ctx))
+    except IntegrityError:
+        return await _already_received(receipt_key)
+
+
+async def _already_received(key: str, conn: BaseDBAsyncClient | None = None) -> ReceiptResult:
+    conn = conn or connection()
+    receipt = await Receipt.get(key=key).using_db(conn)
+    rows = await ReceiptLine.filter(receipt_id=receipt.id).using_db(conn)
+    return ReceiptResult(
+        receipt.id, False, sum(r.to_queue for r in rows), sum(r.to_stock for r in rows), Impact()
+    )
+
+
+async def _receive(
+    po_id: int, key: str, lines: list[ReceiptLineRequest], ctx: Context
+) -> ReceiptResult:
+    async with in_transaction() as conn:
+        if await Receipt.filter(key=key).using_db(conn).exists():
+            return await _already_received(key, conn)
+        po = await PurchaseOrder.filter(id=po_id).select_for_update().using_db(conn).first()
+        if po is None:
+            raise NotFound("No such purchase order.", field="purchaseOrderId")
+        if po.status == PurchaseOrderStatus.CANCELLED:
+            raise Conflict("This purchase order was cancelled.", field="purchaseOrderId")
+        po_lines = {
+            l.id: l for l in await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
+        }
+        per_product: dict[int, int] = {}
+        for index, request in enumerate(lines):
+            po_line = po_lines.get(request.po_line_id)
+            if po_line is None:
+                raise InvalidInput("This line is not on the purchase order.", field=f"lines[{index}].poLineId")
+            open_units = po_line.quantity - po_line.quantity_received - po_line.quantity_cancelled
+            if request.quantity > open_units:
+                raise InvalidInput(
+                    f"Only {open_units} units are still expected on this line.",
+                    field=f"lines[{index}].quantity",
+                )
+            po_line.quantity_received += request.quantity
+            per_product[po_line.product_id] = per_product.get(po_line.product_id, 0) + request.quantity
+        receipt = await Receipt.create(
+            key=key, purchase_order_id=po_id, actor=str(ctx.actor), received_at=ctx.now, using_db=conn
+        )
+        await stock.lock(conn, list(per_product))
+        to_queue: dict[int, int] = {}
+        for product_id in sorted(per_product):
+            to_queue[product_id] = await supply_units(
+                conn, product_id, per_product[product_id], receipt_id=receipt.id, now=ctx.now
+            )
+        rows = []
+        remaining_to_queue = dict(to_queue)
+        for request in lines:
+            po_line = po_lines[request.po_line_id]
+            queued = min(request.quantity, remaining_to_queue[po_line.product_id])
+            remaining_to_queue[po_line.product_id] -= queued
+            rows.append(
+                ReceiptLine(
+                    receipt_id=receipt.id, po_line_id=po_line.id, quantity=request.quantity,
+                    to_queue=queued, to_stock=request.quantity - queued,
+                )
+            )
+            await PurchaseOrderLine.filter(id=po_line.id).using_db(conn).update(
+                quantity_received=po_line.quantity_received
+            )
+        await ReceiptLine.bulk_create(rows, using_db=conn)
+        await _close_if_complete(conn, po_id)
+        impact = await _recompute(
+            conn, list(per_product), ctx, EtaReason.RECEIPT, f"{po.number}: goods received"
+        )
+        total_queue = sum(to_queue.values())
+        total = sum(per_product.values())
+        return ReceiptResult(receipt.id, True, total_queue, total - total_queue, impact)

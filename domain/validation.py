@@ -1,0 +1,49 @@
+"""Input checks shared by services: each failure names the field."""
+
+from __future__ import annotations
+
+import re
+
+from domain.errors import InvalidInput
+
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_email(value: str, *, field: str = "email") -> str:
+    address = (value or "").strip().lower()
+    if len(address) > 254 or not _EMAIL.match(address) or _CONTROL.search(address):
+        raise InvalidInput("Enter a valid email address.", field=field)
+    return address
+
+
+def clean_text(
+    value: str, *, field: str, max_length: int, required: bool = True, multiline: bool = False
+) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput("This field is required.", field=field)
+    if len(text) > max_length:
+        raise InvalidInput(f"Use at most {max_length} characters.", field=field)
+    if "\x00" in text or (not multiline and ("\n" in text or "\r" in text)):
+        raise InvalidInput("This field contains characters that are not allowed.", field=field)
+    if _CONTROL.search(text.replace("\n", "").replace("\r", "").replace("\t", "")):
+        raise InvalidInput("This field contains characters that are not allowed.", field=field)
+    return text
+
+
+def positive_quantity(value: int, *, field: str, maximum: int = 10_000) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidInput("Enter a whole number of at least 1.", field=field)
+    if value > maximum:
+        raise InvalidInput(f"Enter at most {maximum}.", field=field)
+    return value
+
+
+def idempotency_key(value: str | None, *, field: str = "idempotencyKey") -> str | None:
+    if value is None:
+        return None
+    key = value.strip()
+    if not key or len(key) > 100 or _CONTROL.search(key):
+        raise InvalidInput("Use 1 to 100 printable characters.", field=field)
+    return key

@@ -1,0 +1,85 @@
+"""The fixed words of DOMAIN.md as enums, shared by models and pure rules."""
+
+from enum import StrEnum
+
+
+class AvailabilityMode(StrEnum):
+    STOCKED = "stocked"
+    PREORDER = "preorder"
+    MADE_TO_ORDER = "made_to_order"
+    CUSTOM_BUILD = "custom_build"
+
+
+class EtaBasis(StrEnum):
+    IN_STOCK = "in_stock"
+    PURCHASE_ORDER = "purchase_order"
+    LEAD_TIME = "lead_time"
+    RELEASE_DATE = "release_date"
+    BUILD = "build"
+    UNKNOWN = "unknown"
+
+
+class ShipPreference(StrEnum):
+    SHIP_WHEN_READY = "ship_when_ready"
+    SHIP_COMPLETE = "ship_complete"
+
+
+class PurchaseOrderStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class ShipmentStatus(StrEnum):
+    PLANNED = "planned"
+    SHIPPED = "shipped"
+
+
+class DelayNoticeStatus(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"  # the customer chose to keep waiting
+    CANCELLED = "cancelled"  # the customer cancelled, or the deadline passed without an answer
+    CONSENTED = "consented"  # silence after a first notice counts as consent
+    SUPERSEDED = "superseded"  # a later slip replaced it
+
+
+class LedgerKind(StrEnum):
+    BACKORDER_BOOKED = "backorder_booked"
+    BACKORDER_CANCELLED = "backorder_cancelled"
+    REVENUE_RECOGNISED = "revenue_recognised"
+    REFUND_DUE = "refund_due"
+
+
+class OutboxKind(StrEnum):
+    ORDER_CONFIRMATION = "order_confirmation"
+    ETA_CHANGED = "eta_changed"
+    DELAY_NOTICE = "delay_notice"
+    SHIPMENT_SENT = "shipment_sent"
+    BUILD_QUOTE_READY = "build_quote_ready"
+    ORDER_CANCELLED = "order_cancelled"
+    ORDER_LINKS = "order_links"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+    SUPERSEDED = "superseded"
+
+
+class BuildStatus(StrEnum):
+    REQUESTED = "requested"
+    QUOTED = "quoted"
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"
+
+
+class EtaReason(StrEnum):
+    ORDER_PLACED = "order_placed"
+    PO_CREATED = "po_created"
+    PO_DATE_CHANGED = "po_date_changed"
+    PO_LINE_CANCELLED = "po_line_cancelled"
+    RECEIPT = "receipt"
+    ORDER_CANCELLED = "order_cancelled"
+    PRIORITY_CHANGED = "priority_changed"
+    DAILY_REVIEW = "daily_review"

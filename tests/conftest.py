@@ -1,0 +1,91 @@
+"""One migrated database per test session; every test starts from empty tables.
+
+SQLite by default (a file under pytest's temporary directory); PostgreSQL when
+``TEST_DATABASE_URL`` names a server: a fresh database is created for the session.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from tortoise import Tortoise
+
+from domain.db import connection, is_postgres, tortoise_config
+from domain.migrate import migrate
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def on_postgres() -> bool:
+    return TEST_DATABASE_URL.startswith(("postgres://", "postgresql://"))
+
+
+async def _create_pg_database(server_url: str) -> str:
+    name = f"preorder_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(server_url.replace("postgresql://", "postgres://", 1))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = server_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _drop_pg_database(server_url: str, url: str) -> None:
+    name = url.rpartition("/")[2]
+    conn = await asyncpg.connect(server_url.replace("postgresql://", "postgres://", 1))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if on_postgres():
+        url = await _create_pg_database(TEST_DATABASE_URL)
+    else:
+        url = f"sqlite://{tmp_path_factory.mktemp('db') / 'test.db'}"
+    await migrate(url)
+    await Tortoise.init(config=tortoise_config(url, pool_size=60), _enable_global_fallback=True)
+    yield url
+    await Tortoise.close_connections()
+    if on_postgres():
+        await _drop_pg_database(TEST_DATABASE_URL, url)
+
+
+async def _tables() -> list[str]:
+    conn = connection()
+    if is_postgres(conn):
+        rows = await conn.execute_query_dict(
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+            " AND tablename <> 'tortoise_migrations'"
+        )
+    else:
+        rows = await conn.execute_query_dict(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT IN ('tortoise_migrations', 'sqlite_sequence')"
+        )
+    return [row["name"] for row in rows]
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[str]:
+    """Empty tables for each test."""
+    conn = connection()
+    tables = await _tables()
+    if is_postgres(conn):
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        await conn.execute_script(
+            "PRAGMA foreign_keys = OFF;"
+            + "".join(f'DELETE FROM "{t}";' for t in tables)
+            + "DELETE FROM sqlite_sequence; PRAGMA foreign_keys = ON;"
+        )
+    yield database_url

@@ -1,0 +1,126 @@
+"""Placing an order: DOMAIN.md rules 1 to 5."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.catalog.models import Product
+from domain.errors import IdempotencyKeyReused, InsufficientAvailability, InvalidInput
+from domain.notifications.models import OutboxMessage
+from domain.ordering.models import OrderLine
+from domain.reporting.models import LedgerEntry
+from domain.vocabulary import EtaBasis, LedgerKind, OutboxKind
+from tests import builders as b
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+async def test_line_splits_into_stock_and_backorder() -> None:
+    product = await b.product(on_hand=3)
+    placed = await b.order((product, 5))
+    line = placed.order.lines[0]
+    assert (line.allocated, line.waiting) == (3, 2)
+    refreshed = await Product.get(id=product.id)
+    assert (refreshed.on_hand, refreshed.waiting_units) == (0, 2)
+
+
+async def test_in_stock_line_gets_in_stock_eta_from_today() -> None:
+    product = await b.product(on_hand=10)
+    line = (await b.order((product, 2))).order.lines[0]
+    assert line.eta.basis == EtaBasis.IN_STOCK
+    assert line.eta.earliest == b.TODAY + dt.timedelta(days=b.POLICY.transit_days_min)
+    assert line.promised == line.eta
+
+
+async def test_backorder_eta_comes_from_the_po_line_covering_its_last_unit() -> None:
+    supplier = await b.supplier(lead_time_days=40)
+    product = await b.product(supplier_=supplier)
+    await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=10), (product, 3))
+    await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=20), (product, 3))
+    first = (await b.order((product, 3))).order.lines[0]
+    second = (await b.order((product, 2))).order.lines[0]
+    beyond = (await b.order((product, 2))).order.lines[0]
+    assert first.eta.basis == second.eta.basis == EtaBasis.PURCHASE_ORDER
+    assert first.eta.earliest == b.TODAY + dt.timedelta(days=10 + b.POLICY.transit_days_min)
+    assert second.eta.earliest == b.TODAY + dt.timedelta(days=20 + b.POLICY.transit_days_min)
+    assert beyond.eta.basis == EtaBasis.LEAD_TIME
+    assert beyond.eta.earliest == b.TODAY + dt.timedelta(days=40 + b.POLICY.transit_days_min)
+
+
+async def test_order_past_backorder_cap_is_refused_saying_how_many_remain() -> None:
+    product = await b.product(on_hand=1, cap=3)
+    await b.order((product, 2))  # 1 from stock, 1 waits
+    with pytest.raises(InsufficientAvailability) as refused:
+        await b.order((product, 3))
+    assert refused.value.available == 2
+    assert refused.value.field == "lines[0].quantity"
+    assert "2" in refused.value.message
+
+
+async def test_no_backorder_product_sells_only_its_stock() -> None:
+    product = await b.product(on_hand=2, cap=0)
+    with pytest.raises(InsufficientAvailability) as refused:
+        await b.order((product, 3))
+    assert refused.value.available == 2
+    assert "no backorders" in refused.value.message
+
+
+async def test_refused_order_leaves_no_partial_state() -> None:
+    fine = await b.product(on_hand=5)
+    capped = await b.product(on_hand=0, cap=0)
+    with pytest.raises(InsufficientAvailability):
+        await b.order((fine, 2), (capped, 1))
+    assert (await Product.get(id=fine.id)).on_hand == 5
+    assert await OrderLine.all().count() == 0
+    assert await OutboxMessage.all().count() == 0
+
+
+async def test_backorder_is_booked_not_sold() -> None:
+    product = await b.product(on_hand=1, price="20.00")
+    placed = await b.order((product, 3))
+    entries = await LedgerEntry.filter(line_id=placed.order.lines[0].id)
+    assert [(e.kind, e.quantity, str(e.amount)) for e in entries] == [
+        (LedgerKind.BACKORDER_BOOKED, 3, "60.00")
+    ]
+
+
+async def test_confirmation_email_is_queued_with_the_order() -> None:
+    product = await b.product(on_hand=1)
+    placed = await b.order((product, 1), email="Grace@Example.com")
+    rows = await OutboxMessage.filter(order_id=placed.order.id)
+    assert [(r.kind, r.recipient) for r in rows] == [
+        (OutboxKind.ORDER_CONFIRMATION, "grace@example.com")
+    ]
+
+
+async def test_idempotency_key_replay_returns_the_first_order() -> None:
+    product = await b.product(on_hand=5)
+    first = await b.order((product, 2), key="k-1", email="a@example.com")
+    again = await b.order((product, 2), key="k-1", email="a@example.com")
+    assert again.replayed and again.order.id == first.order.id and again.token == first.token
+    assert (await Product.get(id=product.id)).on_hand == 3
+
+
+async def test_idempotency_key_reused_with_other_input_is_refused() -> None:
+    product = await b.product(on_hand=5)
+    await b.order((product, 2), key="k-2", email="a@example.com")
+    with pytest.raises(IdempotencyKeyReused):
+        await b.order((product, 3), key="k-2", email="a@example.com")
+
+
+async def test_unknown_sku_names_the_line_field() -> None:
+    product = await b.product(on_hand=5)
+    product.sku = "NOPE"
+    with pytest.raises(InvalidInput) as refused:
+        await b.order((product, 1))
+    assert refused.value.field == "lines[0].sku"
+
+
+async def test_preorder_waits_for_its_release_date() -> None:
+    release = b.TODAY + dt.timedelta(days=30)
+    product = await b.product(mode="preorder", on_hand=5, release_date=release)
+    line = (await b.order((product, 1))).order.lines[0]
+    assert line.eta.basis == EtaBasis.RELEASE_DATE
+    assert line.eta.earliest == release + dt.timedelta(days=b.POLICY.transit_days_min)
