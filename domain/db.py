@@ -79,7 +79,19 @@ async def fetch(conn: BaseDBAsyncClient, query: str, values: Sequence[Any] = ())
 
 
 async def execute(conn: BaseDBAsyncClient, query: str, values: Sequence[Any] = ()) -> int:
-    rowcount, _ = await conn.execute_query(sql(conn, query), list(values))
+    """Run a data change and return its row count.
+
+    On PostgreSQL the count is read from the command status itself ("INSERT 0 5",
+    "UPDATE 3"); Tortoise misreads it for INSERT and for statements that start with WITH.
+    """
+    if is_postgres(conn):
+        async with conn.acquire_connection() as raw:
+            status = await raw.execute(sql(conn, query), *values)
+        try:
+            return int(status.rsplit(" ", 1)[-1])
+        except ValueError:
+            return 0
+    rowcount, _ = await conn.execute_query(query, list(values))
     return int(rowcount)
 
 

@@ -14,7 +14,7 @@ from domain.db import with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.notifications.outbox import enqueue
 from domain.ordering.models import Allocation, DelayNotice, Order, OrderLine
-from domain.ordering.queue import recompute_queue, supply_units
+from domain.ordering.queue import recompute_queues, supply_units
 from domain.queries.orders import OrderView, order_view
 from domain.reporting.ledger import post
 from domain.shipping.models import ShipmentLine
@@ -130,8 +130,9 @@ async def cancel_lines_in(
     await DelayNotice.filter(
         line_id__in=[line.id for line, _, _ in plan], status=DelayNoticeStatus.OPEN
     ).using_db(conn).update(status=DelayNoticeStatus.SUPERSEDED)
-    for product_id in sorted({line.product_id for line, _, _ in plan}):
-        await recompute_queue(conn, product_id, ctx, reason, f"{order.number}: {detail}")
+    await recompute_queues(
+        conn, [line.product_id for line, _, _ in plan], ctx, reason, f"{order.number}: {detail}"
+    )
     customer_email = (await Customer.get(id=order.customer_id).using_db(conn)).email
     await enqueue(
         conn, ctx, OutboxKind.ORDER_CANCELLED, customer_email, order_id=order.id,
@@ -178,11 +179,10 @@ async def set_order_priority(order_id: int, priority: int, *, ctx: Context) -> O
                 conn
             ).values_list("product_id", flat=True)
             await stock.lock(conn, list(products))
-            for product_id in sorted(set(products)):
-                await recompute_queue(
-                    conn, product_id, ctx, EtaReason.PRIORITY_CHANGED,
-                    f"{order.number}: priority {old} to {priority}",
-                )
+            await recompute_queues(
+                conn, list(products), ctx, EtaReason.PRIORITY_CHANGED,
+                f"{order.number}: priority {old} to {priority}",
+            )
             return await order_view(order.id, conn)
 
     return await with_retries(work)

@@ -175,58 +175,33 @@ class Recomputed:
     delay_notices: int
 
 
-async def recompute_queue(
+async def recompute_queues(
     conn: BaseDBAsyncClient,
-    product_id: int,
+    product_ids: list[int],
     ctx: Context,
     reason: EtaReason,
     detail: str = "",
 ) -> Recomputed:
     """DOMAIN.md rule 8: recompute every unshipped line's ETA; record, notice and email.
 
-    Statements: the event, the history rows, superseded and new delay notices, the outbox
-    rows, and the line update; each over the whole queue at once.
+    One event covers every product it touched, so an order hears once per event. Statements:
+    the event; per product the history rows and the line update; then superseded and new
+    delay notices and the outbox rows. Each runs over whole queues at once.
     """
-    supply = await load_supply(conn, product_id)
-    if not is_queue_driven(supply.terms.mode):
-        return Recomputed(None, 0, 0, 0, 0)
-    buckets = supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy)
-    ready = ready_window(supply.terms, ctx.today, ctx.policy)
-    d = Dialect(conn)
-    target, target_values = _target_sql(d, product_id, buckets, ready)
+    products = sorted(set(product_ids))
     event = await EtaEvent.create(
-        product_id=product_id, reason=reason, detail=detail[:500], actor=str(ctx.actor),
-        created_at=ctx.now, using_db=conn,
+        product_id=products[0] if len(products) == 1 else None, reason=reason,
+        detail=detail[:500], actor=str(ctx.actor), created_at=ctx.now, using_db=conn,
     )
-    threshold = ctx.policy.email_threshold_days
-    moved_early = d.days_between("t.new_earliest", "t.eta_earliest")
-    moved_late = d.days_between("t.new_latest", "t.eta_latest")
-    material = (
-        "(t.new_earliest IS NULL OR t.eta_earliest IS NULL OR t.new_latest IS NULL"
-        f" OR t.eta_latest IS NULL OR ABS({moved_early}) >= ? OR ABS({moved_late}) >= ?)"
-    )
-    lines_moved = await execute(
-        conn,
-        "INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest, old_basis,"
-        " new_earliest, new_latest, new_basis, material)"
-        f" SELECT t.id, ?, t.eta_earliest, t.eta_latest, t.eta_basis, t.new_earliest,"
-        f" t.new_latest, t.new_basis, {material}"
-        f" FROM ({target}) t WHERE {CHANGED}",
-        [event.id, threshold, threshold, *target_values],
-    )
+    lines_moved = 0
+    for product_id in products:
+        lines_moved += await _redate_product(conn, product_id, event.id, ctx)
     if lines_moved == 0:
         await execute(conn, "DELETE FROM eta_event WHERE id = ?", [event.id])
         return Recomputed(None, 0, 0, 0, 0)
+    d = Dialect(conn)
     notices = await _issue_delay_notices(conn, d, event.id, ctx)
     emails = await _queue_eta_emails(conn, d, event.id, ctx)
-    await execute(
-        conn,
-        f"WITH t AS ({target})"
-        " UPDATE order_line SET eta_earliest = t.new_earliest, eta_latest = t.new_latest,"
-        " eta_basis = t.new_basis, pegged_po_line_id = t.new_po FROM t"
-        f" WHERE order_line.id = t.id AND ({CHANGED} OR t.pegged_po_line_id IS DISTINCT FROM t.new_po)",
-        target_values,
-    )
     orders = await fetch(
         conn,
         "SELECT COUNT(DISTINCT l.order_id) AS n FROM eta_change c"
@@ -234,6 +209,45 @@ async def recompute_queue(
         [event.id],
     )
     return Recomputed(event.id, lines_moved, int(orders[0]["n"]), emails, notices)
+
+
+async def _redate_product(
+    conn: BaseDBAsyncClient, product_id: int, event_id: int, ctx: Context
+) -> int:
+    """History rows for the lines whose window changes, then the lines themselves."""
+    supply = await load_supply(conn, product_id)
+    if not is_queue_driven(supply.terms.mode):
+        return 0
+    buckets = supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy)
+    ready = ready_window(supply.terms, ctx.today, ctx.policy)
+    d = Dialect(conn)
+    target, target_values = _target_sql(d, product_id, buckets, ready)
+    threshold = ctx.policy.email_threshold_days
+    moved_early = d.days_between("t.new_earliest", "t.eta_earliest")
+    moved_late = d.days_between("t.new_latest", "t.eta_latest")
+    material = (
+        "(t.new_earliest IS NULL OR t.eta_earliest IS NULL OR t.new_latest IS NULL"
+        f" OR t.eta_latest IS NULL OR ABS({moved_early}) >= ? OR ABS({moved_late}) >= ?)"
+    )
+    moved = await execute(
+        conn,
+        "INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest, old_basis,"
+        " new_earliest, new_latest, new_basis, material)"
+        " SELECT t.id, ?, t.eta_earliest, t.eta_latest, t.eta_basis, t.new_earliest,"
+        f" t.new_latest, t.new_basis, {material}"
+        f" FROM ({target}) t WHERE {CHANGED}",
+        [event_id, threshold, threshold, *target_values],
+    )
+    await execute(
+        conn,
+        f"WITH t AS ({target})"
+        " UPDATE order_line SET eta_earliest = t.new_earliest, eta_latest = t.new_latest,"
+        " eta_basis = t.new_basis, pegged_po_line_id = t.new_po FROM t"
+        f" WHERE order_line.id = t.id AND ({CHANGED}"
+        " OR t.pegged_po_line_id IS DISTINCT FROM t.new_po)",
+        target_values,
+    )
+    return moved
 
 
 async def _issue_delay_notices(

@@ -34,7 +34,7 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.models import Allocation, Order, OrderLine
-from domain.ordering.queue import load_supply, recompute_queue
+from domain.ordering.queue import load_supply, recompute_queues
 from domain.queries.orders import OrderView, order_view
 from domain.reporting.ledger import post
 from domain.validation import clean_text, idempotency_key, positive_quantity
@@ -159,9 +159,10 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
             [(line.id, LedgerKind.BACKORDER_BOOKED, line.quantity, line.unit_price) for line in lines],
             now=ctx.now,
         )
-        if request.priority:
-            for product_id in sorted({line.product_id for line in lines if line.qty_waiting}):
-                await recompute_queue(conn, product_id, ctx, EtaReason.PRIORITY_CHANGED)
+        waiting_products = [line.product_id for line in lines if line.qty_waiting]
+        if request.priority and waiting_products:
+            await recompute_queues(conn, waiting_products, ctx, EtaReason.PRIORITY_CHANGED,
+                                   f"{order.number} placed with priority {request.priority}")
         await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
         view = await order_view(order.id, conn)
     return PlacedOrder(view, token)

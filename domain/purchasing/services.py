@@ -15,7 +15,7 @@ from domain.context import Context
 from domain.customers.links import new_number
 from domain.db import connection, with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.ordering.queue import Recomputed, recompute_queue, supply_units
+from domain.ordering.queue import Recomputed, recompute_queues, supply_units
 from domain.purchasing.models import (
     PurchaseOrder,
     PurchaseOrderDateChange,
@@ -33,31 +33,11 @@ class PoLineRequest:
     quantity: int
 
 
-@dataclass(frozen=True)
-class Impact:
-    """What an event did to the queues it touched."""
-
-    lines_moved: int = 0
-    orders_moved: int = 0
-    emails_queued: int = 0
-    delay_notices: int = 0
-
-    def plus(self, other: Recomputed) -> Impact:
-        return Impact(
-            self.lines_moved + other.lines_moved,
-            self.orders_moved + other.orders_moved,
-            self.emails_queued + other.emails_queued,
-            self.delay_notices + other.delay_notices,
-        )
-
-
 async def _recompute(
     conn: BaseDBAsyncClient, product_ids: list[int], ctx: Context, reason: EtaReason, detail: str
-) -> Impact:
-    impact = Impact()
-    for product_id in sorted(set(product_ids)):
-        impact = impact.plus(await recompute_queue(conn, product_id, ctx, reason, detail))
-    return impact
+) -> Recomputed:
+    await stock.lock(conn, product_ids)
+    return await recompute_queues(conn, product_ids, ctx, reason, detail)
 
 
 async def create_purchase_order(
@@ -105,7 +85,6 @@ async def create_purchase_order(
                 using_db=conn,
             )
             product_ids = [products[line.sku].id for line in lines]
-            await stock.lock(conn, product_ids)
             await _recompute(conn, product_ids, ctx, EtaReason.PO_CREATED, f"{po.number} created")
             return po
 
@@ -119,11 +98,11 @@ async def create_purchase_order(
 
 async def revise_expected_date(
     po_id: int, new_date: dt.date, reason: str, *, ctx: Context
-) -> Impact:
+) -> Recomputed:
     """The supplier moved its promise: every pegged line behind it moves (rules 8 to 10)."""
     why = clean_text(reason, field="reason", max_length=300)
 
-    async def work() -> Impact:
+    async def work() -> Recomputed:
         async with in_transaction() as conn:
             po = await PurchaseOrder.filter(id=po_id).select_for_update().using_db(conn).first()
             if po is None:
@@ -131,7 +110,7 @@ async def revise_expected_date(
             if po.status != PurchaseOrderStatus.OPEN:
                 raise Conflict("Only an open purchase order can be revised.", field="purchaseOrderId")
             if po.expected_date == new_date:
-                return Impact()
+                return Recomputed(None, 0, 0, 0, 0)
             await PurchaseOrderDateChange.create(
                 purchase_order_id=po.id, old_date=po.expected_date, new_date=new_date,
                 reason=why, actor=str(ctx.actor), using_db=conn,
@@ -142,17 +121,16 @@ async def revise_expected_date(
             product_ids = await PurchaseOrderLine.filter(purchase_order_id=po.id).using_db(
                 conn
             ).values_list("product_id", flat=True)
-            await stock.lock(conn, list(product_ids))
             return await _recompute(conn, list(product_ids), ctx, EtaReason.PO_DATE_CHANGED, detail)
 
     return await with_retries(work)
 
 
-async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Context) -> Impact:
+async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Context) -> Recomputed:
     """The supplier will not deliver the rest of a line: its supply leaves the queue's plan."""
     why = clean_text(reason, field="reason", max_length=300)
 
-    async def work() -> Impact:
+    async def work() -> Recomputed:
         async with in_transaction() as conn:
             line = await PurchaseOrderLine.filter(id=po_line_id).select_for_update().using_db(
                 conn
@@ -165,7 +143,6 @@ async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Conte
             line.quantity_cancelled += remaining
             await line.save(using_db=conn, update_fields=["quantity_cancelled"])
             await _close_if_complete(conn, line.purchase_order_id)
-            await stock.lock(conn, [line.product_id])
             detail = f"{line.purchase_order.number}: {remaining} units cancelled: {why}"
             return await _recompute(conn, [line.product_id], ctx, EtaReason.PO_LINE_CANCELLED, detail)
 
@@ -190,7 +167,7 @@ class ReceiptResult:
     applied: bool  # False when this receipt key was applied before
     to_queue: int
     to_stock: int
-    impact: Impact
+    impact: Recomputed
 
 
 async def receive(
@@ -207,6 +184,8 @@ async def receive(
     try:
         return await with_retries(lambda: _receive(po_id, receipt_key, lines, ctx))
     except IntegrityError:
+        if not await Receipt.filter(key=receipt_key).exists():
+            raise
         return await _already_received(receipt_key)
 
 
@@ -215,7 +194,7 @@ async def _already_received(key: str, conn: BaseDBAsyncClient | None = None) -> 
     receipt = await Receipt.get(key=key).using_db(conn)
     rows = await ReceiptLine.filter(receipt_id=receipt.id).using_db(conn)
     return ReceiptResult(
-        receipt.id, False, sum(r.to_queue for r in rows), sum(r.to_stock for r in rows), Impact()
+        receipt.id, False, sum(r.to_queue for r in rows), sum(r.to_stock for r in rows), Recomputed(None, 0, 0, 0, 0)
     )
 
 
