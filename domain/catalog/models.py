@@ -1,6 +1,7 @@
 """Products, suppliers and the option groups of custom builds."""
 
 from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from domain.vocabulary import AvailabilityMode
@@ -44,6 +45,11 @@ class Product(Model):
 
     class Meta:
         table = "product"
+        constraints = (
+            CheckConstraint(
+                check="on_hand >= 0 AND waiting_units >= 0", name="product_stock_not_negative"
+            ),
+        )
 
 
 class OptionGroup(Model):

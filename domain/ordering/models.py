@@ -6,6 +6,7 @@ read and recomputed from one table in allocation order.
 """
 
 from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from domain.vocabulary import DelayNoticeStatus, EtaBasis, EtaReason, ShipPreference
@@ -66,6 +67,17 @@ class OrderLine(Model):
     class Meta:
         table = "order_line"
         indexes = (("product_id", "qty_waiting", "priority", "placed_at", "id"),)
+        constraints = (
+            CheckConstraint(
+                check="qty_allocated >= 0 AND qty_waiting >= 0 AND qty_shipped >= 0"
+                " AND qty_cancelled >= 0",
+                name="order_line_quantities_not_negative",
+            ),
+            CheckConstraint(
+                check="quantity = qty_allocated + qty_waiting + qty_shipped + qty_cancelled",
+                name="order_line_quantities_add_up",
+            ),
+        )
 
 
 class Allocation(Model):

@@ -1,0 +1,49 @@
+"""Composition root: builds the Starlette app, starts and stops the ORM in the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from tortoise import Tortoise
+
+from domain.db import connection, tortoise_config
+from settings import Settings
+
+log = logging.getLogger("preorder")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Healthy only when the database answers."""
+    try:
+        await connection().execute_query("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        log.exception("health check failed")
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await Tortoise.init(
+            config=tortoise_config(
+                settings.database_url,
+                pool_size=settings.db_pool_size,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+            ),
+            _enable_global_fallback=True,
+        )
+        try:
+            yield
+        finally:
+            await Tortoise.close_connections()
+
+    app = Starlette(routes=[Route("/healthz", healthz, name="healthz")], lifespan=lifespan)
+    app.state.settings = settings
+    return app
