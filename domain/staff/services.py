@@ -1,0 +1,107 @@
+"""Staff accounts (argon2id passwords, lockout) and scoped API tokens stored hashed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from domain.context import Actor, Context
+from domain.customers.links import token_hash
+from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.staff.models import ApiToken, StaffUser
+from domain.validation import clean_email, clean_text
+
+SCOPES = frozenset({"read", "orders", "etas", "purchasing", "receiving", "shipping", "builds"})
+TOKEN_PREFIX = "pot_"
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def staff_actor(user: StaffUser) -> Actor:
+    return Actor("staff", str(user.id), SCOPES)
+
+
+async def add_staff(email: str, name: str, password: str) -> StaffUser:
+    address = clean_email(email)
+    if len(password) < 12:
+        raise InvalidInput("Use a password of at least 12 characters.", field="password")
+    if await StaffUser.filter(email=address).exists():
+        raise Conflict("A staff member with this email exists.", field="email")
+    return await StaffUser.create(
+        email=address, name=clean_text(name, field="name", max_length=200),
+        password_hash=_hasher.hash(password),
+    )
+
+
+async def sign_in(email: str, password: str, *, ctx: Context) -> StaffUser:
+    """The same refusal for an unknown email, a wrong password and a locked account."""
+    refusal = PermissionDenied("Email or password is not right, or the account is locked.")
+    user = await StaffUser.filter(email=(email or "").strip().lower(), active=True).first()
+    if user is None:
+        _hasher.hash(password or "")  # spend the same time as a real check
+        raise refusal
+    if user.locked_until and user.locked_until > ctx.now:
+        raise refusal
+    try:
+        _hasher.verify(user.password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        failures = user.failed_logins + 1
+        locked = ctx.now + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
+        await StaffUser.filter(id=user.id).update(
+            failed_logins=0 if locked else failures, locked_until=locked
+        )
+        raise refusal from None
+    await StaffUser.filter(id=user.id).update(failed_logins=0, locked_until=None)
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once
+
+
+async def create_api_token(
+    name: str, scopes: list[str], *, staff_id: int | None = None
+) -> IssuedToken:
+    label = clean_text(name, field="name", max_length=100)
+    unknown = set(scopes) - SCOPES
+    if unknown or not scopes:
+        raise InvalidInput(
+            f"Scopes are some of: {', '.join(sorted(SCOPES))}.", field="scopes"
+        )
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = await ApiToken.create(
+        name=label, token_hash=token_hash(secret), scopes=" ".join(sorted(set(scopes))),
+        staff_id=staff_id,
+    )
+    return IssuedToken(token, secret)
+
+
+async def revoke_api_token(token_id: int, *, ctx: Context) -> None:
+    changed = await ApiToken.filter(id=token_id, revoked_at=None).update(revoked_at=ctx.now)
+    if not changed:
+        raise NotFound("No such active token.", field="tokenId")
+
+
+async def actor_for_token(secret: str, *, ctx: Context) -> Actor | None:
+    """The actor an API token stands for, or None when it is unknown or revoked."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = await ApiToken.filter(token_hash=token_hash(secret), revoked_at=None).first()
+    if token is None:
+        return None
+    if token.last_used_at is None or ctx.now - token.last_used_at > dt.timedelta(minutes=5):
+        await ApiToken.filter(id=token.id).update(last_used_at=ctx.now)
+    return Actor("token", str(token.id), frozenset(token.scopes.split()))
+
+
+def require_scope(actor: Actor, scope: str) -> None:
+    if scope not in actor.scopes:
+        raise PermissionDenied(f"This needs the '{scope}' scope.", field=None)
