@@ -19,6 +19,7 @@ class Policy:
     delay_answer_days: int = 7
     quote_valid_days: int = 14
     base_url: str = "http://127.0.0.1:8000"
+    currency: str = "EUR"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
+from tortoise.transactions import in_transaction
+
+from domain.context import Context
 from domain.customers.models import Customer
+from domain.notifications.outbox import enqueue
+from domain.vocabulary import OutboxKind
 from domain.errors import InvalidInput
 from domain.validation import clean_email, clean_text
 
@@ -24,3 +29,17 @@ async def customer_for(conn: BaseDBAsyncClient, email: str, name: str) -> Custom
         if found is None:
             raise InvalidInput("This email address cannot be used.", field="email") from None
         return found
+
+
+async def resend_order_links(email: str, *, ctx: Context) -> None:
+    """Rule 15: queue an email with the customer's order links, if the address is known.
+
+    The caller answers the same way either way; nothing here reveals whether it was known.
+    """
+    address = clean_email(email)
+    customer = await Customer.filter(email=address).first()
+    if customer is None:
+        return
+    async with in_transaction() as conn:
+        await enqueue(conn, ctx, OutboxKind.ORDER_LINKS, customer.email,
+                      payload={"customer_id": customer.id})
