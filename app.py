@@ -7,12 +7,15 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tortoise import Tortoise
 
 from domain.db import connection, tortoise_config
+from portal import portal_mount
+from portal.security import SecurityHeaders
 from settings import Settings
 
 log = logging.getLogger("preorder")
@@ -28,9 +31,14 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
+    """The whole service. Tests that already hold an ORM session pass ``manage_database=False``."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
         await Tortoise.init(
             config=tortoise_config(
                 settings.database_url,
@@ -44,6 +52,13 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await Tortoise.close_connections()
 
-    app = Starlette(routes=[Route("/healthz", healthz, name="healthz")], lifespan=lifespan)
+    portal_routes, error_pages = portal_mount(settings.policy, production=settings.production)
+    routes = [Route("/healthz", healthz, name="healthz"), *portal_routes]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=error_pages,
+        middleware=[Middleware(SecurityHeaders, production=settings.production)],
+    )
     app.state.settings = settings
     return app

@@ -1,0 +1,79 @@
+"""Money, dates and delivery estimates in words a customer reads at a glance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from domain.ordering.eta import Window
+from domain.queries.catalog import Availability, ProductView
+from domain.vocabulary import AvailabilityMode, EtaBasis
+
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+
+def money(amount: Decimal | int | None, currency: str = "EUR") -> str:
+    if amount is None:
+        return ""
+    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    symbol = SYMBOLS.get(currency, currency + " ")
+    return f"{symbol}{value:,.2f}"
+
+
+def day(value: dt.date | None) -> str:
+    """``Mar 3``; the year only when it is not the current one."""
+    if value is None:
+        return "to be confirmed"
+    text = f"{value:%b} {value.day}"
+    return text if value.year == dt.date.today().year else f"{text}, {value.year}"
+
+
+def window(value: Window) -> str:
+    """``Mar 3 to 6``, ``Mar 30 to Apr 2``, or ``to be confirmed``."""
+    if value.earliest is None or value.latest is None:
+        return "date to be confirmed"
+    if value.earliest == value.latest:
+        return day(value.earliest)
+    if (value.earliest.year, value.earliest.month) == (value.latest.year, value.latest.month):
+        return f"{day(value.earliest)} to {value.latest.day}"
+    return f"{day(value.earliest)} to {day(value.latest)}"
+
+
+BASIS_WORDS = {
+    EtaBasis.IN_STOCK: "in stock",
+    EtaBasis.PURCHASE_ORDER: "from a confirmed supplier delivery",
+    EtaBasis.LEAD_TIME: "from the supplier's usual lead time",
+    EtaBasis.RELEASE_DATE: "from the release date",
+    EtaBasis.BUILD: "from the build time",
+    EtaBasis.UNKNOWN: "not known yet",
+}
+
+
+def basis(value: EtaBasis | str) -> str:
+    return BASIS_WORDS.get(EtaBasis(value), str(value))
+
+
+def weeks(days: int | None) -> str:
+    if days is None:
+        return "lead time to be confirmed"
+    if days < 14:
+        return f"about {days} days"
+    return f"about {round(days / 7)} weeks"
+
+
+def estimate(product: ProductView, available: Availability) -> str:
+    """The landing page's one-line promise for the next unit ordered."""
+    eta = available.eta
+    if product.mode == AvailabilityMode.CUSTOM_BUILD:
+        return f"Built to your specification, {weeks(product.lead_time_days)}"
+    if available.sold_out:
+        return "Sold out"
+    if product.mode == AvailabilityMode.MADE_TO_ORDER and available.in_stock == 0:
+        return f"Made to order, {weeks(product.lead_time_days)}"
+    if eta.basis == EtaBasis.RELEASE_DATE and product.release_date:
+        return f"Preorder, ships from {day(product.release_date)}"
+    if available.in_stock > 0:
+        return f"In stock, arrives {window(eta)}"
+    if eta.basis == EtaBasis.UNKNOWN:
+        return "Backordered, date to be confirmed"
+    return f"Backordered, arrives {window(eta)}"

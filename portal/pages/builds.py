@@ -1,0 +1,93 @@
+"""Custom builds: the request from the configurator, the quote page, acceptance."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from domain.builds.models import BuildRequest
+from domain.builds.services import (
+    BuildRequestInput,
+    accept_quote,
+    current_quote,
+    find_build_by_token,
+    request_custom_build,
+)
+from domain.catalog.models import OptionChoice
+from domain.errors import DomainError, NotFound
+from domain.ordering.services import order_token as token_of
+from domain.queries.catalog import option_groups, product_by_sku
+from portal.pages.catalog import product_values
+from portal.web import Web, field_errors, text, whole_number
+
+FORM_FIELD = {"shippingAddress": "shipping_address"}
+
+
+def routes(web: Web) -> list[Route]:
+    async def request_build(request: Request) -> Response:
+        form = await web.form(request)
+        product = await product_by_sku(text(form, "sku"))
+        if product is None:
+            raise HTTPException(404)
+        groups = (await option_groups([product.id]))[product.id]
+        chosen = [whole_number(form, f"group_{group.id}") for group in groups]
+        values = {k: text(form, k) for k in ("email", "name", "shipping_address", "notes", "build_key")}
+        try:
+            requested = await request_custom_build(
+                BuildRequestInput(
+                    email=values["email"], name=values["name"],
+                    shipping_address=values["shipping_address"], sku=product.sku,
+                    choice_ids=[c for c in chosen if c is not None], notes=values["notes"],
+                    idempotency_key=f"portal:{values['build_key']}" if values["build_key"] else None,
+                ),
+                ctx=web.context(),
+            )
+        except DomainError as error:
+            page = await product_values(
+                web, product, 1,
+                errors={FORM_FIELD.get(k, k): v for k, v in field_errors(error).items()},
+                form={**values, **{f"group_{g.id}": c for g, c in zip(groups, chosen, strict=True)}},
+            )
+            return web.render(request, "product.html", page, status=400)
+        return web.redirect(request, "portal:build-status", token=requested.token)
+
+    async def load(request: Request) -> BuildRequest:
+        try:
+            return await find_build_by_token(request.path_params["token"])
+        except NotFound:
+            raise HTTPException(404) from None
+
+    async def build_page(request: Request, *, errors: dict | None = None, status: int = 200) -> Response:
+        build = await load(request)
+        await build.fetch_related("product", "order")
+        quote = await current_quote(build.id)
+        choices = await OptionChoice.filter(requests__request_id=build.id).prefetch_related("group")
+        order_token = None
+        if build.order_id:  # type: ignore[attr-defined]
+            order_token = token_of(web.context(), build.order)
+        return web.render(request, "build.html", {
+            "build": build, "quote": quote, "choices": choices, "errors": errors or {},
+            "token": request.path_params["token"], "order_token": order_token,
+            "expired": quote.valid_until < web.context().today,
+        }, status=status, private=True)
+
+    async def build_status(request: Request) -> Response:
+        return await build_page(request)
+
+    async def accept(request: Request) -> Response:
+        form = await web.form(request)
+        build = await load(request)
+        quote_id = whole_number(form, "quote_id")
+        try:
+            accepted = await accept_quote(build.id, quote_id or 0, ctx=web.context())
+        except DomainError as error:
+            return await build_page(request, errors=field_errors(error), status=400)
+        return web.redirect(request, "portal:order-status", token=accepted.order_token)
+
+    return [
+        Route("/builds", request_build, methods=["POST"], name="build-request"),
+        Route("/builds/{token}", build_status, name="build-status"),
+        Route("/builds/{token}/accept", accept, methods=["POST"], name="build-accept"),
+    ]

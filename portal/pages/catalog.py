@@ -1,0 +1,156 @@
+"""Browsing: the landing page, product pages with the split preview, and the cart."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from domain.catalog.models import Product
+from domain.queries.catalog import (
+    availability,
+    list_products,
+    option_groups,
+    preview_split,
+    ProductView,
+    product_by_sku,
+    product_views,
+)
+from domain.vocabulary import AvailabilityMode
+from portal import formatting
+from portal.cart import MAX_LINES, MAX_QUANTITY, read_cart, write_cart
+from portal.web import Web, text, whole_number
+
+PAGE_SIZE = 12
+MODE_LABELS = {
+    AvailabilityMode.STOCKED: "In stock or backordered",
+    AvailabilityMode.PREORDER: "Preorder",
+    AvailabilityMode.MADE_TO_ORDER: "Made to order",
+    AvailabilityMode.CUSTOM_BUILD: "Custom build",
+}
+
+
+def routes(web: Web) -> list[Route]:
+    async def home(request: Request) -> Response:
+        query = request.query_params.get("q", "")[:100]
+        mode_value = request.query_params.get("mode", "")
+        mode = AvailabilityMode(mode_value) if mode_value in AvailabilityMode._value2member_map_ else None
+        after = request.query_params.get("after", "0")
+        page = await list_products(
+            text=query, modes=[mode] if mode else None,
+            after_id=int(after) if after.isdigit() else 0, first=PAGE_SIZE,
+        )
+        ctx = web.context()
+        cards = []
+        for product in page.items:
+            available = availability(product, ctx)
+            cards.append({
+                "product": product,
+                "available": available,
+                "estimate": formatting.estimate(product, available),
+            })
+        return web.render(request, "home.html", {
+            "cards": cards, "query": query, "mode": mode_value, "modes": MODE_LABELS,
+            "total": page.total, "has_next": page.has_next,
+            "next_after": page.items[-1].id if page.items else 0,
+            "paged": after not in ("", "0"),
+        })
+
+    async def product_page(request: Request) -> Response:
+        product = await product_by_sku(request.path_params["sku"])
+        if product is None:
+            raise HTTPException(404)
+        quantity = min(whole_number(request.query_params, "quantity") or 1, MAX_QUANTITY)
+        return web.render(request, "product.html", await product_values(web, product, quantity))
+
+    async def cart_page(request: Request) -> Response:
+        return await render_cart(web, request)
+
+    async def cart_add(request: Request) -> Response:
+        form = await web.form(request)
+        sku = text(form, "sku")
+        product = await product_by_sku(sku)
+        if product is None or product.mode == AvailabilityMode.CUSTOM_BUILD:
+            raise HTTPException(404)
+        quantity = whole_number(form, "quantity")
+        cart = read_cart(request, web.policy.secret_key)
+        if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
+            values = await product_values(
+                web, product, 1,
+                errors={"quantity": f"Enter a whole number from 1 to {MAX_QUANTITY}."},
+                form={"quantity": text(form, "quantity")},
+            )
+            return web.render(request, "product.html", values, status=400)
+        if sku not in cart and len(cart) >= MAX_LINES:
+            raise HTTPException(400, f"A cart holds at most {MAX_LINES} products.")
+        cart[sku] = min(cart.get(sku, 0) + quantity, MAX_QUANTITY)
+        response = web.redirect(request, "portal:cart")
+        write_cart(response, cart, web.policy.secret_key, secure=web.production)
+        return response
+
+    async def cart_remove(request: Request) -> Response:
+        form = await web.form(request)
+        cart = read_cart(request, web.policy.secret_key)
+        cart.pop(text(form, "sku"), None)
+        response = web.redirect(request, "portal:cart")
+        write_cart(response, cart, web.policy.secret_key, secure=web.production)
+        return response
+
+    return [
+        Route("/", home, name="home"),
+        Route("/products/{sku}", product_page, name="product"),
+        Route("/cart", cart_page, name="cart"),
+        Route("/cart/add", cart_add, methods=["POST"], name="cart-add"),
+        Route("/cart/remove", cart_remove, methods=["POST"], name="cart-remove"),
+    ]
+
+
+async def product_values(
+    web: Web, product: ProductView, quantity: int, **extra: object
+) -> dict[str, object]:
+    """What the product page shows: estimate, split preview, configurator options."""
+    ctx = web.context()
+    available = availability(product, ctx)
+    return {
+        "product": product,
+        "available": available,
+        "estimate": formatting.estimate(product, available),
+        "quantity": quantity,
+        "preview": preview_split(product, quantity, ctx),
+        "groups": (await option_groups([product.id]))[product.id],
+        "build_key": secrets.token_urlsafe(16),
+        **extra,
+    }
+
+
+async def cart_lines(web: Web, request: Request) -> list[dict]:
+    """Each cart line with how it would split now and its estimates."""
+    cart = read_cart(request, web.policy.secret_key)
+    products = await Product.filter(sku__in=list(cart), active=True)
+    views = {view.sku: view for view in await product_views(list(products))}
+    ctx = web.context()
+    lines = []
+    for sku, quantity in cart.items():
+        view = views.get(sku)
+        if view is None:
+            continue
+        lines.append({"product": view, "quantity": quantity, "preview": preview_split(view, quantity, ctx)})
+    return lines
+
+
+async def render_cart(
+    web: Web, request: Request, *, errors: dict | None = None, form: dict | None = None,
+    status: int = 200,
+) -> Response:
+    lines = await cart_lines(web, request)
+    return web.render(request, "cart.html", {
+        "lines": lines,
+        "anything_waits": any(line["preview"].waits for line in lines),
+        "total": sum((line["product"].price * line["quantity"] for line in lines), start=0),
+        "errors": errors or {},
+        "form": form or {"ship_preference": "ship_when_ready"},
+        "checkout_key": (form or {}).get("checkout_key") or secrets.token_urlsafe(16),
+    }, status=status)

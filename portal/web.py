@@ -1,0 +1,109 @@
+"""What every portal page shares: templates, the request's Context, forms checked for CSRF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from domain.context import Actor, Context, Policy
+from domain.errors import DomainError
+from portal import formatting
+from portal.security import (
+    CSRF_FIELD,
+    csrf_token_for,
+    csrf_valid,
+    ensure_csrf_cookie,
+    remember_csrf,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_FORM_BYTES = 64 * 1024
+
+
+class Web:
+    def __init__(self, policy: Policy, *, production: bool, store_name: str = "Home & Ride") -> None:
+        self.policy = policy
+        self.production = production
+        self.store_name = store_name
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined
+        )
+        self.templates = Jinja2Templates(env=environment)
+        env = self.templates.env
+        env.filters["money"] = lambda v: formatting.money(v, policy.currency)
+        env.filters["day"] = formatting.day
+        env.filters["window"] = formatting.window
+        env.filters["basis"] = formatting.basis
+        env.filters["weeks"] = formatting.weeks
+
+    def context(self, actor: Actor | None = None) -> Context:
+        return Context(actor or Actor("customer"), dt.datetime.now(dt.UTC), self.policy)
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        values: dict[str, Any] | None = None,
+        *,
+        status: int = 200,
+        private: bool = False,
+    ) -> Response:
+        """Private pages (reached by a secret link) are never stored by browsers or proxies."""
+        cookie = ensure_csrf_cookie(request)
+        page = {
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": csrf_token_for(self.policy.secret_key, cookie),
+            "store_name": self.store_name,
+            "errors": {},
+            "form": {},
+            **(values or {}),
+        }
+        response = self.templates.TemplateResponse(request, template, page, status_code=status)
+        if private:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Referrer-Policy"] = "no-referrer"
+        remember_csrf(request, response, secure=self.production)
+        return response
+
+    async def form(self, request: Request) -> FormData:
+        """The posted form, or 403 when its CSRF token does not match the browser's cookie."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        if content_type != "application/x-www-form-urlencoded":
+            raise HTTPException(415, "Forms are sent URL-encoded.")
+        if int(request.headers.get("content-length", "0") or 0) > MAX_FORM_BYTES:
+            raise HTTPException(413, "This form is too large.")
+        form = await request.form(max_files=0, max_fields=200)
+        token = form.get(CSRF_FIELD)
+        if not isinstance(token, str) or not csrf_valid(request, token, self.policy.secret_key):
+            raise HTTPException(403, "This form has expired. Go back, reload the page and try again.")
+        return form
+
+    @staticmethod
+    def redirect(request: Request, name: str, **params: Any) -> RedirectResponse:
+        return RedirectResponse(str(request.url_for(name, **params)), status_code=303)
+
+
+def field_errors(error: DomainError) -> dict[str, str]:
+    """A domain error as a message next to the field it names (or at the top of the form)."""
+    return {error.field or "form": error.message}
+
+
+def text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def whole_number(form: Mapping[str, Any], name: str) -> int | None:
+    raw = text(form, name).strip()
+    if not raw.isdigit() or len(raw) > 6:
+        return None
+    return int(raw)
