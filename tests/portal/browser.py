@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -86,6 +86,6 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-def artifact(name: str) -> Iterator[Path] | Path:
+def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
