@@ -35,7 +35,10 @@ def window(value: Window) -> str:
     if value.earliest == value.latest:
         return day(value.earliest)
     if (value.earliest.year, value.earliest.month) == (value.latest.year, value.latest.month):
-        return f"{day(value.earliest)} to {value.latest.day}"
+        same_month = f"{value.earliest:%b} {value.earliest.day} to {value.latest.day}"
+        if value.earliest.year == dt.date.today().year:
+            return same_month
+        return f"{same_month}, {value.earliest.year}"
     return f"{day(value.earliest)} to {day(value.latest)}"
 
 
@@ -70,8 +73,10 @@ def estimate(product: ProductView, available: Availability) -> str:
         return "Sold out"
     if product.mode == AvailabilityMode.MADE_TO_ORDER and available.in_stock == 0:
         return f"Made to order, {weeks(product.lead_time_days)}"
-    if eta.basis == EtaBasis.RELEASE_DATE and product.release_date:
-        return f"Preorder, ships from {day(product.release_date)}"
+    if product.mode == AvailabilityMode.PREORDER:
+        if eta.basis == EtaBasis.RELEASE_DATE and product.release_date:
+            return f"Preorder, ships from {day(product.release_date)}"
+        return f"Preorder, arrives {window(eta)}"
     if available.in_stock > 0:
         return f"In stock, arrives {window(eta)}"
     if eta.basis == EtaBasis.UNKNOWN:

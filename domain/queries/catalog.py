@@ -41,6 +41,9 @@ class Availability:
 
     @property
     def sold_out(self) -> bool:
+        """Custom builds are never sold out: they are quoted, not taken from stock or queue."""
+        if self.mode == AvailabilityMode.CUSTOM_BUILD:
+            return False
         return self.in_stock == 0 and not self.can_backorder
 
 
