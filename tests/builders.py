@@ -9,8 +9,16 @@ from decimal import Decimal
 from domain.catalog.models import OptionChoice, OptionGroup, Product, Supplier
 from domain.context import Actor, Context, Policy
 from domain.ordering.services import LineRequest, OrderRequest, PlacedOrder, place_order
-from domain.purchasing.models import PurchaseOrder
-from domain.purchasing.services import PoLineRequest, create_purchase_order
+from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from domain.purchasing.services import (
+    PoLineRequest,
+    ReceiptLineRequest,
+    ReceiptResult,
+    create_purchase_order,
+    receive,
+)
+from domain.shipping.models import Shipment
+from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import AvailabilityMode, ShipPreference
 
 TODAY = dt.date(2027, 3, 1)
@@ -107,3 +115,40 @@ async def purchase_order(
     return await create_purchase_order(
         supplier_.id, expected, [PoLineRequest(p.sku, q) for p, q in lines], ctx=context or ctx()
     )
+
+
+async def receipt(
+    po: PurchaseOrder, quantity: int, *, key: str | None = None, context: Context | None = None
+) -> ReceiptResult:
+    """Receive ``quantity`` units against the PO's only line."""
+    line = await PurchaseOrderLine.get(purchase_order_id=po.id)
+    return await receive(
+        po.id, key or f"receipt-{next(_counter)}", [ReceiptLineRequest(line.id, quantity)],
+        ctx=context or ctx(),
+    )
+
+
+async def shipped(
+    order_id: int, lines: dict[int, int] | None = None, *, context: Context | None = None
+) -> Shipment:
+    """A parcel of what may ship now (or of ``lines``), created and marked shipped."""
+    context = context or ctx()
+    parcel = await create_shipment(order_id, ctx=context, lines=lines)
+    return await mark_shipped(parcel.id, "DHL", f"TRACK-{next(_counter)}", ctx=context)
+
+
+async def custom_build_product(
+    price: str = "8000.00", lead_time_days: int = 30
+) -> tuple[Product, dict[str, dict[str, OptionChoice]]]:
+    """A "build your own motorcycle": two required option groups."""
+    made = await product(
+        mode=AvailabilityMode.CUSTOM_BUILD, price=price, lead_time_days=lead_time_days
+    )
+    options = await option_groups(
+        made,
+        {
+            "Frame": [("Steel", "0.00", 0), ("Carbon", "1500.00", 14)],
+            "Engine": [("650cc", "0.00", 0), ("1200cc", "2500.00", 7)],
+        },
+    )
+    return made, options

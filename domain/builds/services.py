@@ -12,13 +12,13 @@ from tortoise.transactions import in_transaction
 from domain.builds.models import BuildQuote, BuildRequest, BuildRequestChoice
 from domain.builds.pricing import Choice, Group, automatic_quote, doubled_groups, missing_groups
 from domain.catalog import stock
-from domain.catalog.models import OptionChoice, OptionGroup, Product
+from domain.catalog.models import OptionChoice, OptionGroup, Product, Supplier
 from domain.context import Context
 from domain.customers.links import link_token, new_number, new_salt, token_hash
 from domain.customers.models import Customer
 from domain.customers.services import customer_for
 from domain.db import with_retries
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.notifications.outbox import enqueue
 from domain.ordering.eta import build_window
 from domain.ordering.models import Order, OrderLine
@@ -55,7 +55,7 @@ def build_token(ctx: Context, request: BuildRequest) -> str:
 async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> RequestedBuild:
     key = idempotency_key(data.idempotency_key)
     if key and (existing := await BuildRequest.filter(idempotency_key=key).first()):
-        return RequestedBuild(existing, await current_quote(existing.id), build_token(ctx, existing))
+        return await _replayed(existing, data, ctx)
     notes = clean_text(data.notes, field="notes", max_length=2000, required=False, multiline=True)
     address = clean_text(data.shipping_address, field="shippingAddress", max_length=1000, multiline=True)
     product = await Product.filter(sku=data.sku, active=True).first()
@@ -78,9 +78,8 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
         raise InvalidInput(
             "Choose an option for: " + ", ".join(g.name for g in missing) + ".", field="choices"
         )
-    quote = automatic_quote(
-        product.price, product.lead_time_days or 0, chosen, ctx.today, ctx.policy.quote_valid_days
-    )
+    base_lead = await _base_lead_days(product)
+    quote = automatic_quote(product.price, base_lead, chosen, ctx.today, ctx.policy.quote_valid_days)
 
     async def work() -> RequestedBuild:
         async with in_transaction() as conn:
@@ -109,8 +108,36 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
         return await with_retries(work)
     except IntegrityError:
         if key and (existing := await BuildRequest.filter(idempotency_key=key).first()):
-            return RequestedBuild(existing, await current_quote(existing.id), build_token(ctx, existing))
+            return await _replayed(existing, data, ctx)
         raise
+
+
+async def _replayed(existing: BuildRequest, data: BuildRequestInput, ctx: Context) -> RequestedBuild:
+    """A replayed key returns the first request; the key reused for another one is refused."""
+    customer = await Customer.get(id=existing.customer_id)  # type: ignore[attr-defined]
+    product = await Product.get(id=existing.product_id)  # type: ignore[attr-defined]
+    chosen = await BuildRequestChoice.filter(request_id=existing.id).values_list(
+        "choice_id", flat=True
+    )
+    first = (customer.email, product.sku, sorted(chosen), existing.notes,
+             existing.shipping_address, existing.shipping_name)
+    asked = ((data.email or "").strip().lower(), data.sku, sorted(set(data.choice_ids)),
+             (data.notes or "").strip(), (data.shipping_address or "").strip(),
+             (data.name or "").strip())
+    if first != asked:
+        raise IdempotencyKeyReused(
+            "This idempotency key was used for a different request.", field="idempotencyKey"
+        )
+    return RequestedBuild(existing, await current_quote(existing.id), build_token(ctx, existing))
+
+
+async def _base_lead_days(product: Product) -> int:
+    """The product's own lead time, else its supplier's: the same rule as every ETA."""
+    if product.lead_time_days is not None:
+        return product.lead_time_days
+    supplier_id = product.supplier_id  # type: ignore[attr-defined]
+    supplier = await Supplier.get_or_none(id=supplier_id) if supplier_id else None
+    return supplier.lead_time_days if supplier else 0
 
 
 async def current_quote(request_id: int) -> BuildQuote:
@@ -148,6 +175,14 @@ async def adjust_quote(
             raise NotFound("No such custom build.", field="requestId")
         if request.status == BuildStatus.ACCEPTED:
             raise Conflict("This quote was already accepted.", field="requestId")
+        newest = await BuildQuote.filter(request_id=request.id).order_by("-id").using_db(conn).first()
+        if (
+            newest is not None
+            and (newest.price, newest.lead_time_days, newest.note, newest.actor)
+            == (amount, lead_time_days, why, str(ctx.actor))
+            and newest.valid_until >= ctx.today
+        ):
+            return newest  # the same quote sent again (a retry): nothing changes, no new email
         quote = await BuildQuote.create(
             request_id=request.id, price=amount, lead_time_days=lead_time_days,
             valid_until=ctx.today + dt.timedelta(days=ctx.policy.quote_valid_days), note=why,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domain.catalog import stock
@@ -93,6 +94,10 @@ async def cancel_lines_in(
         line = lines.get(request.line_id)
         if line is None:
             raise NotFound("No such line on this order.", field=f"lines[{index}].lineId")
+        if any(planned.id == line.id for planned, _, _ in plan):
+            # Each request is planned from the same reading of the line: listed twice, the
+            # line would lose one change while stock and ledger took both.
+            raise InvalidInput("List each line once.", field=f"lines[{index}].lineId")
         cancellable = line.qty_waiting + line.qty_allocated - held.get(line.id, 0)
         quantity = cancellable if request.quantity is None else request.quantity
         if quantity <= 0 or quantity > cancellable:
@@ -105,13 +110,14 @@ async def cancel_lines_in(
     await stock.lock(conn, [line.product_id for line, _, _ in plan])
     returned: dict[int, int] = {}
     for line, from_waiting, from_allocated in plan:
-        # Guarded: the line must still hold what was read, or a concurrent change wins.
+        # Guarded and relative: the line must still hold what is taken, and a concurrent
+        # change (a receipt filling it, a parcel leaving) is kept, never overwritten.
         changed = await OrderLine.filter(
             id=line.id, qty_waiting__gte=from_waiting, qty_allocated__gte=from_allocated
         ).using_db(conn).update(
-            qty_waiting=line.qty_waiting - from_waiting,
-            qty_allocated=line.qty_allocated - from_allocated,
-            qty_cancelled=line.qty_cancelled + from_waiting + from_allocated,
+            qty_waiting=F("qty_waiting") - from_waiting,
+            qty_allocated=F("qty_allocated") - from_allocated,
+            qty_cancelled=F("qty_cancelled") + (from_waiting + from_allocated),
         )
         if changed != 1:
             raise Conflict("The order changed meanwhile; please try again.", field="lines")
@@ -233,18 +239,19 @@ async def lapse_delay_notices(*, ctx: Context) -> tuple[int, int]:
     Returns (consented, cancelled).
     """
     consented = cancelled = 0
-    due = await DelayNotice.filter(status=DelayNoticeStatus.OPEN, deadline__lt=ctx.today).values_list(
-        "id", flat=True
-    )
-    for notice_id in due:
+    due = await DelayNotice.filter(
+        status=DelayNoticeStatus.OPEN, deadline__lt=ctx.today
+    ).values_list("id", "order_id")
+    for notice_id, order_id in due:
         async with in_transaction() as conn:
+            # The order first, as every other change of an order locks it: no lock cycle.
+            order = await _owned_order(conn, order_id)
             notice = await DelayNotice.filter(
                 id=notice_id, status=DelayNoticeStatus.OPEN
             ).select_for_update().using_db(conn).first()
             if notice is None:
                 continue
             if notice.requires_answer:
-                order = await _owned_order(conn, notice.order_id)
                 notice.status = DelayNoticeStatus.CANCELLED
                 notice.answered_at = ctx.now
                 await notice.save(using_db=conn, update_fields=["status", "answered_at"])

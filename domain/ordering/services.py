@@ -15,7 +15,7 @@ from domain.catalog.models import Product
 from domain.context import Context
 from domain.customers.links import link_token, new_number, new_salt, token_hash
 from domain.customers.services import customer_for
-from domain.db import with_retries
+from domain.db import fetch, with_retries
 from domain.errors import (
     IdempotencyKeyReused,
     InsufficientAvailability,
@@ -160,9 +160,9 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
             now=ctx.now,
         )
         waiting_products = [line.product_id for line in lines if line.qty_waiting]
-        if request.priority and waiting_products:
+        if waiting_products and await _jumps_queue(conn, waiting_products, order.priority):
             await recompute_queues(conn, waiting_products, ctx, EtaReason.PRIORITY_CHANGED,
-                                   f"{order.number} placed with priority {request.priority}")
+                                   f"{order.number} placed ahead of lower priorities")
         await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
         view = await order_view(order.id, conn)
     return PlacedOrder(view, token)
@@ -209,7 +209,7 @@ async def _place_line(
             break
     else:
         raise Unavailable("This product is in high demand; please try again.")
-    window, po_line_id = await _initial_eta(conn, product, split.backordered, ctx)
+    window, po_line_id = await _initial_eta(conn, product, split.backordered, order.priority, ctx)
     return await OrderLine.create(
         order_id=order.id,
         product_id=product.id,
@@ -231,10 +231,30 @@ async def _place_line(
     )
 
 
+async def _waiting_behind(conn: BaseDBAsyncClient, product_ids: list[int], priority: int) -> int:
+    """Units of lower-priority lines: a new line of ``priority`` stands ahead of them."""
+    rows = await fetch(
+        conn,
+        "SELECT COALESCE(SUM(qty_waiting), 0) AS n FROM order_line WHERE product_id IN ("
+        + ", ".join("?" for _ in product_ids) + ") AND qty_waiting > 0 AND priority < ?",
+        [*product_ids, priority],
+    )
+    return int(rows[0]["n"])
+
+
+async def _jumps_queue(conn: BaseDBAsyncClient, product_ids: list[int], priority: int) -> bool:
+    """Placed ahead of waiting lines (staff may lower a priority below 0): their ETAs move."""
+    return await _waiting_behind(conn, sorted(set(product_ids)), priority) > 0
+
+
 async def _initial_eta(
-    conn: BaseDBAsyncClient, product: Product, backordered: int, ctx: Context
+    conn: BaseDBAsyncClient, product: Product, backordered: int, priority: int, ctx: Context
 ) -> tuple[Window, int | None]:
-    """The new line stands last in its queue: its last unit's place gives the window."""
+    """The new line's last unit's place in the queue gives the window.
+
+    It stands behind every waiting line of its priority or higher, and ahead of lower ones,
+    so that its promise is right from the start, not corrected by an email a moment later.
+    """
     supply = await load_supply(conn, product.id)
     if backordered == 0:
         return ready_window(supply.terms, ctx.today, ctx.policy), None
@@ -244,6 +264,7 @@ async def _initial_eta(
             return Window(None, None, EtaBasis.UNKNOWN), None
         return build_window(ctx.today, lead, ctx.policy), None
     position = (await stock.read_level(conn, product.id)).waiting_units
+    position -= await _waiting_behind(conn, [product.id], priority)
     bucket = bucket_for(supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy), position)
     return bucket.window, bucket.po_line_id
 

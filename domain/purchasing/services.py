@@ -14,7 +14,7 @@ from domain.catalog.models import Product, Supplier
 from domain.context import Context
 from domain.customers.links import new_number
 from domain.db import connection, with_retries
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.ordering.queue import Recomputed, recompute_queues, supply_units
 from domain.purchasing.models import (
     PurchaseOrder,
@@ -53,7 +53,7 @@ async def create_purchase_order(
     if key:
         existing = await PurchaseOrder.filter(idempotency_key=key).first()
         if existing:
-            return existing
+            return await _replayed(existing, supplier_id, expected_date, lines)
     if not lines:
         raise InvalidInput("Add at least one line.", field="lines")
     for index, line in enumerate(lines):
@@ -92,8 +92,34 @@ async def create_purchase_order(
         return await with_retries(work)
     except IntegrityError:
         if key and (existing := await PurchaseOrder.filter(idempotency_key=key).first()):
-            return existing
+            return await _replayed(existing, supplier_id, expected_date, lines)
         raise
+
+
+async def _replayed(
+    existing: PurchaseOrder, supplier_id: int, expected_date: dt.date, lines: list[PoLineRequest]
+) -> PurchaseOrder:
+    """A replayed key returns the first purchase order; the key reused for another is refused.
+
+    The expected date compared is the one the PO was created with, before any revision.
+    """
+    ordered = sorted(
+        (row["product__sku"], row["quantity"])
+        for row in await PurchaseOrderLine.filter(purchase_order_id=existing.id).values(
+            "product__sku", "quantity"
+        )
+    )
+    first_revision = await PurchaseOrderDateChange.filter(
+        purchase_order_id=existing.id
+    ).order_by("id").first()
+    created_for = first_revision.old_date if first_revision else existing.expected_date
+    asked = sorted((line.sku, line.quantity) for line in lines)
+    if (existing.supplier_id, created_for, ordered) != (supplier_id, expected_date, asked):  # type: ignore[attr-defined]
+        raise IdempotencyKeyReused(
+            "This idempotency key was used for a different purchase order.",
+            field="idempotencyKey",
+        )
+    return existing
 
 
 async def revise_expected_date(
@@ -257,3 +283,28 @@ async def _receive(
         total_queue = sum(to_queue.values())
         total = sum(per_product.values())
         return ReceiptResult(receipt.id, True, total_queue, total - total_queue, impact)
+
+
+async def receive_by_key(
+    po_id: int, key: str, lines: list[ReceiptLineRequest], *, ctx: Context
+) -> ReceiptResult:
+    """``receive`` for clients that retry: a replay returns the first receipt, and a key
+    already used for other goods (another PO, other lines or quantities) is refused.
+
+    ``receive`` itself answers any second use of a key as a replay (the same receipt is never
+    applied twice); this stricter door tells a client that it reused a key by mistake.
+    """
+    result = await receive(po_id, key, lines, ctx=ctx)
+    if result.applied:
+        return result
+    receipt = await Receipt.get(id=result.receipt_id)
+    stored = sorted(
+        (row["po_line_id"], row["quantity"])
+        for row in await ReceiptLine.filter(receipt_id=receipt.id).values("po_line_id", "quantity")
+    )
+    asked = sorted((line.po_line_id, line.quantity) for line in lines)
+    if receipt.purchase_order_id != po_id or stored != asked:  # type: ignore[attr-defined]
+        raise IdempotencyKeyReused(
+            "This receipt key was used for other goods.", field="receiptKey"
+        )
+    return result

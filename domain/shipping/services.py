@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domain.context import Context
 from domain.customers.models import Customer
 from domain.db import with_retries
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.notifications.outbox import enqueue
 from domain.ordering.models import Order, OrderLine
 from domain.reporting.ledger import post
@@ -54,7 +55,7 @@ async def create_shipment(
     """A parcel of allocated units. Without ``lines``, what the ship preference allows now."""
     key = idempotency_key(key)
     if key and (existing := await Shipment.filter(idempotency_key=key).first()):
-        return existing
+        return await _replayed(existing, order_id, lines)
 
     async def work() -> Shipment:
         async with in_transaction() as conn:
@@ -86,8 +87,21 @@ async def create_shipment(
         return await with_retries(work)
     except IntegrityError:
         if key and (existing := await Shipment.filter(idempotency_key=key).first()):
-            return existing
+            return await _replayed(existing, order_id, lines)
         raise
+
+
+async def _replayed(existing: Shipment, order_id: int, lines: dict[int, int] | None) -> Shipment:
+    """A replayed key returns the first parcel; the key reused for another parcel is refused."""
+    same = existing.order_id == order_id  # type: ignore[attr-defined]
+    if same and lines is not None:
+        packed = await ShipmentLine.filter(shipment_id=existing.id).values_list("line_id", "quantity")
+        same = dict(packed) == lines  # type: ignore[arg-type]
+    if not same:
+        raise IdempotencyKeyReused(
+            "This idempotency key was used for a different shipment.", field="idempotencyKey"
+        )
+    return existing
 
 
 async def mark_shipped(
@@ -117,8 +131,8 @@ async def mark_shipped(
             for item in contents:
                 moved = await OrderLine.filter(id=item.line_id, qty_allocated__gte=item.quantity).using_db(
                     conn
-                ).update(qty_allocated=item.line.qty_allocated - item.quantity,
-                         qty_shipped=item.line.qty_shipped + item.quantity)
+                ).update(qty_allocated=F("qty_allocated") - item.quantity,
+                         qty_shipped=F("qty_shipped") + item.quantity)
                 if moved != 1:
                     raise Conflict("The order changed meanwhile; please try again.", field="shipmentId")
                 entries.append((item.line_id, LedgerKind.REVENUE_RECOGNISED, item.quantity, item.line.unit_price))
