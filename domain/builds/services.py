@@ -161,7 +161,10 @@ async def adjust_quote(
 ) -> BuildQuote:
     """Staff replace the automatic quote; the customer is told the new one."""
     try:
-        amount = Decimal(str(price)).quantize(Decimal("0.01"))
+        amount = Decimal(str(price))
+        if not amount.is_finite():
+            raise InvalidOperation
+        amount = amount.quantize(Decimal("0.01"))
     except InvalidOperation:
         raise InvalidInput("Enter a price such as 1234.50.", field="price") from None
     if amount <= 0 or amount >= Decimal("10000000000"):
@@ -210,6 +213,11 @@ async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> Accep
             if request is None:
                 raise NotFound("No such custom build.", field="requestId")
             if request.status == BuildStatus.ACCEPTED and request.order_id:
+                # Accepting again is a replay; accepting another quote of it is refused.
+                if not await BuildQuote.filter(
+                    id=quote_id, request_id=request.id, accepted_at__isnull=False
+                ).using_db(conn).exists():
+                    raise Conflict("This build was accepted with another quote.", field="quoteId")
                 order = await Order.get(id=request.order_id).using_db(conn)
                 return AcceptedBuild(order.id, order_token(ctx, order))
             quote = await BuildQuote.filter(request_id=request.id).order_by("-id").using_db(conn).first()

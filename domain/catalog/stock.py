@@ -62,9 +62,16 @@ async def reserve(
 
 
 async def lock(conn: BaseDBAsyncClient, product_ids: list[int]) -> None:
-    """Hold product rows in a stable order (PostgreSQL; SQLite serialises transactions)."""
+    """Hold product rows in a stable order (PostgreSQL; SQLite serialises transactions).
+
+    Not ``.values()``: Tortoise 1.1.9 drops FOR UPDATE from values queries, silently. NO KEY
+    UPDATE still excludes every other holder, and lets rows that reference the product be
+    written meanwhile (their foreign-key checks only need KEY SHARE).
+    """
     for product_id in sorted(set(product_ids)):
-        await Product.filter(id=product_id).select_for_update().using_db(conn).values("id")
+        await Product.filter(id=product_id).select_for_update(no_key=True).only("id").using_db(
+            conn
+        ).first()
 
 
 async def adjust(

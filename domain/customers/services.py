@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
 
 from tortoise.transactions import in_transaction
 
@@ -22,13 +21,15 @@ async def customer_for(conn: BaseDBAsyncClient, email: str, name: str) -> Custom
     found = await Customer.filter(email=address).using_db(conn).first()
     if found:
         return found
-    try:
-        return await Customer.create(email=address, name=display, using_db=conn)
-    except IntegrityError:  # created concurrently
-        found = await Customer.filter(email=address).using_db(conn).first()
-        if found is None:
-            raise InvalidInput("This email address cannot be used.", field="email") from None
-        return found
+    # Created concurrently? ON CONFLICT DO NOTHING waits for the other transaction and leaves
+    # this one usable; a caught IntegrityError would leave a PostgreSQL transaction aborted.
+    await Customer.bulk_create(
+        [Customer(email=address, name=display)], ignore_conflicts=True, using_db=conn
+    )
+    found = await Customer.filter(email=address).using_db(conn).first()
+    if found is None:
+        raise InvalidInput("This email address cannot be used.", field="email")
+    return found
 
 
 async def resend_order_links(email: str, *, ctx: Context) -> None:

@@ -279,7 +279,11 @@ async def _issue_delay_notices(
 
 
 async def _queue_eta_emails(conn: BaseDBAsyncClient, d: Dialect, event_id: int, ctx: Context) -> int:
-    """Rule 9: one email per order per event, a delay notice where any line has one."""
+    """Rule 9: one email per order per event, a delay notice where any line has one.
+
+    The orders are one IN over a UNION, not two INs joined by OR: PostgreSQL cannot use the
+    primary key for the OR and scanned every order (and customer) for each event.
+    """
     return await execute(
         conn,
         "INSERT INTO outbox_message (kind, recipient, order_id, event_id, payload, message_id,"
@@ -290,8 +294,8 @@ async def _queue_eta_emails(conn: BaseDBAsyncClient, d: Dialect, event_id: int, 
         f" {d.timestamp}"
         " FROM customer_order o JOIN customer c ON c.id = o.customer_id"
         " WHERE o.id IN (SELECT l.order_id FROM eta_change ch JOIN order_line l ON l.id = ch.line_id"
-        "  WHERE ch.event_id = ? AND ch.material)"
-        "  OR o.id IN (SELECT order_id FROM delay_notice WHERE event_id = ?)",
+        "  WHERE ch.event_id = ? AND ch.material"
+        "  UNION SELECT order_id FROM delay_notice WHERE event_id = ?)",
         [event_id, event_id, ctx.now, ctx.now, event_id, event_id],
     )
 

@@ -59,7 +59,9 @@ async def create_shipment(
 
     async def work() -> Shipment:
         async with in_transaction() as conn:
-            order = await Order.filter(id=order_id).select_for_update().using_db(conn).first()
+            order = await Order.filter(id=order_id).select_for_update(no_key=True).using_db(
+                conn
+            ).first()
             if order is None:
                 raise NotFound("No such order.", field="orderId")
             available = await shippable_lines(conn, order_id)

@@ -213,3 +213,11 @@ async def test_base_lead_time_is_the_products_own_else_its_suppliers() -> None:
     options = await b.option_groups(product, {"Colour": [("Red", "50.00", 3)]})
     built = await request_custom_build(_input(product, options["Colour"]["Red"]), ctx=b.ctx())
     assert built.quote.lead_time_days == 23  # the supplier's 20 days plus the option's 3
+
+
+@pytest.mark.parametrize("price", ["NaN", "Infinity", "-Infinity", "12,50", "sNaN"])
+async def test_adjusted_quote_price_must_be_a_finite_amount(price: str) -> None:
+    requested = await _requested()
+    with pytest.raises(InvalidInput) as refused:
+        await adjust_quote(requested.request.id, price, 30, "", ctx=b.ctx())
+    assert refused.value.field == "price"
