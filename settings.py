@@ -7,6 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from domain.context import Policy
+from domain.notifications.config import (
+    MailConfig,
+    SenderConfig,
+    message_id_domain,
+    parse_smtp_url,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,19 @@ class Settings:
     db_statement_timeout_ms: int = 15000
     email_threshold_days: int = 2
     smtp_url: str = ""
+    # The outbox sender (domain/notifications). Timings in seconds; tests use milliseconds.
+    mail_from: str = "orders@preorder.local"
+    mail_from_name: str = "Home & Ride"
+    mail_sender_in_app: bool = True  # MAIL_SENDER=worker: only `preorder worker` sends
+    mail_poll_seconds: float = 1.0
+    mail_batch_size: int = 100
+    mail_lease_seconds: float = 60.0
+    mail_backoff_base_seconds: float = 5.0
+    mail_backoff_max_seconds: float = 900.0
+    mail_give_up_after_seconds: float = 2 * 86400.0
+    smtp_timeout_seconds: float = 10.0
+    mailbox_dir: str = "var/mailbox"
+    mailbox_port: int = 0
 
     @property
     def production(self) -> bool:
@@ -34,6 +53,34 @@ class Settings:
             store_timezone=self.store_timezone,
             email_threshold_days=self.email_threshold_days,
             base_url=self.base_url,
+        )
+
+    @property
+    def mail(self) -> MailConfig:
+        smtp = None
+        if self.smtp_url:
+            smtp = parse_smtp_url(
+                self.smtp_url, timeout=self.smtp_timeout_seconds, production=self.production
+            )
+        sender = SenderConfig(
+            poll_interval=self.mail_poll_seconds,
+            batch_size=self.mail_batch_size,
+            lease=self.mail_lease_seconds,
+            backoff_base=self.mail_backoff_base_seconds,
+            backoff_max=self.mail_backoff_max_seconds,
+            give_up_after=self.mail_give_up_after_seconds,
+            from_address=self.mail_from,
+            from_name=self.mail_from_name,
+            message_id_domain=message_id_domain(self.base_url),
+        )
+        return MailConfig(
+            sender=sender,
+            smtp=smtp,
+            smtp_timeout=self.smtp_timeout_seconds,
+            run_in_app=self.mail_sender_in_app,
+            mailbox_dir=self.mailbox_dir,
+            mailbox_port=self.mailbox_port,
+            production=self.production,
         )
 
     @classmethod
@@ -50,7 +97,26 @@ class Settings:
             db_pool_size=int(env.get("DB_POOL_SIZE", cls.db_pool_size)),
             email_threshold_days=int(env.get("ETA_EMAIL_THRESHOLD_DAYS", cls.email_threshold_days)),
             smtp_url=env.get("SMTP_URL", cls.smtp_url),
+            mail_from=env.get("MAIL_FROM", cls.mail_from),
+            mail_from_name=env.get("MAIL_FROM_NAME", cls.mail_from_name),
+            mail_sender_in_app=env.get("MAIL_SENDER", "app") != "worker",
+            mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS", cls.mail_poll_seconds)),
+            mail_batch_size=int(env.get("MAIL_BATCH_SIZE", cls.mail_batch_size)),
+            mail_lease_seconds=float(env.get("MAIL_LEASE_SECONDS", cls.mail_lease_seconds)),
+            mail_backoff_base_seconds=float(
+                env.get("MAIL_BACKOFF_BASE_SECONDS", cls.mail_backoff_base_seconds)
+            ),
+            mail_backoff_max_seconds=float(
+                env.get("MAIL_BACKOFF_MAX_SECONDS", cls.mail_backoff_max_seconds)
+            ),
+            mail_give_up_after_seconds=float(
+                env.get("MAIL_GIVE_UP_AFTER_SECONDS", cls.mail_give_up_after_seconds)
+            ),
+            smtp_timeout_seconds=float(env.get("SMTP_TIMEOUT_SECONDS", cls.smtp_timeout_seconds)),
+            mailbox_dir=env.get("MAILBOX_DIR", cls.mailbox_dir),
+            mailbox_port=int(env.get("MAILBOX_PORT", cls.mailbox_port)),
         )
         if settings.production and settings.secret_key == cls.secret_key:
             raise ValueError("SECRET_KEY must be set in production")
+        settings.mail  # noqa: B018 - validates SMTP_URL and the sender address now, not later
         return settings

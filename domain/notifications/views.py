@@ -1,0 +1,273 @@
+"""What each email says, as frozen values built from the database by ``content.py``. Pure.
+
+Templates only format these. The rules that decide *what* to tell live here: how an order will
+be split into parcels, and how several ETA changes of one line since the last email add up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from domain.ordering.eta import Window
+from domain.vocabulary import EtaBasis, ShipPreference
+
+
+@dataclass(frozen=True)
+class Line:
+    id: int
+    name: str
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    allocated: int
+    waiting: int
+    shipped: int
+    cancelled: int
+    eta: Window
+    released: bool  # False: a preorder before its release date
+    promised: Window = Window(None, None, EtaBasis.UNKNOWN)
+    placed_from_stock: int = 0  # units allocated from stock when the order was placed
+
+    def as_placed(self) -> Line:
+        """The line as the customer saw it at checkout: the promise and the first split."""
+        return replace(
+            self,
+            allocated=self.placed_from_stock,
+            waiting=self.quantity - self.placed_from_stock,
+            shipped=0,
+            cancelled=0,
+            eta=self.promised,
+        )
+
+    @property
+    def open(self) -> int:
+        return self.allocated + self.waiting
+
+    @property
+    def ships_now(self) -> int:
+        """Units in stock that may leave now (DOMAIN.md rule 12, before the ship preference)."""
+        return self.allocated if self.released else 0
+
+    @property
+    def waits(self) -> int:
+        return self.open - self.ships_now
+
+
+@dataclass(frozen=True)
+class Order:
+    id: int
+    number: str
+    customer_name: str
+    shipping_name: str
+    shipping_address: str
+    ship_preference: ShipPreference
+    link: str
+    lines: tuple[Line, ...]
+
+    def as_placed(self) -> Order:
+        return replace(self, lines=tuple(line.as_placed() for line in self.lines))
+
+    @property
+    def open_lines(self) -> tuple[Line, ...]:
+        return tuple(line for line in self.lines if line.open)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0"))
+
+
+@dataclass(frozen=True)
+class Parcel:
+    now: bool
+    window: Window | None
+    items: tuple[tuple[str, int], ...]
+
+
+def plan_parcels(lines: tuple[Line, ...], preference: ShipPreference) -> tuple[Parcel, ...]:
+    """How the open units will leave: what ships now, then one parcel per expected window.
+
+    ``ship_complete`` holds everything for one parcel when the last unit is in.
+    """
+    open_lines = [line for line in lines if line.open]
+    if not open_lines:
+        return ()
+    if preference == ShipPreference.SHIP_COMPLETE:
+        if all(line.waits == 0 for line in open_lines):
+            return (Parcel(True, None, tuple((line.name, line.open) for line in open_lines)),)
+        waiting = [line.eta for line in open_lines if line.waits]
+        known = [w for w in waiting if w.earliest and w.latest]
+        last: Window | None = None
+        if len(known) == len(waiting):
+            last = Window(
+                max(w.earliest for w in known if w.earliest),
+                max(w.latest for w in known if w.latest),
+                EtaBasis.UNKNOWN,
+            )
+        return (Parcel(False, last, tuple((line.name, line.open) for line in open_lines)),)
+    parcels = []
+    now = tuple((line.name, line.ships_now) for line in open_lines if line.ships_now)
+    if now:
+        parcels.append(Parcel(True, None, now))
+    later: dict[tuple[dt.date | None, dt.date | None], list[tuple[str, int]]] = {}
+    for line in open_lines:
+        if line.waits:
+            later.setdefault((line.eta.earliest, line.eta.latest), []).append(
+                (line.name, line.waits)
+            )
+    for (first, last_day), items in sorted(
+        later.items(),
+        key=lambda kv: (kv[0][1] is None, kv[0][1] or dt.date.min, kv[0][0] or dt.date.min),
+    ):
+        parcels.append(Parcel(False, Window(first, last_day, EtaBasis.UNKNOWN), tuple(items)))
+    return tuple(parcels)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    order: Order
+    parcels: tuple[Parcel, ...]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of a line's ETA history."""
+
+    id: int
+    line_id: int
+    event_id: int
+    old: Window
+    new: Window
+
+
+@dataclass(frozen=True)
+class Move:
+    line_id: int
+    name: str
+    quantity: int
+    old: Window
+    new: Window
+
+    @property
+    def later(self) -> bool:
+        """A delay, including a date that became unknown."""
+        old, new = self.old, self.new
+        if new.latest is None or old.latest is None:
+            return new.latest is None and old.latest is not None
+        return (new.latest, new.earliest or new.latest) > (old.latest, old.earliest or old.latest)
+
+    @property
+    def earlier(self) -> bool:
+        """Good news, including a date that became known."""
+        moved = (self.old.earliest, self.old.latest) != (self.new.earliest, self.new.latest)
+        return moved and not self.later
+
+
+def net_moves(changes: list[Change]) -> dict[int, tuple[Window, Window]]:
+    """Per line: the window before the first change and after the last one.
+
+    Lines that came back to where they were, or changed only their basis, have nothing to tell.
+    """
+    first: dict[int, Change] = {}
+    last: dict[int, Change] = {}
+    for change in sorted(changes, key=lambda c: c.id):
+        first.setdefault(change.line_id, change)
+        last[change.line_id] = change
+    moves = {}
+    for line_id, opening in first.items():
+        old, new = opening.old, last[line_id].new
+        if (old.earliest, old.latest) != (new.earliest, new.latest):
+            moves[line_id] = (old, new)
+    return moves
+
+
+@dataclass(frozen=True)
+class Notice:
+    """DOMAIN.md rule 10: an open delay notice the customer answers on the order page."""
+
+    id: int
+    line_id: int
+    name: str
+    quantity: int  # units not shipped: cancelling the line refunds all of them
+    waiting: int  # units the new date is about
+    new: Window
+    previous_latest: dt.date | None
+    deadline: dt.date
+    requires_answer: bool
+    refund: Decimal
+
+
+@dataclass(frozen=True)
+class EtaUpdate:
+    order: Order
+    moves: tuple[Move, ...]
+    reasons: tuple[str, ...]
+    notices: tuple[Notice, ...]
+
+    @property
+    def later(self) -> bool:
+        return any(move.later for move in self.moves) or bool(self.notices)
+
+    @property
+    def earlier(self) -> bool:
+        return any(move.earlier for move in self.moves)
+
+    @property
+    def empty(self) -> bool:
+        return not self.moves and not self.notices
+
+    @property
+    def other_moves(self) -> tuple[Move, ...]:
+        """Moves of lines that have no delay notice of their own."""
+        noticed = {notice.line_id for notice in self.notices}
+        return tuple(move for move in self.moves if move.line_id not in noticed)
+
+
+@dataclass(frozen=True)
+class ShipmentSent:
+    order: Order
+    carrier: str
+    tracking_number: str
+    items: tuple[tuple[str, int], ...]
+    coming: tuple[Parcel, ...]
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    order: Order
+    items: tuple[tuple[str, int, Decimal], ...]  # name, units, refund
+
+    @property
+    def refund(self) -> Decimal:
+        return sum((amount for _, _, amount in self.items), Decimal("0"))
+
+
+@dataclass(frozen=True)
+class Quote:
+    number: str
+    customer_name: str
+    product_name: str
+    choices: tuple[tuple[str, str], ...]  # option group, choice
+    notes: str
+    price: Decimal
+    lead_time_days: int
+    valid_until: dt.date
+    window_if_accepted: Window
+    link: str
+
+
+@dataclass(frozen=True)
+class OrderLink:
+    number: str
+    placed_on: dt.date
+    link: str
+
+
+@dataclass(frozen=True)
+class Links:
+    customer_name: str
+    orders: tuple[OrderLink, ...]
+
+
+View = Confirmation | EtaUpdate | ShipmentSent | Cancellation | Quote | Links
