@@ -1,0 +1,54 @@
+"""What every resolver is given: the request, the domain Context, the caller, the loaders.
+
+Customers are anonymous: what they may touch is decided by the secret token they hold (an
+order or a build link). Staff tools send ``Authorization: Bearer <API token>``; the token is
+looked up only when a staff field is asked for, so storefront requests never pay for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.cache import Read
+from api.loaders import Loaders
+from domain.context import Actor, Context, Policy
+from domain.staff.services import actor_for_token
+
+CUSTOMER = Actor("customer", "api")
+_UNSET = object()
+
+
+@dataclass
+class ApiContext:
+    request: Request
+    response: Response
+    policy: Policy
+    now: dt.datetime
+    loaders: Loaders = field(default_factory=Loaders.create)
+    reads: list[Read] = field(default_factory=list)  # what cacheable resolvers read
+    _staff: object = _UNSET
+
+    @property
+    def today(self) -> dt.date:
+        return self.customer.today
+
+    @property
+    def customer(self) -> Context:
+        """The domain Context of a customer acting with a link token."""
+        return Context(CUSTOMER, self.now, self.policy)
+
+    async def staff(self) -> Actor | None:
+        """The actor behind the request's API token, or None (absent, unknown or revoked)."""
+        if self._staff is _UNSET:
+            self._staff = await self._token_actor()
+        return self._staff  # type: ignore[return-value]
+
+    async def _token_actor(self) -> Actor | None:
+        scheme, _, secret = self.request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        return await actor_for_token(secret.strip(), ctx=Context.system(self.policy, self.now))

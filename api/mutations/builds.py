@@ -1,0 +1,136 @@
+"""Custom-build mutations: request (auto-quoted), accept a quote by link, staff quotes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api import ids
+from api.context import ApiContext
+from api.errors import UserError, user_errors
+from api.permissions import BUILDS, staff_context
+from api.types.builds import CustomBuild
+from api.types.orders import Order
+from domain.builds.services import (
+    BuildRequestInput,
+    accept_quote,
+    adjust_quote,
+    find_build_by_token,
+    request_custom_build,
+)
+from domain.errors import DomainError
+
+
+@strawberry.input
+class RequestCustomBuildInput:
+    email: str
+    name: str
+    shipping_address: str
+    sku: str
+    choice_ids: list[strawberry.ID] = strawberry.field(
+        description="One `OptionChoice` id per required option group."
+    )
+    notes: str = ""
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class AcceptCustomBuildQuoteInput:
+    token: str = strawberry.field(description="The secret of the custom build's link.")
+    quote_id: strawberry.ID
+
+
+@strawberry.input
+class QuoteCustomBuildInput:
+    custom_build_id: strawberry.ID
+    price: Decimal
+    lead_time_days: int
+    note: str = ""
+
+
+@strawberry.type
+class CustomBuildPayload:
+    token: str | None = strawberry.field(
+        default=None, description="The secret of the build's link (on request only)."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+    build_pk: strawberry.Private[int | None] = None
+
+    @strawberry.field
+    async def custom_build(self, info: Info[ApiContext, Any]) -> CustomBuild | None:
+        if self.build_pk is None:
+            return None
+        view = await info.context.loaders.build.load(self.build_pk)
+        return CustomBuild.of(view) if view else None
+
+
+@strawberry.type
+class AcceptCustomBuildQuotePayload:
+    order_token: str | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+    order_pk: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The order made of the build, with its build ETA.")
+    async def order(self, info: Info[ApiContext, Any]) -> Order | None:
+        if self.order_pk is None:
+            return None
+        view = await info.context.loaders.order.load(self.order_pk)
+        return Order.of(view) if view else None
+
+
+@strawberry.type
+class BuildsMutation:
+    @strawberry.mutation(description="Ask for a custom build; it is quoted at once.")
+    async def request_custom_build(
+        self,
+        info: Info[ApiContext, Any],
+        input: RequestCustomBuildInput,  # noqa: A002
+    ) -> CustomBuildPayload:
+        data = BuildRequestInput(
+            email=input.email,
+            name=input.name,
+            shipping_address=input.shipping_address,
+            sku=input.sku,
+            notes=input.notes,
+            idempotency_key=input.idempotency_key,
+            choice_ids=[ids.decode("OptionChoice", choice) or 0 for choice in input.choice_ids],
+        )
+        try:
+            made = await request_custom_build(data, ctx=info.context.customer)
+        except DomainError as error:
+            return CustomBuildPayload(errors=user_errors(error, {"choices": "choiceIds"}))
+        return CustomBuildPayload(token=made.token, build_pk=made.request.id)
+
+    @strawberry.mutation(description="Accept the current quote (the build link's token).")
+    async def accept_custom_build_quote(
+        self,
+        info: Info[ApiContext, Any],
+        input: AcceptCustomBuildQuoteInput,  # noqa: A002
+    ) -> AcceptCustomBuildQuotePayload:
+        try:
+            build = await find_build_by_token(input.token)
+            accepted = await accept_quote(
+                build.id, ids.decode("BuildQuote", input.quote_id) or 0, ctx=info.context.customer
+            )
+        except DomainError as error:
+            return AcceptCustomBuildQuotePayload(errors=user_errors(error, {"requestId": "token"}))
+        return AcceptCustomBuildQuotePayload(
+            order_token=accepted.order_token, order_pk=accepted.order_id
+        )
+
+    @strawberry.mutation(description="Staff (scope `builds`): set the quote of a custom build.")
+    async def quote_custom_build(
+        self,
+        info: Info[ApiContext, Any],
+        input: QuoteCustomBuildInput,  # noqa: A002
+    ) -> CustomBuildPayload:
+        pk = ids.decode("CustomBuild", input.custom_build_id) or 0
+        try:
+            ctx = await staff_context(info, BUILDS)
+            await adjust_quote(pk, input.price, input.lead_time_days, input.note, ctx=ctx)
+        except DomainError as error:
+            return CustomBuildPayload(errors=user_errors(error, {"requestId": "customBuildId"}))
+        return CustomBuildPayload(build_pk=pk)

@@ -1,0 +1,196 @@
+"""Order mutations: place, and with the order link's token: cancel, ship preference, delay
+answers; for staff: priority."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api import ids
+from api.context import ApiContext
+from api.errors import UserError, user_errors
+from api.permissions import ORDERS, staff_context
+from api.types.orders import Order
+from domain.errors import DomainError
+from domain.ordering.changes import (
+    CancelRequest,
+    cancel_order_lines,
+    respond_to_delay_notice,
+    set_order_priority,
+    set_ship_preference,
+)
+from domain.ordering.services import (
+    LineRequest,
+    OrderRequest,
+    find_order_by_token,
+    place_order,
+)
+from domain.vocabulary import ShipPreference
+
+BY_TOKEN = {"orderId": "token"}  # the domain names the order; the client named its token
+
+
+@strawberry.input
+class OrderLineInput:
+    sku: str
+    quantity: int
+
+
+@strawberry.input
+class PlaceOrderInput:
+    email: str
+    name: str
+    shipping_address: str = strawberry.field(description="The full postal address, multi-line.")
+    lines: list[OrderLineInput]
+    ship_preference: ShipPreference = ShipPreference.SHIP_WHEN_READY
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Send the same key when retrying: a replay returns the first order.",
+    )
+
+
+@strawberry.type
+class PlaceOrderPayload:
+    order: Order | None = None
+    order_token: str | None = strawberry.field(
+        default=None,
+        description="The secret of the order link: the customer's key to `order(token:)` and "
+        "to changing the order. Also emailed.",
+    )
+    replayed: bool = strawberry.field(
+        default=False, description="True when the idempotency key had placed this order before."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OrderPayload:
+    order: Order | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CancelLineInput:
+    line_id: strawberry.ID
+    quantity: int | None = strawberry.field(
+        default=None, description="Units to cancel; every unshipped unit when null."
+    )
+
+
+@strawberry.input
+class CancelOrderLinesInput:
+    token: str
+    lines: list[CancelLineInput]
+
+
+@strawberry.input
+class SetShipPreferenceInput:
+    token: str
+    ship_preference: ShipPreference
+
+
+@strawberry.input
+class RespondToDelayNoticeInput:
+    token: str
+    notice_id: strawberry.ID
+    keep_waiting: bool = strawberry.field(
+        description="True: accept the new date. False: cancel the delayed line, fully refunded."
+    )
+
+
+@strawberry.input
+class SetOrderPriorityInput:
+    order_id: strawberry.ID
+    priority: int = strawberry.field(description="-100 to 100; higher is served first.")
+
+
+@strawberry.type
+class OrderingMutation:
+    @strawberry.mutation(description="Place an order: each line splits into stock and backorder.")
+    async def place_order(
+        self, info: Info[ApiContext, Any], input: PlaceOrderInput
+    ) -> PlaceOrderPayload:  # noqa: A002
+        request = OrderRequest(
+            email=input.email,
+            name=input.name,
+            shipping_address=input.shipping_address,
+            lines=[LineRequest(line.sku, line.quantity) for line in input.lines],
+            ship_preference=input.ship_preference,
+            idempotency_key=input.idempotency_key,
+        )
+        try:
+            placed = await place_order(request, ctx=info.context.customer)
+        except DomainError as error:
+            return PlaceOrderPayload(errors=user_errors(error))
+        return PlaceOrderPayload(
+            order=Order.of(placed.order), order_token=placed.token, replayed=placed.replayed
+        )
+
+    @strawberry.mutation(description="Cancel unshipped units (the order link's token).")
+    async def cancel_order_lines(
+        self,
+        info: Info[ApiContext, Any],
+        input: CancelOrderLinesInput,  # noqa: A002
+    ) -> OrderPayload:
+        requests = [
+            CancelRequest(ids.decode("OrderLine", line.line_id) or 0, line.quantity)
+            for line in input.lines
+        ]
+        try:
+            order = await find_order_by_token(input.token)
+            view = await cancel_order_lines(
+                order.id, requests, ctx=info.context.customer, reason="cancelled by the customer"
+            )
+        except DomainError as error:
+            return OrderPayload(errors=user_errors(error, BY_TOKEN))
+        return OrderPayload(order=Order.of(view))
+
+    @strawberry.mutation(description="Ship parts when ready, or all at once (the order's token).")
+    async def set_ship_preference(
+        self,
+        info: Info[ApiContext, Any],
+        input: SetShipPreferenceInput,  # noqa: A002
+    ) -> OrderPayload:
+        try:
+            order = await find_order_by_token(input.token)
+            view = await set_ship_preference(
+                order.id, input.ship_preference.value, ctx=info.context.customer
+            )
+        except DomainError as error:
+            return OrderPayload(errors=user_errors(error, BY_TOKEN))
+        return OrderPayload(order=Order.of(view))
+
+    @strawberry.mutation(description="Answer a delay notice: keep waiting, or cancel the line.")
+    async def respond_to_delay_notice(
+        self,
+        info: Info[ApiContext, Any],
+        input: RespondToDelayNoticeInput,  # noqa: A002
+    ) -> OrderPayload:
+        try:
+            order = await find_order_by_token(input.token)
+            view = await respond_to_delay_notice(
+                order.id,
+                ids.decode("DelayNotice", input.notice_id) or 0,
+                input.keep_waiting,
+                ctx=info.context.customer,
+            )
+        except DomainError as error:
+            return OrderPayload(errors=user_errors(error, BY_TOKEN))
+        return OrderPayload(order=Order.of(view))
+
+    @strawberry.mutation(description="Staff (scope `orders`): move an order up or down its queues.")
+    async def set_order_priority(
+        self,
+        info: Info[ApiContext, Any],
+        input: SetOrderPriorityInput,  # noqa: A002
+    ) -> OrderPayload:
+        try:
+            ctx = await staff_context(info, ORDERS)
+            view = await set_order_priority(
+                ids.decode("Order", input.order_id) or 0, input.priority, ctx=ctx
+            )
+        except DomainError as error:
+            return OrderPayload(errors=user_errors(error))
+        return OrderPayload(order=Order.of(view))

@@ -1,0 +1,76 @@
+"""Public catalogue reads: ``products`` and ``product(sku:)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.cache import Read
+from api.context import ApiContext
+from api.errors import refused_as_graphql_errors
+from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
+from api.types.catalog import Product
+from domain.queries.product_list import (
+    ProductFilter,
+    count_products,
+    page_snapshot,
+    product_page,
+    sku_snapshot,
+    views_of,
+)
+from domain.vocabulary import AvailabilityMode
+
+
+@strawberry.input
+class ProductFilterInput:
+    modes: list[AvailabilityMode] | None = None
+    text: str | None = strawberry.field(
+        default=None, description="Words in the SKU, name or description."
+    )
+
+
+@strawberry.type
+class ProductConnection(Connection[Product]):
+    filter_: strawberry.Private[ProductFilter]
+
+    @strawberry.field(description="How many products match the filter (one more query).")
+    async def total_count(self) -> int:
+        return await count_products(self.filter_)
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Active products in catalogue order.")
+    async def products(
+        self,
+        info: Info[ApiContext, Any],
+        first: int | None = 20,
+        after: str | None = None,
+        filter: ProductFilterInput | None = None,  # noqa: A002 - the public argument name
+    ) -> ProductConnection:
+        wanted = ProductFilter(
+            text=(filter.text or "") if filter else "",
+            modes=tuple(filter.modes or ()) if filter else (),
+        )
+        with refused_as_graphql_errors():
+            after_id, size = int_cursor(after) or 0, page_size(first)
+        page = await product_page(wanted, after_id=after_id, first=size)
+        info.context.reads.append(
+            Read(lambda: page_snapshot(wanted, after_id=after_id, first=size), page.snapshot)
+        )
+        ctx = info.context.customer
+        edges = [
+            Edge(cursor=encode_cursor(view.id), node=Product.of(view, ctx)) for view in page.items
+        ]
+        built = connection(edges, page.has_next, after)
+        return ProductConnection(edges=built.edges, page_info=built.page_info, filter_=wanted)
+
+    @strawberry.field(description="An active product by SKU, or null.")
+    async def product(self, info: Info[ApiContext, Any], sku: str) -> Product | None:
+        wanted = sku.strip()[:64]
+        snapshot = await sku_snapshot([wanted])
+        info.context.reads.append(Read(lambda: sku_snapshot([wanted]), snapshot))
+        found = views_of(snapshot)
+        return Product.of(found[0], info.context.customer) if found else None

@@ -1,0 +1,50 @@
+"""Staff report: ``backorderReport``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import ApiContext
+from api.errors import refused_as_graphql_errors
+from api.pagination import Edge, connection, decode_cursor, encode_cursor, page_size
+from api.permissions import staff_read
+from api.types.reports import BackorderReport, BackorderRow, BackorderTotals
+from domain.errors import InvalidInput
+from domain.queries.backorders import RowCursor, backorder_rows, backorder_totals
+
+
+def _row_cursor(after: str | None) -> RowCursor | None:
+    key = decode_cursor(after, 2)
+    if key is None:
+        return None
+    if not all(isinstance(part, int) and not isinstance(part, bool) for part in key):
+        raise InvalidInput("This cursor is not valid here.", field="after")
+    return RowCursor(int(key[0]), int(key[1]))  # type: ignore[call-overload]
+
+
+@strawberry.type
+class ReportsQuery:
+    @strawberry.field(
+        description="Staff (scope `read`): totals, and per product what waits, most first."
+    )
+    async def backorder_report(
+        self, info: Info[ApiContext, Any], first: int | None = 20, after: str | None = None
+    ) -> BackorderReport:
+        ctx = await staff_read(info)
+        with refused_as_graphql_errors():
+            page = await backorder_rows(
+                today=ctx.today, after=_row_cursor(after), first=page_size(first)
+            )
+        totals = await backorder_totals()
+        edges = [
+            Edge(cursor=encode_cursor(row.waiting_units, row.product_id), node=BackorderRow.of(row))
+            for row in page.rows
+        ]
+        return BackorderReport(
+            generated_on=ctx.today,
+            totals=BackorderTotals.of(totals),
+            rows=connection(edges, page.has_next, after),
+        )

@@ -1,0 +1,75 @@
+"""The schema, built once per process (per production flag), and its extensions."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from api.errors import should_mask
+from api.limits import Limits, ProductionLimits, TokenLimit
+from api.mutations.builds import BuildsMutation
+from api.mutations.customers import CustomersMutation
+from api.mutations.ordering import OrderingMutation
+from api.mutations.purchasing import PurchasingMutation
+from api.mutations.shipping import ShippingMutation
+from api.queries.builds import BuildsQuery
+from api.queries.catalog import CatalogQuery
+from api.queries.orders import OrdersQuery
+from api.queries.purchasing import PurchasingQuery
+from api.queries.reports import ReportsQuery
+
+log = logging.getLogger("preorder.api")
+
+Query = merge_types(
+    "Query", (CatalogQuery, OrdersQuery, BuildsQuery, PurchasingQuery, ReportsQuery)
+)
+Mutation = merge_types(
+    "Mutation",
+    (OrderingMutation, CustomersMutation, BuildsMutation, PurchasingMutation, ShippingMutation),
+)
+
+
+def _masked() -> MaskErrors:
+    return MaskErrors(should_mask_error=should_mask)
+
+
+def _parser_cache() -> ParserCache:
+    return ParserCache(maxsize=256)
+
+
+def _validation_cache() -> ValidationCache:
+    return ValidationCache(maxsize=256)
+
+
+class ApiSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only what will be masked: expected errors are answers, not incidents."""
+        for error in errors:
+            if should_mask(error):
+                log.error("unexpected error in %s", error.path, exc_info=error.original_error)
+
+
+@functools.cache
+def build_schema(*, production: bool) -> ApiSchema:
+    extensions: list[Any] = [
+        TokenLimit,
+        _parser_cache,
+        ProductionLimits if production else Limits,
+        _validation_cache,
+        _masked,
+    ]
+    return ApiSchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+schema = build_schema(
+    production=False
+)  # the full SDL: `strawberry export-schema api.schema:schema`

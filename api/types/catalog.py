@@ -1,0 +1,137 @@
+"""Products with their availability and the ETA of the next unit ordered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api import ids
+from api.context import ApiContext
+from api.types.common import Eta
+from domain.context import Context
+from domain.queries.catalog import (
+    OptionGroupView,
+    ProductView,
+    availability,
+    preview_split,
+)
+from domain.vocabulary import AvailabilityMode
+
+
+@strawberry.type(description="What can be ordered now, and when the next unit would arrive.")
+class Availability:
+    mode: AvailabilityMode
+    in_stock: int = strawberry.field(description="Units that ship now.")
+    can_backorder: bool
+    backorder_remaining: int | None = strawberry.field(
+        description="Units that may still be backordered; null means no limit."
+    )
+    sold_out: bool
+    eta: Eta = strawberry.field(description="The window of the next unit ordered.")
+
+
+@strawberry.type(description="How a quantity would split if ordered now.")
+class SplitPreview:
+    quantity: int
+    ships_now: int
+    waits: int
+    ready_eta: Eta
+    waiting_eta: Eta | None
+    refused: str | None = strawberry.field(description="Why it cannot be ordered, if so.")
+    available: int | None
+
+
+@strawberry.type
+class OptionChoice:
+    id: strawberry.ID
+    name: str
+    price_delta: Decimal
+    lead_time_delta_days: int
+
+
+@strawberry.type(description="A choice a custom build needs (one option per required group).")
+class OptionGroup:
+    id: strawberry.ID
+    name: str
+    required: bool
+    choices: list[OptionChoice]
+
+    @staticmethod
+    def of(view: OptionGroupView) -> OptionGroup:
+        return OptionGroup(
+            id=ids.encode("OptionGroup", view.id),
+            name=view.name,
+            required=view.required,
+            choices=[
+                OptionChoice(
+                    id=ids.encode("OptionChoice", c.id),
+                    name=c.name,
+                    price_delta=c.price_delta,
+                    lead_time_delta_days=c.lead_time_delta_days,
+                )
+                for c in view.choices
+            ],
+        )
+
+
+@strawberry.type
+class Product:
+    id: strawberry.ID
+    sku: str
+    name: str
+    description: str
+    price: Decimal
+    mode: AvailabilityMode
+    release_date: dt.date | None
+    lead_time_days: int | None
+    availability: Availability
+    view: strawberry.Private[ProductView]
+    ctx: strawberry.Private[Context]
+
+    @staticmethod
+    def of(view: ProductView, ctx: Context) -> Product:
+        state = availability(view, ctx)
+        return Product(
+            id=ids.encode("Product", view.id),
+            sku=view.sku,
+            name=view.name,
+            description=view.description,
+            price=view.price,
+            mode=view.mode,
+            release_date=view.release_date,
+            lead_time_days=view.lead_time_days,
+            availability=Availability(
+                mode=state.mode,
+                in_stock=state.in_stock,
+                can_backorder=state.can_backorder,
+                backorder_remaining=state.backorder_remaining,
+                sold_out=state.sold_out,
+                eta=Eta.of(state.eta),
+            ),
+            view=view,
+            ctx=ctx,
+        )
+
+    @strawberry.field(description="Option groups of a custom build; empty for other products.")
+    async def option_groups(self, info: Info[ApiContext, Any]) -> list[OptionGroup]:
+        if self.mode != AvailabilityMode.CUSTOM_BUILD:
+            return []
+        groups = await info.context.loaders.option_groups.load(self.view.id)
+        return [OptionGroup.of(group) for group in groups or []]
+
+    @strawberry.field(description="How `quantity` would split into stock and backorder now.")
+    def split_preview(self, quantity: int) -> SplitPreview:
+        preview = preview_split(self.view, max(1, min(quantity, 10_000)), self.ctx)
+        return SplitPreview(
+            quantity=preview.quantity,
+            ships_now=preview.ships_now,
+            waits=preview.waits,
+            ready_eta=Eta.of(preview.ready),
+            waiting_eta=Eta.of(preview.waiting_eta) if preview.waiting_eta else None,
+            refused=preview.refused,
+            available=preview.available,
+        )

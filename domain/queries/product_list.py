@@ -1,0 +1,183 @@
+"""Catalogue pages for the API: the same ``ProductView`` as ``queries.catalog``, fewer round trips.
+
+Two queries for any page size: the products joined with their supplier's lead time, then the
+open PO lines of all of them. Rows are read as plain values (no ORM objects), since a storefront
+lists products on every page view.
+
+Each read is split into its rows (a ``Snapshot``) and the pure step that builds views from them,
+so that a caller can tell cheaply whether a page it built before still holds: equal snapshots
+build equal pages (on the same day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from domain.db import connection, fetch
+from domain.ordering.eta import ProductTerms, SupplyLine
+from domain.queries.catalog import ProductView
+from domain.queries.rows import CHUNK, as_date, as_decimal, chunks, day, marks
+from domain.vocabulary import AvailabilityMode
+
+MAX_PAGE = 100
+
+_COLUMNS = (
+    "SELECT p.id, p.sku, p.name, p.description, p.price, p.mode, p.release_date,"
+    " COALESCE(p.lead_time_days, s.lead_time_days) AS lead, p.on_hand, p.waiting_units,"
+    " p.backorder_cap FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
+)
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    text: str = ""
+    modes: tuple[AvailabilityMode, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The raw rows behind a read: products, then the open PO lines of those products."""
+
+    products: tuple[tuple[Any, ...], ...]
+    supply: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[ProductView]
+    has_next: bool
+    snapshot: Snapshot
+
+
+def _where(filter_: ProductFilter) -> tuple[str, list[object]]:
+    clauses: list[str] = ["p.active = ?"]
+    values: list[object] = [True]
+    if filter_.modes:
+        clauses.append(f"p.mode IN ({marks(filter_.modes)})")
+        values.extend(mode.value for mode in filter_.modes)
+    needle = filter_.text.strip()[:100].lower()
+    if needle:
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(
+            "(LOWER(p.sku) LIKE ? ESCAPE '\\' OR LOWER(p.name) LIKE ? ESCAPE '\\'"
+            " OR LOWER(p.description) LIKE ? ESCAPE '\\')"
+        )
+        values.extend([pattern, pattern, pattern])
+    return " AND ".join(clauses), values
+
+
+async def page_snapshot(filter_: ProductFilter, *, after_id: int = 0, first: int = 20) -> Snapshot:
+    """The rows of a page: ``first`` (at most ``MAX_PAGE``) plus one, to tell if more follow."""
+    first = max(0, min(first, MAX_PAGE))
+    where, values = _where(filter_)
+    rows = await fetch(
+        connection(),
+        f"{_COLUMNS} WHERE {where} AND p.id > ? ORDER BY p.id LIMIT ?",
+        [*values, after_id, first + 1],
+    )
+    return await _snapshot(rows[:first], extra=rows[first:])
+
+
+async def product_page(
+    filter_: ProductFilter, *, after_id: int = 0, first: int = 20
+) -> ProductPage:
+    """Active products in id order after ``after_id``; ``first`` is capped at ``MAX_PAGE``."""
+    snapshot = await page_snapshot(filter_, after_id=after_id, first=first)
+    has_next = len(snapshot.products) > max(0, min(first, MAX_PAGE))
+    views = _views(snapshot)
+    return ProductPage(views[: max(0, min(first, MAX_PAGE))], has_next, snapshot)
+
+
+async def count_products(filter_: ProductFilter) -> int:
+    where, values = _where(filter_)
+    rows = await fetch(connection(), f"SELECT COUNT(*) AS n FROM product p WHERE {where}", values)
+    return int(rows[0]["n"])
+
+
+async def sku_snapshot(skus: Sequence[str], *, active_only: bool = True) -> Snapshot:
+    """The rows of the products with these SKUs (at most ``CHUNK``, as a look-up asks)."""
+    wanted = sorted(set(skus))[:CHUNK]
+    if not wanted:
+        return Snapshot((), ())
+    active = " AND p.active = ?" if active_only else ""
+    values: list[object] = [*wanted, True] if active_only else list(wanted)
+    rows = await fetch(
+        connection(), f"{_COLUMNS} WHERE p.sku IN ({marks(wanted)}){active} ORDER BY p.id", values
+    )
+    return await _snapshot(rows)
+
+
+async def products_by_sku(
+    skus: Sequence[str], *, active_only: bool = True
+) -> dict[str, ProductView]:
+    """Products by SKU, for batched look-ups (order lines, ``product(sku:)``)."""
+    found: dict[str, ProductView] = {}
+    for part in chunks(sorted(set(skus))):
+        for view in _views(await sku_snapshot(part, active_only=active_only)):
+            found[view.sku] = view
+    return found
+
+
+def views_of(snapshot: Snapshot) -> list[ProductView]:
+    return _views(snapshot)
+
+
+async def _snapshot(
+    rows: list[dict[str, Any]], extra: list[dict[str, Any]] | None = None
+) -> Snapshot:
+    products = tuple(tuple(row.values()) for row in [*rows, *(extra or [])])
+    if not rows:
+        return Snapshot(products, ())
+    ids = [row["id"] for row in rows]
+    supply = await fetch(
+        connection(),
+        "SELECT l.product_id, l.id, o.expected_date,"
+        " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining"
+        " FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
+        f" WHERE o.status = 'open' AND l.product_id IN ({marks(ids)})"
+        " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0 ORDER BY l.id",
+        ids,
+    )
+    return Snapshot(products, tuple(tuple(row.values()) for row in supply))
+
+
+def _views(snapshot: Snapshot) -> list[ProductView]:
+    supply: dict[int, list[SupplyLine]] = {}
+    for product_id, line_id, expected, remaining in snapshot.supply:
+        supply.setdefault(product_id, []).append(SupplyLine(line_id, day(expected), remaining))
+    views = []
+    for (
+        pid,
+        sku,
+        name,
+        description,
+        price,
+        mode_,
+        release_,
+        lead,
+        on_hand,
+        waiting,
+        cap,
+    ) in snapshot.products:
+        mode = AvailabilityMode(mode_)
+        release = as_date(release_)
+        views.append(
+            ProductView(
+                pid,
+                sku,
+                name,
+                description,
+                as_decimal(price),
+                mode,
+                release,
+                lead,
+                on_hand,
+                waiting,
+                cap,
+                ProductTerms(mode, release, lead),
+                tuple(supply.get(pid, ())),
+            )
+        )
+    return views

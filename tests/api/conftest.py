@@ -1,0 +1,69 @@
+"""The API through HTTP: the real app (create_app) behind httpx's ASGI transport.
+
+The session's ORM is already up (tests/conftest.py), so the app is built without managing the
+database; httpx's transport sends no lifespan events anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from app import create_app
+from settings import Settings
+from tests.api.helpers import Api
+
+SETTINGS = Settings(database_url="sqlite://:memory:", secret_key="test-secret")
+
+
+@pytest.fixture
+async def api(db: str) -> AsyncIterator[Api]:
+    app = create_app(SETTINGS, manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Api(client)
+
+
+@pytest.fixture
+async def production_api(db: str) -> AsyncIterator[Api]:
+    settings = Settings(
+        database_url="sqlite://:memory:", secret_key="production-secret", environment="production"
+    )
+    transport = httpx.ASGITransport(app=create_app(settings, manage_database=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Api(client)
+
+
+class QueryCounter(logging.Handler):
+    """Counts the statements Tortoise sends (its client logs each one at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if text.lstrip().upper().startswith(("SELECT", "WITH", "INSERT", "UPDATE", "DELETE")):
+            self.statements.append(text)
+
+
+@pytest.fixture
+def sql() -> Iterator[QueryCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = QueryCounter()
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "api: GraphQL API tests")

@@ -1,0 +1,115 @@
+"""Creating use cases with a key: a replay returns the first result; other input is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from domain.builds.models import BuildQuote
+from domain.builds.services import BuildRequestInput, adjust_quote, request_custom_build
+from domain.errors import IdempotencyKeyReused
+from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from domain.purchasing.services import (
+    PoLineRequest,
+    ReceiptLineRequest,
+    create_purchase_order,
+    receive_by_key,
+    revise_expected_date,
+)
+from domain.shipping.services import create_shipment
+from tests import builders as b
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+async def test_a_purchase_order_key_replays_even_after_a_revision() -> None:
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    expected = b.TODAY + dt.timedelta(days=10)
+    lines = [PoLineRequest(product.sku, 5)]
+    first = await create_purchase_order(supplier.id, expected, lines, ctx=b.ctx(), key="po")
+    await revise_expected_date(first.id, expected + dt.timedelta(days=3), "late", ctx=b.ctx())
+    again = await create_purchase_order(supplier.id, expected, lines, ctx=b.ctx(), key="po")
+    assert again.id == first.id and await PurchaseOrder.all().count() == 1
+    with pytest.raises(IdempotencyKeyReused):
+        await create_purchase_order(
+            supplier.id, expected, [PoLineRequest(product.sku, 6)], ctx=b.ctx(), key="po"
+        )
+
+
+async def test_a_receipt_key_for_other_goods_is_refused_by_the_strict_door() -> None:
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=3), (product, 10))
+    line = await PurchaseOrderLine.get(purchase_order_id=po.id)
+    first = await receive_by_key(po.id, "dn", [ReceiptLineRequest(line.id, 4)], ctx=b.ctx())
+    again = await receive_by_key(po.id, "dn", [ReceiptLineRequest(line.id, 4)], ctx=b.ctx())
+    assert first.applied and not again.applied and again.receipt_id == first.receipt_id
+    with pytest.raises(IdempotencyKeyReused) as refused:
+        await receive_by_key(po.id, "dn", [ReceiptLineRequest(line.id, 3)], ctx=b.ctx())
+    assert refused.value.field == "receiptKey"
+
+
+async def test_a_shipment_key_for_other_lines_is_refused() -> None:
+    placed = await b.order((await b.product(on_hand=5), 3))
+    line = placed.order.lines[0].id
+    first = await create_shipment(placed.order.id, ctx=b.ctx(), lines={line: 1}, key="s")
+    assert (
+        await create_shipment(placed.order.id, ctx=b.ctx(), lines={line: 1}, key="s")
+    ).id == first.id
+    assert (await create_shipment(placed.order.id, ctx=b.ctx(), key="s")).id == first.id
+    with pytest.raises(IdempotencyKeyReused):
+        await create_shipment(placed.order.id, ctx=b.ctx(), lines={line: 2}, key="s")
+
+
+async def test_a_build_key_for_another_request_is_refused() -> None:
+    bike, options = await b.custom_build_product()
+    choices = [options["Frame"]["Steel"].id, options["Engine"]["650cc"].id]
+    data = BuildRequestInput("ada@example.com", "Ada", "1 Way", bike.sku, choices, "red", "k")
+    first = await request_custom_build(data, ctx=b.ctx())
+    again = await request_custom_build(data, ctx=b.ctx())
+    assert again.request.id == first.request.id and again.token == first.token
+    other = BuildRequestInput("ada@example.com", "Ada", "1 Way", bike.sku, choices, "blue", "k")
+    with pytest.raises(IdempotencyKeyReused):
+        await request_custom_build(other, ctx=b.ctx())
+
+
+async def test_sending_the_same_quote_again_makes_no_new_quote() -> None:
+    bike, options = await b.custom_build_product()
+    made = await request_custom_build(
+        BuildRequestInput(
+            "ada@example.com",
+            "Ada",
+            "1 Way",
+            bike.sku,
+            [options["Frame"]["Steel"].id, options["Engine"]["650cc"].id],
+        ),
+        ctx=b.ctx(),
+    )
+    first = await adjust_quote(made.request.id, "9000", 40, "paint", ctx=b.ctx())
+    again = await adjust_quote(made.request.id, Decimal("9000.00"), 40, "paint", ctx=b.ctx())
+    assert again.id == first.id and await BuildQuote.all().count() == 2
+
+
+async def test_accepting_a_build_again_replays_but_another_quote_is_refused() -> None:
+    from domain.builds.services import accept_quote
+    from domain.errors import Conflict
+
+    bike, options = await b.custom_build_product()
+    made = await request_custom_build(
+        BuildRequestInput(
+            "ada@example.com",
+            "Ada",
+            "1 Way",
+            bike.sku,
+            [options["Frame"]["Steel"].id, options["Engine"]["650cc"].id],
+        ),
+        ctx=b.ctx(),
+    )
+    first = await accept_quote(made.request.id, made.quote.id, ctx=b.ctx())
+    assert await accept_quote(made.request.id, made.quote.id, ctx=b.ctx()) == first
+    with pytest.raises(Conflict) as refused:
+        await accept_quote(made.request.id, made.quote.id + 1000, ctx=b.ctx())
+    assert refused.value.field == "quoteId"
