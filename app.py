@@ -1,4 +1,4 @@
-"""Composition root: builds the Starlette app, starts and stops the ORM in the lifespan."""
+"""Composition root: builds the Starlette app; starts and stops the ORM and the email sender."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tortoise import Tortoise
 
+from api.http import graphql_route
 from domain.db import connection, tortoise_config
+from domain.notifications.service import running_sender
 from portal import portal_mount
+from portal.devmail import routes as dev_mailbox_routes
 from portal.security import SecurityHeaders
 from settings import Settings
 
@@ -48,12 +51,21 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             _enable_global_fallback=True,
         )
         try:
-            yield
+            async with contextlib.AsyncExitStack() as mail:
+                if settings.mail_sender_in_app:
+                    await mail.enter_async_context(running_sender(settings.mail, settings.policy))
+                yield
         finally:
             await Tortoise.close_connections()
 
     portal_routes, error_pages = portal_mount(settings.policy, production=settings.production)
-    routes = [Route("/healthz", healthz, name="healthz"), *portal_routes]
+    dev_routes = [] if settings.production else dev_mailbox_routes(settings.mailbox_dir)
+    routes = [
+        Route("/healthz", healthz, name="healthz"),
+        graphql_route(settings.policy, production=settings.production),
+        *dev_routes,  # before the portal's catch-all mount
+        *portal_routes,
+    ]
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

@@ -1,9 +1,10 @@
-"""The ``preorder`` command: serve, migrate, seed, bench."""
+"""The ``preorder`` command: serve, migrate, seed, bench, API tokens, the API bench, staff."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 
 from domain.db import tortoise_config
@@ -23,6 +24,31 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--orders", type=int, default=100_000)
     bench.add_argument("--products", type=int, default=2_000)
     bench.add_argument("--suppliers", type=int, default=200)
+    token = commands.add_parser("token", help="staff API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="issue a token; its secret is shown once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scopes", required=True, help="comma-separated, e.g. read,etas")
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("id", type=int)
+    bench_api = commands.add_parser("bench-api", help="benchmark the GraphQL API under uvicorn")
+    bench_api.add_argument("--orders", type=int, default=100_000)
+    bench_api.add_argument("--products", type=int, default=2_000)
+    bench_api.add_argument("--suppliers", type=int, default=200)
+    bench_api.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    bench_api.add_argument("--reuse", action="store_true", help="keep the store already built")
+    staff = commands.add_parser("staff", help="staff accounts for the console at /staff")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    staff_add = staff_commands.add_parser("add", help="add a staff member who can sign in")
+    staff_add.add_argument("--email", required=True)
+    staff_add.add_argument("--name", required=True)
+    staff_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    commands.add_parser("worker", help="send the emails of the outbox, beside the app processes")
+    bench_mail = commands.add_parser("bench-mail", help="benchmark the email sender")
+    bench_mail.add_argument("--orders", type=int, default=1000, help="two emails per order")
+    bench_mail.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
 
@@ -44,7 +70,96 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(
             run(settings, products=args.products, suppliers=args.suppliers, orders=args.orders)
         )
+    if args.command == "token":
+        return asyncio.run(token_command(settings, args))
+    if args.command == "staff":
+        return staff_command(settings, args)
+    if args.command == "bench-api":
+        from bench_api import run as run_api_bench
+
+        return asyncio.run(run_api_bench(
+            settings, products=args.products, suppliers=args.suppliers, orders=args.orders,
+            seconds=args.seconds, reuse=args.reuse,
+        ))
+    if args.command == "worker":
+        from domain.notifications.service import run_worker
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        asyncio.run(run_worker(
+            settings.database_url, pool_size=settings.db_pool_size,
+            statement_timeout_ms=settings.db_statement_timeout_ms, config=settings.mail,
+            policy=settings.policy,
+        ))
+        return 0
+    if args.command == "bench-mail":
+        from bench_mail import run as run_mail_bench
+
+        return asyncio.run(run_mail_bench(settings, orders=args.orders, rounds=args.rounds))
     return 2
+
+
+async def token_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``token create`` prints the secret once (only its hash is stored); ``token revoke``."""
+    from tortoise import Tortoise
+
+    from domain.context import Context
+    from domain.errors import DomainError
+    from domain.staff.services import create_api_token, revoke_api_token
+
+    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
+    try:
+        if args.token_command == "create":
+            scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
+            issued = await create_api_token(args.name, scopes)
+            print(f"token {issued.token.id} ({issued.token.scopes}); shown once, keep it safe:")
+            print(issued.secret)
+        else:
+            await revoke_api_token(args.id, ctx=Context.system(settings.policy))
+            print(f"token {args.id} revoked")
+        return 0
+    except DomainError as error:
+        print(f"preorder token: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        await Tortoise.close_connections()
+
+
+def staff_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``staff add``: the password from standard input, or typed twice at a prompt (argon2id)."""
+    import getpass
+
+    from domain.migrate import migrate
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password (12 characters or more): ")
+        if getpass.getpass("Again: ") != password:
+            print("preorder staff: the passwords differ", file=sys.stderr)
+            return 1
+    else:
+        print("preorder staff: no terminal; pass --password-stdin", file=sys.stderr)
+        return 1
+    asyncio.run(migrate(settings.database_url))
+    return asyncio.run(_add_staff(settings, args.email, args.name, password))
+
+
+async def _add_staff(settings: Settings, email: str, name: str, password: str) -> int:
+    from tortoise import Tortoise
+
+    from domain.errors import DomainError
+    from domain.staff.services import add_staff
+
+    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
+    try:
+        user = await add_staff(email, name, password)
+        print(f"staff member {user.id} added: {user.name} <{user.email}>; sign in at /staff/")
+        return 0
+    except DomainError as error:
+        print(f"preorder staff: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        await Tortoise.close_connections()
 
 
 def serve(settings: Settings) -> int:

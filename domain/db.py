@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "domain.notifications.models",
     "domain.reporting.models",
     "domain.staff.models",
+    "domain.audit.models",
 ]
 
 T = TypeVar("T")

@@ -1,4 +1,5 @@
-"""The HTML door: customer pages under ``/`` (named ``portal:...``), static files, error pages."""
+"""The HTML door: customer pages under ``/`` (named ``portal:...``), the staff console under
+``/staff`` (``staff:...``), static files, error pages."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from domain.context import Policy
 from portal.pages import builds, catalog, orders
+from portal.staff import staff_mount
 from portal.web import Web
 
 log = logging.getLogger("preorder.portal")
@@ -24,17 +26,22 @@ def portal_mount(policy: Policy, *, production: bool) -> tuple[list[Mount], dict
     web = Web(policy, production=production)
     routes = [*catalog.routes(web), *orders.routes(web), *builds.routes(web)]
 
+    def error_page(request: Request) -> str:
+        return "staff/error.html" if request.url.path.startswith("/staff/") else "error.html"
+
     async def http_error(request: Request, error: Exception) -> Response:
         status = error.status_code if isinstance(error, HTTPException) else 500
         detail = error.detail if isinstance(error, HTTPException) else ""
-        return web.render(request, "error.html", {"status": status, "detail": detail}, status=status)
+        values = {"status": status, "detail": detail}
+        return web.render(request, error_page(request), values, status=status)
 
     async def server_error(request: Request, error: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path, exc_info=error)
-        return web.render(request, "error.html", {"status": 500, "detail": ""}, status=500)
+        return web.render(request, error_page(request), {"status": 500, "detail": ""}, status=500)
 
     mounts = [
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
+        staff_mount(web),  # before the catch-all customer mount
         Mount("", routes=routes, name="portal"),
     ]
     return mounts, {HTTPException: http_error, 500: server_error}

@@ -74,9 +74,10 @@ async def counts(url: str) -> dict[str, object]:
         ]
         rows = {t: (await conn.execute_query_dict(f'SELECT COUNT(*) AS n FROM "{t}"'))[0]["n"] for t in tables}
         indexes = sorted(
-            row["name"]
+            f"{row['tbl_name']}:{row['name']}"
             for row in await conn.execute_query_dict(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'"
+                " AND name NOT LIKE 'sqlite_%'"
             )
         )
         violations = await conn.execute_query_dict("PRAGMA foreign_key_check")

@@ -66,7 +66,10 @@ def test_migrating_a_populated_sqlite_database_keeps_every_row_and_index(tmp_pat
     before["rows"].pop("tortoise_migrations")
     applied = after["rows"].pop("tortoise_migrations")
     assert applied > 1
+    created = set(after["rows"]) - set(before["rows"])  # tables of later migrations: empty
+    assert all(after["rows"].pop(table) == 0 for table in created)
     assert after["rows"] == before["rows"]
     assert sum(before["rows"].values()) > 50
-    assert after["indexes"] == before["indexes"]
+    kept = [i for i in after["indexes"] if i.split(":", 1)[0] not in created]
+    assert kept == before["indexes"]
     assert after["foreign_key_violations"] == 0

@@ -8,6 +8,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from domain.audit.models import AuditAction
+from domain.audit.record import record, record_cancellation
 from domain.catalog import stock
 from domain.context import Context
 from domain.customers.models import Customer
@@ -37,7 +39,10 @@ class CancelRequest:
 
 
 async def _owned_order(conn: BaseDBAsyncClient, order_id: int) -> Order:
-    order = await Order.filter(id=order_id).select_for_update().using_db(conn).first()
+    # NO KEY: an order row held FOR UPDATE blocks the foreign-key checks of rows that
+    # reference it (outbox, delay notices, lines updated twice in one transaction), which
+    # deadlocked a receipt or a parcel leaving against a cancellation of the same order.
+    order = await Order.filter(id=order_id).select_for_update(no_key=True).using_db(conn).first()
     if order is None:
         raise NotFound("No such order.", field="orderId")
     return order
@@ -84,6 +89,16 @@ async def cancel_lines_in(
     detail: str,
 ) -> int:
     """Cancel inside the caller's transaction; returns the units cancelled."""
+    # Hold the products first: a receipt or return filling these lines waits, so the lines
+    # read below are still as read when they are updated.
+    await stock.lock(
+        conn,
+        list(
+            await OrderLine.filter(
+                order_id=order.id, id__in=[request.line_id for request in requests]
+            ).using_db(conn).values_list("product_id", flat=True)
+        ),
+    )
     lines = {
         line.id: line
         for line in await OrderLine.filter(order_id=order.id).using_db(conn)
@@ -107,7 +122,6 @@ async def cancel_lines_in(
             )
         from_waiting = min(quantity, line.qty_waiting)
         plan.append((line, from_waiting, quantity - from_waiting))
-    await stock.lock(conn, [line.product_id for line, _, _ in plan])
     returned: dict[int, int] = {}
     for line, from_waiting, from_allocated in plan:
         # Guarded and relative: the line must still hold what is taken, and a concurrent
@@ -136,6 +150,9 @@ async def cancel_lines_in(
     await DelayNotice.filter(
         line_id__in=[line.id for line, _, _ in plan], status=DelayNoticeStatus.OPEN
     ).using_db(conn).update(status=DelayNoticeStatus.SUPERSEDED)
+    await record_cancellation(
+        conn, ctx, order.id, [(line.product_id, w + a) for line, w, a in plan], detail
+    )
     await recompute_queues(
         conn, [line.product_id for line, _, _ in plan], ctx, reason, f"{order.number}: {detail}"
     )
@@ -177,14 +194,20 @@ async def set_order_priority(order_id: int, priority: int, *, ctx: Context) -> O
     async def work() -> OrderView:
         async with in_transaction() as conn:
             order = await _owned_order(conn, order_id)
-            old = order.priority
-            order.priority = priority
-            await order.save(using_db=conn, update_fields=["priority"])
-            await OrderLine.filter(order_id=order.id).using_db(conn).update(priority=priority)
+            # Products before lines, like a receipt: locking them after updating the lines
+            # deadlocked against a receipt filling the same lines.
             products = await OrderLine.filter(order_id=order.id, qty_waiting__gt=0).using_db(
                 conn
             ).values_list("product_id", flat=True)
             await stock.lock(conn, list(products))
+            old = order.priority
+            order.priority = priority
+            await order.save(using_db=conn, update_fields=["priority"])
+            await OrderLine.filter(order_id=order.id).using_db(conn).update(priority=priority)
+            await record(
+                conn, ctx, AuditAction.PRIORITY_CHANGED, f"priority {old} to {priority}",
+                order_id=order.id,
+            )
             await recompute_queues(
                 conn, list(products), ctx, EtaReason.PRIORITY_CHANGED,
                 f"{order.number}: priority {old} to {priority}",

@@ -9,6 +9,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from domain.audit.record import record_po_line_cancellation
 from domain.catalog import stock
 from domain.catalog.models import Product, Supplier
 from domain.context import Context
@@ -170,6 +171,7 @@ async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Conte
             await line.save(using_db=conn, update_fields=["quantity_cancelled"])
             await _close_if_complete(conn, line.purchase_order_id)
             detail = f"{line.purchase_order.number}: {remaining} units cancelled: {why}"
+            await record_po_line_cancellation(conn, ctx, line, remaining, why)
             return await _recompute(conn, [line.product_id], ctx, EtaReason.PO_LINE_CANCELLED, detail)
 
     return await with_retries(work)

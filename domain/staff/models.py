@@ -12,6 +12,8 @@ class StaffUser(Model):
     active = fields.BooleanField(default=True)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
+    # Part of every session cookie; raising it ends every session of this user at once.
+    session_version = fields.IntField(default=1, db_default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

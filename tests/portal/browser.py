@@ -27,6 +27,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
+# The database behind each running live server, by its base URL (for ``add_staff_member``).
+LIVE_DATABASES: dict[str, str] = {}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -67,8 +71,10 @@ async def live_server(tmp_path: Path) -> AsyncIterator[str]:
                     pass
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.3)
+        LIVE_DATABASES[base] = url
         yield base
     finally:
+        LIVE_DATABASES.pop(base, None)
         process.terminate()
         process.wait(timeout=20)
         log.close()
@@ -89,3 +95,14 @@ async def browser() -> AsyncIterator[Browser]:
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+def add_staff_member(base: str, email: str, name: str, password: str) -> None:
+    """``preorder staff add`` against the live server's own database."""
+    done = subprocess.run(
+        [sys.executable, "cli.py", "staff", "add", "--email", email, "--name", name,
+         "--password-stdin"],
+        cwd=ROOT, input=password + "\n", capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "DATABASE_URL": LIVE_DATABASES[base]},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

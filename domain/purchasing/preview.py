@@ -1,0 +1,166 @@
+"""What an expected-date change would do, before anyone commits to it.
+
+The preview is exact because it is the change itself: ``revise_expected_date`` runs in full
+inside an outer transaction (it opens a savepoint there), the outcome is read from the rows it
+wrote (ETA history, delay notices, outbox), and a private exception then rolls everything back.
+Nothing leaves the transaction: no email is queued, no history is kept, no lock outlives it.
+Confirming later runs the same work for real; the numbers match unless the queue changed
+in between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from domain.context import Context
+from domain.db import fetch
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.ordering.eta import Window
+from domain.ordering.queue import Recomputed
+from domain.purchasing.models import PurchaseOrder
+from domain.purchasing.services import revise_expected_date
+from domain.queries.rows import as_date, window
+from domain.vocabulary import PurchaseOrderStatus
+
+TOUCHED_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class TouchedLine:
+    """One order line the change would move."""
+
+    order_id: int
+    order_number: str
+    email: str
+    name: str
+    quantity: int
+    old: Window | None
+    new: Window
+    promised_latest: dt.date | None
+    delay_notice: bool  # the new date passes what the customer was promised or accepted
+    emailed: bool
+
+
+@dataclass(frozen=True)
+class DateChangeImpact:
+    po_id: int
+    po_number: str
+    old_date: dt.date
+    new_date: dt.date
+    lines_moved: int
+    orders_moved: int
+    emails_queued: int  # one per order whose change is worth telling (rule 9)
+    customers_emailed: int
+    delay_notices: int
+    touched: list[TouchedLine]  # the first ``TOUCHED_SHOWN``, in queue order of orders
+
+    @property
+    def nothing_moves(self) -> bool:
+        return self.lines_moved == 0
+
+
+class _RollBack(Exception):
+    def __init__(self, impact: DateChangeImpact) -> None:
+        super().__init__("preview rolled back")
+        self.impact = impact
+
+
+async def _checked(po_id: int, new_date: dt.date, ctx: Context) -> PurchaseOrder:
+    po = await PurchaseOrder.filter(id=po_id).first()
+    if po is None:
+        raise NotFound("No such purchase order.", field="purchaseOrderId")
+    if po.status != PurchaseOrderStatus.OPEN:
+        raise Conflict("Only an open purchase order can be revised.", field="purchaseOrderId")
+    if new_date < ctx.today:
+        raise InvalidInput("The new expected date cannot be in the past.", field="expectedDate")
+    if new_date == po.expected_date:
+        raise InvalidInput("This is already the expected date.", field="expectedDate")
+    return po
+
+
+async def change_expected_date(
+    po_id: int, new_date: dt.date, reason: str, *, ctx: Context
+) -> Recomputed:
+    """``revise_expected_date`` with the checks a person at a form needs: not in the past,
+    not the date it already has."""
+    await _checked(po_id, new_date, ctx)
+    return await revise_expected_date(po_id, new_date, reason, ctx=ctx)
+
+
+async def preview_expected_date(
+    po_id: int, new_date: dt.date, reason: str, *, ctx: Context
+) -> DateChangeImpact:
+    """The exact outcome of ``change_expected_date`` now, with nothing kept."""
+    po = await _checked(po_id, new_date, ctx)
+    try:
+        async with in_transaction() as conn:
+            done = await revise_expected_date(po_id, new_date, reason, ctx=ctx)
+            raise _RollBack(await _impact(conn, po, new_date, done))
+    except _RollBack as rolled_back:
+        return rolled_back.impact
+    raise AssertionError("unreachable: the preview always rolls back")
+
+
+async def _impact(
+    conn: BaseDBAsyncClient, po: PurchaseOrder, new_date: dt.date, done: Recomputed
+) -> DateChangeImpact:
+    customers, touched = 0, []
+    if done.event_id is not None:
+        counted = await fetch(
+            conn,
+            "SELECT COUNT(DISTINCT recipient) AS n FROM outbox_message WHERE event_id = ?",
+            [done.event_id],
+        )
+        customers = int(counted[0]["n"])
+        touched = await _touched(conn, done.event_id)
+    return DateChangeImpact(
+        po.id,
+        po.number,
+        po.expected_date,
+        new_date,
+        done.lines_moved,
+        done.orders_moved,
+        done.emails_queued,
+        customers,
+        done.delay_notices,
+        touched,
+    )
+
+
+async def _touched(conn: BaseDBAsyncClient, event_id: int) -> list[TouchedLine]:
+    rows = await fetch(
+        conn,
+        "SELECT o.id AS order_id, o.number, cu.email, p.name, l.qty_waiting, c.old_earliest,"
+        " c.old_latest, c.old_basis, c.new_earliest, c.new_latest, c.new_basis,"
+        " l.promised_latest,"
+        " EXISTS (SELECT 1 FROM delay_notice n WHERE n.event_id = c.event_id"
+        "  AND n.line_id = l.id) AS notice,"
+        " EXISTS (SELECT 1 FROM outbox_message m WHERE m.event_id = c.event_id"
+        "  AND m.order_id = o.id) AS emailed"
+        " FROM eta_change c JOIN order_line l ON l.id = c.line_id"
+        " JOIN customer_order o ON o.id = l.order_id JOIN customer cu ON cu.id = o.customer_id"
+        " JOIN product p ON p.id = l.product_id"
+        " WHERE c.event_id = ? ORDER BY l.priority DESC, l.placed_at, l.id LIMIT ?",
+        [event_id, TOUCHED_SHOWN],
+    )
+    return [
+        TouchedLine(
+            row["order_id"],
+            row["number"],
+            row["email"],
+            row["name"],
+            row["qty_waiting"],
+            window(row["old_earliest"], row["old_latest"], row["old_basis"])
+            if row["old_basis"] is not None
+            else None,
+            window(row["new_earliest"], row["new_latest"], row["new_basis"]),
+            as_date(row["promised_latest"]),
+            bool(row["notice"]),
+            bool(row["emailed"]),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,28 @@
+"""The dashboard: late purchase orders first, then this week's deliveries, waiting units by
+age, and the orders already past the date they were promised."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from domain.queries.staff_dashboard import dashboard
+from portal.staff import charts
+from portal.staff.desk import Desk
+
+
+def routes(desk: Desk) -> list[Route]:
+    async def home(request: Request) -> Response:
+        ctx = desk.context(request)
+        board = await dashboard(now=ctx.now, today=ctx.today)
+        ages = charts.bar_chart(
+            [
+                charts.Bar(b.label, b.units, f"{b.units:,} units in {b.lines:,} lines")
+                for b in board.waiting_by_age
+            ],
+            title="Units waiting, by how long their order has waited",
+        )
+        return desk.page(request, "dashboard.html", {"board": board, "ages_chart": ages})
+
+    return [Route("/", home, name="dashboard")]
