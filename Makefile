@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench lint clean
+.PHONY: run test chromium bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -18,11 +18,19 @@ run: $(STAMP)
 	mkdir -p var
 	$(BIN)/preorder serve
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/pytest
 
+# The browser tests drive Debian's Chromium (Playwright's own download cannot run here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/preorder_bench
+
 bench: $(STAMP)
-	$(BIN)/preorder bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/preorder bench
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
