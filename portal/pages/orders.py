@@ -50,7 +50,8 @@ def routes(web: Web) -> list[Route]:
         except DomainError as error:
             errors = {FORM_FIELD.get(k, k): v for k, v in field_errors(error).items()}
             return await render_cart(web, request, form=values, errors=errors, status=400)
-        response = web.redirect(request, "portal:order-status", token=placed.token)
+        url = request.url_for("portal:order-status", token=placed.token)
+        response = RedirectResponse(f"{url}?done=placed", status_code=303)
         write_cart(response, {}, web.policy.secret_key, secure=web.production)
         return response
 

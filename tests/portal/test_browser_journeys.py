@@ -40,8 +40,11 @@ async def test_customer_orders_a_mix_sees_the_split_and_cancels_a_line(
     status_url = page.url
     rows = page.locator("table.lines tbody tr")
     await expect(rows).to_have_count(2)
-    await expect(page.get_by_text("(in stock)")).to_be_visible()
-    await expect(page.get_by_text("from a confirmed supplier delivery")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Thank you, your order is placed")).to_be_visible()
+    await expect(page.get_by_text("City helmet: 1 ships now")).to_be_visible()
+    await expect(page.get_by_text("Split air conditioner 12k BTU: 1 waits")).to_be_visible()
+    await expect(page.get_by_text("(in stock)", exact=True)).to_be_visible()
+    await expect(page.get_by_text("(from a confirmed supplier delivery)", exact=True)).to_be_visible()
 
     await page.goto(status_url)
     option = page.locator("#line_id option", has_text="Split air conditioner")

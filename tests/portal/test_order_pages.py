@@ -49,6 +49,9 @@ async def test_checkout_places_the_order_and_shows_the_split(client: httpx.Async
     assert placed.status_code == 303
     status = await client.get(placed.headers["location"])
     assert status.status_code == 200
+    assert "Thank you, your order is placed" in status.text
+    assert "1 ships now" in status.text and "2 wait, arriving" in status.text
+    assert "the rest follows in separate parcels" in status.text
     assert status.headers["cache-control"] == "no-store"
     assert "Order R" in status.text and helmet.name in status.text and aircon.name in status.text
     line = await OrderLine.get(product_id=aircon.id)
