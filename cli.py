@@ -98,16 +98,29 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-async def token_command(settings: Settings, args: argparse.Namespace) -> int:
-    """``token create`` prints the secret once (only its hash is stored); ``token revoke``."""
+async def _run_with_orm(settings: Settings, command: str, work) -> int:  # type: ignore[no-untyped-def]
+    """Run one domain call with the ORM open; an expected failure prints its message, exit 1."""
     from tortoise import Tortoise
 
-    from domain.context import Context
     from domain.errors import DomainError
-    from domain.staff.services import create_api_token, revoke_api_token
 
     await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
     try:
+        await work()
+        return 0
+    except DomainError as error:
+        print(f"preorder {command}: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        await Tortoise.close_connections()
+
+
+async def token_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``token create`` prints the secret once (only its hash is stored); ``token revoke``."""
+    from domain.context import Context
+    from domain.staff.services import create_api_token, revoke_api_token
+
+    async def work() -> None:
         if args.token_command == "create":
             scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
             issued = await create_api_token(args.name, scopes)
@@ -116,12 +129,8 @@ async def token_command(settings: Settings, args: argparse.Namespace) -> int:
         else:
             await revoke_api_token(args.id, ctx=Context.system(settings.policy))
             print(f"token {args.id} revoked")
-        return 0
-    except DomainError as error:
-        print(f"preorder token: {error.message}", file=sys.stderr)
-        return 1
-    finally:
-        await Tortoise.close_connections()
+
+    return await _run_with_orm(settings, "token", work)
 
 
 def staff_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -145,21 +154,13 @@ def staff_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _add_staff(settings: Settings, email: str, name: str, password: str) -> int:
-    from tortoise import Tortoise
-
-    from domain.errors import DomainError
     from domain.staff.services import add_staff
 
-    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
-    try:
+    async def work() -> None:
         user = await add_staff(email, name, password)
         print(f"staff member {user.id} added: {user.name} <{user.email}>; sign in at /staff/")
-        return 0
-    except DomainError as error:
-        print(f"preorder staff: {error.message}", file=sys.stderr)
-        return 1
-    finally:
-        await Tortoise.close_connections()
+
+    return await _run_with_orm(settings, "staff", work)
 
 
 def serve(settings: Settings) -> int:
