@@ -16,6 +16,7 @@ from starlette.templating import Jinja2Templates
 
 from domain.context import Actor, Context, Policy
 from domain.errors import DomainError
+from domain.notifications import wording
 from portal import formatting
 from portal.security import (
     CSRF_FIELD,
@@ -44,6 +45,9 @@ class Web:
         env.filters["window"] = formatting.window
         env.filters["basis"] = formatting.basis
         env.filters["weeks"] = formatting.weeks
+        # Event details are written for staff and may name other orders: customers read the
+        # customer-facing sentence of the event's reason instead.
+        env.filters["customer_reason"] = wording.reason
 
     def context(self, actor: Actor | None = None) -> Context:
         return Context(actor or Actor("customer"), dt.datetime.now(dt.UTC), self.policy)

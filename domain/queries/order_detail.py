@@ -54,7 +54,8 @@ class DelayNoticeView:
     requires_answer: bool
     deadline: dt.date
     status: DelayNoticeStatus
-    reason: str
+    reason: str  # the event's detail, written for staff
+    cause: EtaReason
 
     @property
     def open(self) -> bool:
@@ -122,6 +123,7 @@ async def order_detail(order_id: int) -> OrderDetail:
                 n.id, n.line_id, n.previous_latest,  # type: ignore[attr-defined]
                 Window(n.new_earliest, n.new_latest, EtaBasis.PURCHASE_ORDER),
                 n.requires_answer, n.deadline, DelayNoticeStatus(n.status), n.event.detail,
+                EtaReason(n.event.reason),
             )
             for n in notices
         ],

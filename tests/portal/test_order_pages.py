@@ -10,6 +10,7 @@ import pytest
 
 from domain.catalog.models import Product
 from domain.notifications.models import OutboxMessage
+from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import DelayNotice, Order, OrderLine
 from domain.purchasing.services import revise_expected_date
 from domain.vocabulary import OutboxKind
@@ -171,3 +172,17 @@ async def test_resending_links_answers_the_same_for_known_and_unknown_addresses(
     assert await OutboxMessage.filter(kind=OutboxKind.ORDER_LINKS).count() == 1
     bad = await post_form(client, "/links", "/links", {"email": "nope"})
     assert bad.status_code == 400 and 'id="email-error"' in bad.text
+
+
+async def test_timeline_never_names_another_customers_order(client: httpx.AsyncClient) -> None:
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=10), (product, 2))
+    first = await b.order((product, 2))
+    second = await b.order((product, 1), context=b.later(b.ctx(), seconds=1))
+    await cancel_order_lines(
+        first.order.id, [CancelRequest(first.order.lines[0].id)], ctx=b.later(b.ctx(), seconds=2)
+    )
+    page = await client.get(f"/orders/{second.token}")
+    assert "Other orders ahead of yours in the queue were cancelled." in page.text
+    assert first.order.number not in page.text
