@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from domain.notifications import wording
 from domain.ordering.eta import Window
 from domain.queries.catalog import Availability, ProductView
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
-SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
-
-
 def money(amount: Decimal | int | None, currency: str = "EUR") -> str:
-    if amount is None:
-        return ""
-    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    symbol = SYMBOLS.get(currency, currency + " ")
-    return f"{symbol}{value:,.2f}"
+    """The emails' spelling of an amount, so a page and its email always agree."""
+    return "" if amount is None else wording.money(amount, currency)
 
 
 def day(value: dt.date | None) -> str:

@@ -120,7 +120,11 @@ async def product_values(
         "estimate": formatting.estimate(product, available),
         "quantity": quantity,
         "preview": preview_split(product, quantity, ctx),
-        "groups": (await option_groups([product.id]))[product.id],
+        "groups": (
+            (await option_groups([product.id]))[product.id]
+            if product.mode == AvailabilityMode.CUSTOM_BUILD
+            else []  # only the configurator shows them: two queries saved on every other page
+        ),
         "build_key": secrets.token_urlsafe(16),
         **extra,
     }
