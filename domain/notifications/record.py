@@ -142,6 +142,11 @@ class Recorder:
         """Outcomes not yet written, or being written."""
         return self._writing or bool(self._sent or self._unsent or self._released)
 
+    async def drained(self) -> None:
+        """Until every outcome handed over so far is written."""
+        while self.pending:
+            await asyncio.sleep(RECORD_EVERY / 4)
+
     async def run(self) -> None:
         while True:
             await self._wake.wait()

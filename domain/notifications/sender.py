@@ -1,11 +1,12 @@
 """The outbox sender: claim due rows, render them from the database, send them over one reused
 SMTP connection, and record what became of each.
 
-Three tasks form a pipeline, so rendering the next message overlaps the SMTP round trips of
-the current one, and the database writes overlap both:
+Three tasks form a pipeline, so writing the next batch overlaps the SMTP round trips of the
+current one, and the database writes overlap both:
 
     producer  claims a batch (a lease), supersedes stale ETA emails, loads the batch's data in
-              a few queries, renders and composes each message, queues it (bounded);
+              a few queries, has the rendering process write every message (``writing.py``),
+              queues them (bounded, so the next batch is written while this one is sent);
     consumer  sends each queued message; one task owns the SMTP connection;
     recorder  writes outcomes as group commits: all sent ids since its last write in one
               UPDATE, retries and dead letters in another.
@@ -33,6 +34,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domain.context import Policy
@@ -40,11 +42,11 @@ from domain.db import connection
 from domain.notifications.claim import Claimed, claim, supersede
 from domain.notifications.config import SenderConfig, SmtpConfig
 from domain.notifications.content import Batch
-from domain.notifications.message import Envelope, HeaderRefused, compose, message_id_header
+from domain.notifications.message import Envelope
 from domain.notifications.record import Clock, Recorder, Stats
-from domain.notifications.render import Renderer, RenderFailed
 from domain.notifications.retry import Failure, Scope, backoff_seconds
 from domain.notifications.smtp import Mailer, SendFailed
+from domain.notifications.writing import Draft, Letterhead, write_elsewhere
 
 log = logging.getLogger("preorder.mail")
 
@@ -86,11 +88,16 @@ class Sender:
     clock: Clock = utcnow
     jitter: Callable[[], float] = random.random
     on_accepted: AcceptedHook | None = None  # tests: runs after the server took a message
-    renderer: Renderer = field(init=False)
+    letterhead: Letterhead = field(init=False)
     mailer: Mailer = field(init=False)
 
     def __post_init__(self) -> None:
-        self.renderer = Renderer(store=self.config.from_name, currency=self.policy.currency)
+        self.letterhead = Letterhead(
+            store=self.config.from_name,
+            currency=self.policy.currency,
+            from_address=self.config.from_address,
+            message_id_domain=self.config.message_id_domain,
+        )
         self.mailer = Mailer(self.smtp)
         self._circuit = _Circuit()
 
@@ -134,10 +141,12 @@ class Sender:
                 continue
             if rows:
                 await self._prepare(rows, queue, recorder)
-            elif until_idle and queue.empty() and not recorder.pending:
+            elif until_idle and (not queue.empty() or recorder.pending):
+                # Nothing due now; what is in hand may still fail and come due again.
                 await queue.join()
-                if not recorder.pending:
-                    break
+                await recorder.drained()
+            elif until_idle:
+                break
             else:
                 await _sleep(stop, self.config.poll_interval)
         await queue.put(_END)  # not on cancellation: nobody would take it
@@ -145,55 +154,57 @@ class Sender:
     async def _prepare(
         self, rows: list[Claimed], queue: asyncio.Queue[object], recorder: Recorder
     ) -> None:
-        """Render the batch one message at a time, yielding to the sender between messages."""
+        """Load the batch, have the rendering process write it, and queue the messages."""
         try:
             # One connection for the batch's few statements: no pool round trips between them.
             async with in_transaction() as conn:
                 stale = await supersede(conn, rows)
                 live = [row for row in rows if row.id not in stale]
-                batch = Batch(self.policy, self.clock().astimezone(self.policy.zone).date())
-                await batch.load(conn, live)
+                batch = await self._load(conn, live)
+            prepared = await self._write(batch, live)
         except Exception:  # noqa: BLE001 - give the rows back; they come again
-            log.exception("loading a batch of %d outbox rows failed", len(rows))
+            log.exception("preparing a batch of %d outbox rows failed", len(rows))
             for row in rows:
                 recorder.release(row)
             return
         recorder.stats.superseded += len(stale)
-        for row in live:
-            await queue.put(self._prepared(row, batch))
-            await asyncio.sleep(0)
+        for item in prepared:
+            await queue.put(item)
 
     async def render(self, rows: list[Claimed]) -> list[Prepared]:
         """The messages of these rows as the pipeline would send them; nothing is claimed or
         written (the benchmark's floor sends exactly these bytes)."""
-        batch = Batch(self.policy, self.clock().astimezone(self.policy.zone).date())
-        await batch.load(connection(), rows)
-        return [self._prepared(row, batch) for row in rows]
+        return await self._write(await self._load(connection(), rows), rows)
 
-    def _prepared(self, row: Claimed, batch: Batch) -> Prepared:
-        try:
-            view = batch.view(row)
+    async def _load(self, conn: BaseDBAsyncClient, rows: list[Claimed]) -> Batch:
+        batch = Batch(self.policy, self.clock().astimezone(self.policy.zone).date())
+        await batch.load(conn, rows)
+        return batch
+
+    async def _write(self, batch: Batch, rows: list[Claimed]) -> list[Prepared]:
+        prepared, drafts = [], []
+        for row in rows:
+            try:
+                view = batch.view(row)
+            except Exception as error:  # noqa: BLE001 - a bug in one message must not stop the rest
+                log.exception("telling outbox %s failed", row.id)
+                view = Failure(Scope.CONTENT, f"cannot render: {error!r}")
             if view is None:
-                return Prepared(row, nothing_left=True)
-            if isinstance(view, Failure):
-                return Prepared(row, failure=view)
-            rendered = self.renderer.render(view)
-            envelope = compose(
-                from_name=self.config.from_name,
-                from_address=self.config.from_address,
-                recipient=row.recipient,
-                subject=rendered.subject,
-                message_id=message_id_header(row.message_id, self.config.message_id_domain),
-                date=row.created_at,
-                text=rendered.text,
-                html=rendered.html,
-            )
-        except (RenderFailed, HeaderRefused) as error:
-            return Prepared(row, failure=Failure(Scope.CONTENT, str(error)))
-        except Exception as error:  # noqa: BLE001 - a bug in one message must not stop the rest
-            log.exception("rendering outbox %s failed", row.id)
-            return Prepared(row, failure=Failure(Scope.CONTENT, f"cannot render: {error!r}"))
-        return Prepared(row, envelope=envelope)
+                prepared.append(Prepared(row, nothing_left=True))
+            elif isinstance(view, Failure):
+                prepared.append(Prepared(row, failure=view))
+            else:
+                prepared.append(Prepared(row))
+                drafts.append(Draft(view, row.recipient, row.message_id, row.created_at))
+        written = iter(await write_elsewhere(self.letterhead, drafts))
+        for item in prepared:
+            if item.failure is None and not item.nothing_left:
+                result = next(written)
+                if isinstance(result, Failure):
+                    item.failure = result
+                else:
+                    item.envelope = result
+        return prepared
 
     async def _consume(
         self, queue: asyncio.Queue[object], recorder: Recorder, stop: asyncio.Event

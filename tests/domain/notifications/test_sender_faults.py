@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import signal
 
 import pytest
 
+from domain.db import connection
+from domain.notifications import writing
 from domain.notifications.claim import Claimed
 from domain.notifications.config import SenderConfig
 from domain.notifications.models import OutboxMessage
+from domain.notifications.outbox import enqueue
 from domain.purchasing.services import revise_expected_date
 from domain.vocabulary import OutboxKind, OutboxStatus
 from tests import builders as b
@@ -275,3 +280,34 @@ async def test_a_clean_stop_hands_back_claimed_rows_at_once(smtp: SmtpServer) ->
     assert pending and all(row.attempts == 0 for row in pending)
     await send_all(smtp)
     assert_each_row_delivered_once(smtp, await rows())
+
+
+async def test_a_dead_rendering_process_gives_its_batch_back_and_a_new_one_writes_it(
+    smtp: SmtpServer,
+) -> None:
+    await orders_on_a_po(30)
+    child = await writing.process_id()
+    os.kill(child, signal.SIGKILL)
+    stats = await send_all(smtp)
+    assert stats.released == 30, "the batch in the dead process's hands came back"
+    assert stats.sent == 30
+    assert await writing.process_id() != child
+    assert_each_row_delivered_once(smtp, await rows())
+
+
+async def test_a_row_that_cannot_be_told_goes_to_dead_letter_and_its_batch_is_sent(
+    smtp: SmtpServer,
+) -> None:
+    await orders_on_a_po(5)
+    broken = await enqueue(
+        connection(),
+        b.ctx(),
+        OutboxKind.ORDER_LINKS,
+        "someone@example.com",
+        payload={"customer_id": "not a number"},  # written by hand, or by an older release
+    )
+    await send_all(smtp)
+    broken = await OutboxMessage.get(id=broken.id)
+    assert broken.status == OutboxStatus.DEAD
+    assert "cannot render: ValueError" in broken.last_error
+    assert_each_row_delivered_once(smtp, await OutboxMessage.exclude(id=broken.id))
