@@ -4,8 +4,7 @@
     ├── InvalidInput            bad or missing input (code ``invalid``)
     ├── NotFound                unknown, or not the caller's: the two are never told apart
     ├── Conflict                the request contradicts the current state
-    │   ├── IdempotencyKeyReused
-    │   └── ReceiptAlreadyApplied (returned as a value by ``receive``, listed for completeness)
+    │   └── IdempotencyKeyReused
     ├── InsufficientAvailability  stock plus backorder room cannot cover a line
     ├── PermissionDenied        the actor lacks a scope
     └── Unavailable             the database could not serve the request; safe to retry

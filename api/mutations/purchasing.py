@@ -20,7 +20,7 @@ from domain.purchasing.services import (
     ReceiptLineRequest,
     cancel_purchase_order_line,
     create_purchase_order,
-    receive_by_key,
+    receive,
     revise_expected_date,
 )
 
@@ -194,7 +194,7 @@ class PurchasingMutation:
         ]
         try:
             ctx = await staff_context(info, RECEIVING)
-            result = await receive_by_key(pk, input.receipt_key, lines, ctx=ctx)
+            result = await receive(pk, input.receipt_key, lines, ctx=ctx)
         except DomainError as error:
             return ReceivePurchaseOrderPayload(errors=user_errors(error, RECEIPT_FIELDS))
         impact = result.impact

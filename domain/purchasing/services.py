@@ -201,7 +201,11 @@ class ReceiptResult:
 async def receive(
     po_id: int, key: str, lines: list[ReceiptLineRequest], *, ctx: Context
 ) -> ReceiptResult:
-    """Rule 6: received units go to the queue in queue order, the rest to stock. Once per key."""
+    """Rule 6: received units go to the queue in queue order, the rest to stock. Once per key.
+
+    The same goods sent again under the key return the first receipt (``applied`` False);
+    other goods under it (another PO, other lines or quantities) are refused.
+    """
     receipt_key = idempotency_key(key, field="receiptKey")
     if receipt_key is None:
         raise InvalidInput("A receipt needs a key.", field="receiptKey")
@@ -212,26 +216,43 @@ async def receive(
     try:
         return await with_retries(lambda: _receive(po_id, receipt_key, lines, ctx))
     except IntegrityError:
-        if not await Receipt.filter(key=receipt_key).exists():
+        replay = await _receipt_replayed(receipt_key, po_id, lines)
+        if replay is None:
             raise
-        return await _already_received(receipt_key)
+        return replay
 
 
-async def _already_received(key: str, conn: BaseDBAsyncClient | None = None) -> ReceiptResult:
+async def _receipt_replayed(
+    key: str, po_id: int, lines: list[ReceiptLineRequest], conn: BaseDBAsyncClient | None = None
+) -> ReceiptResult | None:
+    """A replayed key returns the first receipt; the key reused for other goods is refused.
+
+    Other goods are another purchase order, or other (line, quantity) pairs in any order.
+    ``None`` when no receipt has this key.
+    """
     conn = conn or connection()
-    receipt = await Receipt.get(key=key).using_db(conn)
-    rows = await ReceiptLine.filter(receipt_id=receipt.id).using_db(conn)
-    return ReceiptResult(
-        receipt.id, False, sum(r.to_queue for r in rows), sum(r.to_stock for r in rows), Recomputed(None, 0, 0, 0, 0)
+    receipt = await Receipt.filter(key=key).using_db(conn).first()
+    if receipt is None:
+        return None
+    rows = await ReceiptLine.filter(receipt_id=receipt.id).using_db(conn).values(
+        "po_line_id", "quantity", "to_queue", "to_stock"
     )
+    stored = sorted((row["po_line_id"], row["quantity"]) for row in rows)
+    asked = sorted((line.po_line_id, line.quantity) for line in lines)
+    if (receipt.purchase_order_id, stored) != (po_id, asked):  # type: ignore[attr-defined]
+        raise IdempotencyKeyReused("This receipt key was used for other goods.", field="receiptKey")
+    to_queue = sum(row["to_queue"] for row in rows)
+    to_stock = sum(row["to_stock"] for row in rows)
+    return ReceiptResult(receipt.id, False, to_queue, to_stock, Recomputed(None, 0, 0, 0, 0))
 
 
 async def _receive(
     po_id: int, key: str, lines: list[ReceiptLineRequest], ctx: Context
 ) -> ReceiptResult:
     async with in_transaction() as conn:
-        if await Receipt.filter(key=key).using_db(conn).exists():
-            return await _already_received(key, conn)
+        replay = await _receipt_replayed(key, po_id, lines, conn)
+        if replay is not None:
+            return replay
         po = await PurchaseOrder.filter(id=po_id).select_for_update().using_db(conn).first()
         if po is None:
             raise NotFound("No such purchase order.", field="purchaseOrderId")
@@ -285,28 +306,3 @@ async def _receive(
         total_queue = sum(to_queue.values())
         total = sum(per_product.values())
         return ReceiptResult(receipt.id, True, total_queue, total - total_queue, impact)
-
-
-async def receive_by_key(
-    po_id: int, key: str, lines: list[ReceiptLineRequest], *, ctx: Context
-) -> ReceiptResult:
-    """``receive`` for clients that retry: a replay returns the first receipt, and a key
-    already used for other goods (another PO, other lines or quantities) is refused.
-
-    ``receive`` itself answers any second use of a key as a replay (the same receipt is never
-    applied twice); this stricter door tells a client that it reused a key by mistake.
-    """
-    result = await receive(po_id, key, lines, ctx=ctx)
-    if result.applied:
-        return result
-    receipt = await Receipt.get(id=result.receipt_id)
-    stored = sorted(
-        (row["po_line_id"], row["quantity"])
-        for row in await ReceiptLine.filter(receipt_id=receipt.id).values("po_line_id", "quantity")
-    )
-    asked = sorted((line.po_line_id, line.quantity) for line in lines)
-    if receipt.purchase_order_id != po_id or stored != asked:  # type: ignore[attr-defined]
-        raise IdempotencyKeyReused(
-            "This receipt key was used for other goods.", field="receiptKey"
-        )
-    return result

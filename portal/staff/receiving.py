@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.errors import DomainError, InvalidInput
-from domain.purchasing.services import ReceiptLineRequest, receive_by_key
+from domain.purchasing.services import ReceiptLineRequest, receive
 from domain.queries.actors import actor_labels
 from domain.queries.purchasing import PurchaseOrderView, purchase_order_page, purchase_orders_by_id
 from domain.queries.receipts import receipt
@@ -53,7 +53,7 @@ def routes(desk: Desk) -> list[Route]:
                         lines.append(ReceiptLineRequest(line.id, quantity))
             # A delivery note number makes the same delivery impossible to record twice.
             key = f"po{po.id}:note:{note}" if note else f"staff:{text(form, 'key')}"
-            done = await receive_by_key(po.id, key, lines, ctx=desk.context(request))
+            done = await receive(po.id, key, lines, ctx=desk.context(request))
         except DomainError as error:
             errors = field_errors(error)
             index = lines_index(error.field or "")

@@ -30,16 +30,16 @@ from typing import Any
 import asyncpg
 import pytest
 
+from domain import db as domain_db
 from domain.catalog.models import Product
 from domain.customers.models import Customer
-from domain import db as domain_db
 from domain.db import connection, is_postgres
-from domain.errors import InsufficientAvailability, InvalidInput
+from domain.errors import IdempotencyKeyReused, InsufficientAvailability, InvalidInput
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.ordering.models import Order, OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, PlacedOrder, place_order
 from domain.purchasing import services as purchasing
-from domain.purchasing.models import PurchaseOrderLine, Receipt
+from domain.purchasing.models import PurchaseOrderLine, Receipt, ReceiptLine
 from domain.purchasing.services import ReceiptLineRequest, ReceiptResult, receive
 from domain.reporting.models import LedgerEntry
 from domain.shipping.services import create_shipment, mark_shipped
@@ -212,6 +212,48 @@ async def test_concurrent_receipts_with_one_key_are_applied_once() -> None:
     assert (await PurchaseOrderLine.get(id=po_line.id)).quantity_received == 5
     refreshed = await Product.get(id=product.id)
     assert (refreshed.on_hand, refreshed.waiting_units) == (2, 0)
+    line = await OrderLine.get(id=waiting.order.lines[0].id)
+    assert (line.qty_allocated, line.qty_waiting) == (3, 0)
+    await check_invariants(b.TODAY, {product.id: 0})
+
+
+async def test_one_receipt_key_posted_at_once_for_other_goods_is_applied_once() -> None:
+    """One key posted at once for 5 units, for 6, and for 5 on another PO: the first to commit
+    is applied, the same goods again are its replays, every other use of the key is refused."""
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=5), (product, 100))
+    other_po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=6), (product, 100))
+    po_line = await PurchaseOrderLine.get(purchase_order_id=po.id)
+    other_line = await PurchaseOrderLine.get(purchase_order_id=other_po.id)
+    waiting = await b.order((product, 3))
+    asked = [(po.id, po_line.id, 5), (po.id, po_line.id, 6), (other_po.id, other_line.id, 5)] * 4
+    results = await race(
+        *(
+            receive(po_id, "dock-9", [ReceiptLineRequest(line_id, units)], ctx=b.ctx())
+            for po_id, line_id, units in asked
+        )
+    )
+    applied = [r for r in results if isinstance(r, ReceiptResult) and r.applied]
+    assert len(applied) == 1, results
+    receipt_id = applied[0].receipt_id
+    winner = (
+        await Receipt.get(id=receipt_id).values_list("purchase_order_id", flat=True),
+        *await ReceiptLine.get(receipt_id=receipt_id).values_list("po_line_id", "quantity"),
+    )
+    for call, result in zip(asked, results, strict=True):
+        if call == winner:
+            assert isinstance(result, ReceiptResult), result
+            assert result.receipt_id == receipt_id
+            assert (result.to_queue, result.to_stock) == (3, winner[2] - 3)
+        else:
+            assert isinstance(result, IdempotencyKeyReused), (call, result)
+            assert result.field == "receiptKey"
+    assert await Receipt.all().count() == 1
+    received = dict(await PurchaseOrderLine.all().values_list("id", "quantity_received"))
+    assert received == {po_line.id: 0, other_line.id: 0, winner[1]: winner[2]}
+    refreshed = await Product.get(id=product.id)
+    assert (refreshed.on_hand, refreshed.waiting_units) == (winner[2] - 3, 0)
     line = await OrderLine.get(id=waiting.order.lines[0].id)
     assert (line.qty_allocated, line.qty_waiting) == (3, 0)
     await check_invariants(b.TODAY, {product.id: 0})

@@ -1,9 +1,10 @@
 """Random sequences of every operation keep every invariant (DOMAIN.md rules 1 to 13).
 
 Hypothesis draws a list of steps: place orders (some past the cap), create POs, receive
-(partial quantities, sometimes a receipt key used before), revise expected dates, cancel PO
-lines, cancel order lines (partly or fully), set priorities, create shipments and mark them
-shipped, with the clock moving forward between steps. Each example starts from empty tables.
+(partial quantities; sometimes a receipt key used before, for the same goods again, which
+replays, or for other goods, which is refused), revise expected dates, cancel PO lines, cancel
+order lines (partly or fully), set priorities, create shipments and mark them shipped, with
+the clock moving forward between steps. Each example starts from empty tables.
 
 After every step two independent checks run against the database:
 
@@ -37,7 +38,7 @@ from hypothesis import strategies as st
 from domain.catalog.models import Product
 from domain.context import Context
 from domain.db import connection, is_postgres
-from domain.errors import Conflict, InsufficientAvailability, InvalidInput
+from domain.errors import Conflict, IdempotencyKeyReused, InsufficientAvailability, InvalidInput
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.ordering.models import Allocation, DelayNotice, OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, place_order
@@ -372,6 +373,16 @@ class MShipment:
     shipped: bool = False
 
 
+@dataclass(frozen=True)
+class MReceipt:
+    id: int
+    po_id: int
+    goods: list[tuple[int, int]]  # (PO line, units) as sent
+
+    def same_goods(self, po_id: int, goods: list[tuple[int, int]]) -> bool:
+        return (self.po_id, sorted(self.goods)) == (po_id, sorted(goods))
+
+
 @dataclass
 class Model:
     products: dict[int, MProduct]
@@ -379,7 +390,7 @@ class Model:
     orders: dict[int, MOrder] = field(default_factory=dict)
     pos: dict[int, MPo] = field(default_factory=dict)
     po_lines: dict[int, MPoLine] = field(default_factory=dict)
-    receipts: dict[str, int] = field(default_factory=dict)  # key -> receipt id
+    receipts: dict[str, MReceipt] = field(default_factory=dict)  # by key
     shipments: dict[int, MShipment] = field(default_factory=dict)
 
     def queue(self, product_id: int) -> list[MLine]:
@@ -513,7 +524,8 @@ receive_step = st.tuples(
     pick,  # PO: among those still expecting goods, or rarely among all
     rarely,
     st.lists(st.tuples(pick, st.integers(1, 8)), min_size=1, max_size=2),  # (PO line, units)
-    st.one_of(st.none(), pick),  # None: a new key; else a key used before
+    # None: a new key; else (a key used before, send its first goods again instead of these)
+    st.one_of(st.none(), st.tuples(pick, st.booleans())),
     st.sampled_from([True, True, True, False]),  # clamp to what is still expected
 )
 revise_step = st.tuples(st.just("revise"), pick, st.integers(-10, 15))
@@ -703,20 +715,26 @@ class Run:
         po_pick: int,
         any_po: bool,
         requests: list[tuple[int, int]],
-        key_pick: int | None,
+        key_pick: tuple[int, bool] | None,
         clamp: bool,
         *,
         queue_before: dict[int, list[tuple[int, int]]],
     ) -> str | None:
+        used = list(self.model.receipts)
+        if key_pick is not None and used:
+            key = used[key_pick[0] % len(used)]
+            first = self.model.receipts[key]
+            if key_pick[1]:  # the same goods again, its lines in reverse order
+                again = [ReceiptLineRequest(i, q) for i, q in reversed(first.goods)]
+                result = await receive(first.po_id, key, again, ctx=self.ctx)
+                assert not result.applied and result.receipt_id == first.id
+                return "key replayed"
+        else:
+            key = f"rcpt-{next(self.keys)}"
         candidates = [po for po in self.model.pos.values() if any_po or not po.closed]
         if not candidates:
             return "nothing to act on"
         po = candidates[po_pick % len(candidates)]
-        used = list(self.model.receipts)
-        if key_pick is not None and used:
-            key = used[key_pick % len(used)]
-        else:
-            key = f"rcpt-{next(self.keys)}"
         wanted: list[tuple[MPoLine, int]] = []
         still_open: dict[int, int] = {i: self.model.po_lines[i].open for i in po.lines}
         valid = True
@@ -731,16 +749,24 @@ class Run:
             po.id, key, [ReceiptLineRequest(l.id, q) for l, q in wanted], ctx=self.ctx
         )
         if key in self.model.receipts:  # the same receipt is never applied twice
-            result = await call
-            assert not result.applied and result.receipt_id == self.model.receipts[key]
-            return "key replayed"
+            first = self.model.receipts[key]
+            if first.same_goods(po.id, [(l.id, q) for l, q in wanted]):
+                result = await call
+                assert not result.applied and result.receipt_id == first.id
+                return "key replayed"
+            with pytest.raises(IdempotencyKeyReused) as refused:
+                await call
+            assert refused.value.field == "receiptKey"
+            return "refused (key used for other goods)"
         if not valid:
             with pytest.raises(InvalidInput):
                 await call
             return "refused (invalid)"
         result = await call
         assert result.applied
-        self.model.receipts[key] = result.receipt_id
+        self.model.receipts[key] = MReceipt(
+            result.receipt_id, po.id, [(l.id, q) for l, q in wanted]
+        )
         per_product: dict[int, int] = defaultdict(int)
         for po_line, quantity in wanted:
             po_line.received += quantity

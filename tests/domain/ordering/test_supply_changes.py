@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from domain.catalog.models import Product
+from domain.errors import IdempotencyKeyReused
 from domain.notifications.models import OutboxMessage
 from domain.ordering.changes import CancelRequest, cancel_order_lines
-from domain.ordering.models import DelayNotice, EtaChange, OrderLine
-from domain.purchasing.models import PurchaseOrderLine
+from domain.ordering.models import Allocation, DelayNotice, EtaChange, OrderLine
+from domain.purchasing.models import PurchaseOrderLine, Receipt, ReceiptLine
 from domain.purchasing.services import (
     ReceiptLineRequest,
     cancel_purchase_order_line,
@@ -64,6 +66,71 @@ async def test_same_receipt_key_is_applied_once() -> None:
     again = await receive(po.id, "r-3", [ReceiptLineRequest(line.id, 4)], ctx=b.ctx())
     assert first.applied and not again.applied and again.receipt_id == first.receipt_id
     assert (await Product.get(id=product.id)).on_hand == 4
+
+
+async def _receiving_state() -> dict[str, list[tuple[Any, ...]]]:
+    """Stock, queue, PO lines and receipts as rows, to compare before and after a call."""
+    return {
+        "products": await Product.all().order_by("id").values_list(
+            "id", "on_hand", "waiting_units"
+        ),
+        "lines": await OrderLine.all().order_by("id").values_list(
+            "id", "qty_allocated", "qty_waiting"
+        ),
+        "allocations": await Allocation.all().order_by("id").values_list(
+            "id", "line_id", "receipt_id", "quantity"
+        ),
+        "po_lines": await PurchaseOrderLine.all().order_by("id").values_list(
+            "id", "quantity_received"
+        ),
+        "receipts": await Receipt.all().order_by("id").values_list(
+            "id", "key", "purchase_order_id"
+        ),
+        "receipt_lines": await ReceiptLine.all().order_by("id").values_list(
+            "id", "receipt_id", "po_line_id", "quantity", "to_queue", "to_stock"
+        ),
+        "eta_changes": await EtaChange.all().order_by("id").values_list("id"),
+    }
+
+
+async def test_a_receipt_key_reused_for_other_goods_is_refused_and_changes_nothing() -> None:
+    """Given goods received under a key, when other goods come under it, nothing is applied."""
+    supplier = await b.supplier()
+    helmet = await b.product(supplier_=supplier)
+    lamp = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=5), (helmet, 10), (lamp, 10))
+    other_po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=8), (helmet, 10))
+    by_product = {
+        l.product_id: l.id for l in await PurchaseOrderLine.filter(purchase_order_id=po.id)
+    }
+    hl, ll = by_product[helmet.id], by_product[lamp.id]
+    other = (await _po_line(other_po.id)).id
+    await b.order((helmet, 3))
+
+    def goods(*pairs: tuple[int, int]) -> list[ReceiptLineRequest]:
+        return [ReceiptLineRequest(line, quantity) for line, quantity in pairs]
+
+    first = await receive(po.id, "dn-9", goods((hl, 4), (ll, 2)), ctx=b.ctx())
+    assert first.applied and (first.to_queue, first.to_stock) == (3, 3)
+    before = await _receiving_state()
+
+    for po_id, lines in [
+        (po.id, goods((hl, 5), (ll, 2))),  # another quantity
+        (po.id, goods((hl, 2), (ll, 4))),  # the same quantities on the other lines
+        (po.id, goods((hl, 4))),  # fewer lines
+        (po.id, goods((hl, 4), (ll, 2), (hl, 1))),  # more lines
+        (other_po.id, goods((other, 4))),  # another purchase order
+        (other_po.id, goods((hl, 4), (ll, 2))),  # the same lines under another PO's id
+    ]:
+        with pytest.raises(IdempotencyKeyReused) as refused:
+            await receive(po_id, "dn-9", lines, ctx=b.ctx())
+        assert refused.value.field == "receiptKey", lines
+        assert await _receiving_state() == before, lines
+
+    again = await receive(po.id, "dn-9", goods((ll, 2), (hl, 4)), ctx=b.ctx())
+    assert not again.applied and again.receipt_id == first.receipt_id
+    assert (again.to_queue, again.to_stock) == (3, 3)
+    assert await _receiving_state() == before
 
 
 async def test_change_below_threshold_is_recorded_but_not_emailed() -> None:
