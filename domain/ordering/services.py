@@ -27,15 +27,16 @@ from domain.notifications.outbox import enqueue
 from domain.ordering.allocation import Refusal, split_line
 from domain.ordering.eta import (
     Window,
-    build_window,
     bucket_for,
+    build_window,
     is_queue_driven,
     ready_window,
     supply_buckets,
 )
 from domain.ordering.models import Allocation, Order, OrderLine
 from domain.ordering.queue import load_supply, recompute_queues
-from domain.queries.orders import OrderView, order_view
+from domain.queries.order_reads import order_view
+from domain.queries.orders import OrderView
 from domain.reporting.ledger import post
 from domain.validation import clean_text, idempotency_key, positive_quantity
 from domain.vocabulary import EtaBasis, EtaReason, LedgerKind, OutboxKind, ShipPreference

@@ -1,8 +1,9 @@
-"""Orders for the API, batched: any number of orders costs the same few queries.
+"""Orders as both doors read them, batched: any number of orders costs the same few queries.
 
 ``order_views`` returns the ``OrderView`` of ``queries.orders`` for many orders at once; the
 ETA history, shipments and delay notices come from one query each (shipments: two) for all
 the orders asked for, so a page of orders or an order of many lines never multiplies queries.
+The API's loaders, the pages (``order_detail.py``) and the services' answers all read here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.customers.links import token_hash
 from domain.db import connection, fetch
@@ -42,30 +45,39 @@ _LINES = (
 )
 
 
-async def order_views(order_ids: Sequence[int]) -> dict[int, OrderView]:
+async def order_views(
+    order_ids: Sequence[int], conn: BaseDBAsyncClient | None = None
+) -> dict[int, OrderView]:
     """Orders with their lines (in the order they were placed), two queries per 500 orders."""
+    conn = conn or connection()
     found: dict[int, OrderView] = {}
     for part in chunks(sorted(set(order_ids))):
-        orders = await fetch(connection(), f"{_ORDER} WHERE o.id IN ({marks(part)})", part)
-        found.update(await _assemble(orders))
+        orders = await fetch(conn, f"{_ORDER} WHERE o.id IN ({marks(part)})", part)
+        found.update(await _assemble(orders, conn))
     return found
+
+
+async def order_view(order_id: int, conn: BaseDBAsyncClient | None = None) -> OrderView:
+    """One order that exists (a service's answer, read in its own transaction)."""
+    return (await order_views([order_id], conn))[order_id]
 
 
 async def order_by_token(token: str) -> OrderView | None:
     """The order an emailed link opens; None for an unknown or malformed link (rule 15)."""
     if not token or len(token) > 100:
         return None
-    orders = await fetch(connection(), f"{_ORDER} WHERE o.token_hash = ?", [token_hash(token)])
-    return next(iter((await _assemble(orders)).values()), None)
+    conn = connection()
+    orders = await fetch(conn, f"{_ORDER} WHERE o.token_hash = ?", [token_hash(token)])
+    return next(iter((await _assemble(orders, conn)).values()), None)
 
 
-async def _assemble(orders: list[dict[str, Any]]) -> dict[int, OrderView]:
+async def _assemble(orders: list[dict[str, Any]], conn: BaseDBAsyncClient) -> dict[int, OrderView]:
     if not orders:
         return {}
     ids = [row["id"] for row in orders]
     lines: dict[int, list[LineView]] = {order_id: [] for order_id in ids}
     for row in await fetch(
-        connection(),
+        conn,
         f"{_LINES} WHERE l.order_id IN ({marks(ids)}) ORDER BY l.order_id, l.position, l.id",
         ids,
     ):
@@ -237,7 +249,8 @@ class NoticeView:
     requires_answer: bool
     deadline: dt.date
     status: DelayNoticeStatus
-    reason: str
+    reason: str  # the event's detail, written for staff
+    cause: EtaReason
     created_at: dt.datetime
 
 
@@ -248,7 +261,8 @@ async def open_delay_notices(order_ids: Sequence[int]) -> dict[int, list[NoticeV
         for row in await fetch(
             connection(),
             "SELECT n.id, n.order_id, n.line_id, n.previous_latest, n.new_earliest, n.new_latest,"
-            " l.eta_basis, n.requires_answer, n.deadline, n.status, e.detail, n.created_at"
+            " l.eta_basis, n.requires_answer, n.deadline, n.status, e.detail, e.reason,"
+            " n.created_at"
             " FROM delay_notice n JOIN eta_event e ON e.id = n.event_id"
             " JOIN order_line l ON l.id = n.line_id"
             f" WHERE n.status = ? AND n.order_id IN ({marks(part)}) ORDER BY n.id",
@@ -269,6 +283,7 @@ async def open_delay_notices(order_ids: Sequence[int]) -> dict[int, list[NoticeV
                     day(row["deadline"]),
                     DelayNoticeStatus(row["status"]),
                     row["detail"],
+                    EtaReason(row["reason"]),
                     moment(row["created_at"]),
                 )
             )

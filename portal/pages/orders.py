@@ -66,6 +66,8 @@ def routes(web: Web) -> list[Route]:
     ) -> Response:
         order = await load(request)
         detail = await order_detail(order.id)
+        if detail is None:
+            raise HTTPException(404)
         return web.render(request, "order.html", {
             "detail": detail,
             "token": request.path_params["token"],

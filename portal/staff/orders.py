@@ -13,12 +13,7 @@ from domain.errors import DomainError, InvalidInput
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.queries.actors import actor_labels
 from domain.queries.audit import audit_of
-from domain.queries.order_reads import (
-    eta_history,
-    open_delay_notices,
-    order_views,
-    shipments_of_orders,
-)
+from domain.queries.order_detail import order_detail
 from domain.queries.order_search import OrderFilter, OrderPage, search_orders
 from domain.queries.staff_admin import order_id_by_number
 from domain.shipping.services import ready_to_ship
@@ -79,20 +74,12 @@ def routes(desk: Desk) -> list[Route]:
         request: Request, *, errors: dict[str, Any] | None = None, status: int = 200
     ) -> Response:
         order_id = desk.path_int(request, "order_id")
-        views = await order_views([order_id])
-        if order_id not in views:
+        detail = await order_detail(order_id)
+        if detail is None:
             raise HTTPException(404)
-        order = views[order_id]
+        order = detail.order
         names = {line.id: line.name for line in order.lines}
-        history = sorted(
-            (
-                change
-                for changes in (await eta_history([order_id]))[order_id].values()
-                for change in changes
-            ),
-            key=lambda change: change.id,
-            reverse=True,
-        )
+        history = detail.history
         audit = await audit_of(order_id=order_id)
         ctx = desk.context(request)
         ready = await ready_to_ship(order_id, ctx=ctx)
@@ -104,12 +91,13 @@ def routes(desk: Desk) -> list[Route]:
                 "names": names,
                 # ETA changes and audit entries in one timeline, newest first.
                 "timeline": sorted(
-                    [("eta", h.at, h) for h in history] + [("audit", a.at, a) for a in audit],
+                    [("eta", h.at, h) for h in reversed(history)]
+                    + [("audit", a.at, a) for a in audit],
                     key=lambda entry: entry[1],
                     reverse=True,
                 ),
-                "shipments": (await shipments_of_orders([order_id]))[order_id],
-                "notices": (await open_delay_notices([order_id]))[order_id],
+                "shipments": detail.shipments,
+                "notices": detail.open_delay_notices,
                 "ready": [(names[line_id], quantity) for line_id, quantity in ready.items()],
                 "who": await actor_labels([*(h.actor for h in history), *(a.actor for a in audit)]),
                 "reasons": CANCEL_REASONS,

@@ -14,20 +14,24 @@ from domain.queries.order_reads import (
     order_views,
     shipments_of_orders,
 )
-from domain.queries.orders import order_view
 from domain.vocabulary import DelayNoticeStatus, EtaReason, ShipmentStatus
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")
 
 
-async def test_order_views_match_the_single_order_view() -> None:
-    product = await b.product(on_hand=2)
-    first = await b.order((product, 3))
-    second = await b.order((product, 1), (await b.product(on_hand=5), 2))
+async def test_order_views_read_each_order_with_its_lines_in_placing_order() -> None:
+    scarce, plenty = await b.product(on_hand=2), await b.product(on_hand=5)
+    first = await b.order((scarce, 3))
+    second = await b.order((scarce, 1), (plenty, 2))
     views = await order_views([first.order.id, second.order.id, 999])
     assert set(views) == {first.order.id, second.order.id}
-    assert views[second.order.id] == await order_view(second.order.id)
+    assert views[first.order.id].number == first.order.number
+    assert [
+        (line.sku, line.quantity, line.allocated, line.waiting)
+        for line in views[second.order.id].lines
+    ] == [(scarce.sku, 1, 0, 1), (plenty.sku, 2, 2, 0)]
+    assert [(line.allocated, line.waiting) for line in views[first.order.id].lines] == [(2, 1)]
 
 
 async def test_order_by_token_opens_only_with_the_right_token() -> None:
