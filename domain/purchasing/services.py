@@ -254,6 +254,10 @@ async def _receive(
         if replay is not None:
             return replay
         po = await PurchaseOrder.filter(id=po_id).select_for_update().using_db(conn).first()
+        # A copy of this receipt may have committed while we waited for the lock.
+        replay = await _receipt_replayed(key, po_id, lines, conn)
+        if replay is not None:
+            return replay
         if po is None:
             raise NotFound("No such purchase order.", field="purchaseOrderId")
         if po.status == PurchaseOrderStatus.CANCELLED:
