@@ -124,6 +124,7 @@ class Sender:
         stop: asyncio.Event,
         until_idle: bool,
     ) -> None:
+        drained = False  # with until_idle: all in hand was sent and recorded, then none was due
         while not stop.is_set():
             if self._circuit.is_open():
                 await _sleep(stop, self._circuit.open_until - time.monotonic())
@@ -140,11 +141,13 @@ class Sender:
                 await _sleep(stop, self.config.poll_interval)
                 continue
             if rows:
+                drained = False
                 await self._prepare(rows, queue, recorder)
-            elif until_idle and (not queue.empty() or recorder.pending):
-                # Nothing due now; what is in hand may still fail and come due again.
+            elif until_idle and not drained:
+                # Nothing due now; what is in hand may still be given back, or come due again.
                 await queue.join()
                 await recorder.drained()
+                drained = True
             elif until_idle:
                 break
             else:
@@ -162,10 +165,11 @@ class Sender:
                 live = [row for row in rows if row.id not in stale]
                 batch = await self._load(conn, live)
             prepared = await self._write(batch, live)
-        except Exception:  # noqa: BLE001 - give the rows back; they come again
-            log.exception("preparing a batch of %d outbox rows failed", len(rows))
+        except Exception as error:  # noqa: BLE001 - the database may be briefly away
+            log.exception("loading a batch of %d outbox rows failed", len(rows))
+            failure = Failure(Scope.MESSAGE, f"cannot load its data: {error!r}"[:500])
             for row in rows:
-                recorder.release(row)
+                recorder.failed(row, failure)  # backs off, and gives up after the configured age
             return
         recorder.stats.superseded += len(stale)
         for item in prepared:

@@ -3,9 +3,9 @@
 Rendering is pure CPU (about a tenth of a millisecond a message), and the sender's event loop
 must answer the SMTP server's replies the moment they arrive. So the sender hands each batch's
 views to one rendering process, at a lower priority, and sends the previous batch meanwhile; the
-bytes come back ready for the wire. The process starts with the first batch and serves every
-sender of this process until it exits. Should it die, the batch in hand is given back (its rows
-come again) and the next batch starts a new one.
+bytes come back ready for the wire. The process starts with the first batch, serves every
+sender of this process, and ends with it. Should it die, a new one writes the batch in hand
+again, one message at a time, so that a message which kills it goes to dead letter alone.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -92,10 +93,18 @@ _process: ProcessPoolExecutor | None = None
 
 
 def _in_the_background() -> None:
-    """The rendering process yields the CPU to sending, and Ctrl-C stops its parent, which
-    then ends it in order."""
+    """The rendering process yields the CPU to sending, leaves Ctrl-C to its parent, and ends
+    with it however the parent ends (a clean exit, a signal, SIGKILL)."""
     os.nice(10)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with_parent, name="end-with-parent", daemon=True).start()
+
+
+def _end_with_parent() -> None:
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()  # returns once the parent is gone
+    os._exit(0)
 
 
 def _writer() -> ProcessPoolExecutor:
@@ -109,10 +118,28 @@ def _writer() -> ProcessPoolExecutor:
 
 
 async def write_elsewhere(letterhead: Letterhead, drafts: list[Draft]) -> list[Envelope | Failure]:
-    """:func:`write` in the rendering process, while this event loop goes on sending."""
+    """:func:`write` in the rendering process, while this event loop goes on sending.
+
+    When the batch cannot be written there (the process died, or a draft could not be handed
+    over), each draft is written again on its own; one that fails alone is a permanent failure
+    of that message, and the others are written.
+    """
     if not drafts:
         return []
-    return await _in_process(write, letterhead, drafts)
+    try:
+        return await _in_process(write, letterhead, drafts)
+    except Exception:  # noqa: BLE001 - find the one draft at fault
+        log.exception("writing %d messages failed; writing them one by one", len(drafts))
+    return [await _write_alone(letterhead, draft) for draft in drafts]
+
+
+async def _write_alone(letterhead: Letterhead, draft: Draft) -> Envelope | Failure:
+    try:
+        (result,) = await _in_process(write, letterhead, [draft])
+    except Exception as error:  # noqa: BLE001 - this message, and only it, cannot be written
+        log.exception("writing a %s message failed on its own", type(draft.view).__name__)
+        return Failure(Scope.CONTENT, f"cannot be written: {error!r}"[:500])
+    return result
 
 
 async def process_id() -> int:
@@ -122,9 +149,10 @@ async def process_id() -> int:
 
 async def _in_process(function: Callable[..., T], *arguments: object) -> T:
     global _process
-    loop = asyncio.get_running_loop()
+    executor = _writer()
     try:
-        return await loop.run_in_executor(_writer(), function, *arguments)
+        return await asyncio.get_running_loop().run_in_executor(executor, function, *arguments)
     except BrokenProcessPool as error:
-        _process = None
+        if _process is executor:  # another sender may have started a new one already
+            _process = None
         raise WritingProcessFailed(str(error)) from error

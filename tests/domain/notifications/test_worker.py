@@ -1,16 +1,17 @@
 """``preorder worker`` sends the outbox as a process of its own (issue #5, part 1): it delivers
-what is due, and SIGTERM stops it cleanly, its rendering process included."""
+what is due, SIGTERM stops it cleanly, and its rendering process never outlives it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,14 @@ def children_of(pid: int) -> set[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         found |= {int(child) for child in (task / "children").read_text().split()}
     return found
+
+
+def rendering_processes(pid: int) -> set[int]:
+    return {
+        child
+        for child in children_of(pid)
+        if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text()
+    }
 
 
 def alive(pid: int) -> bool:
@@ -54,9 +63,12 @@ async def eventually(condition: Callable[[], Awaitable[bool]], timeout: float = 
         await asyncio.sleep(0.05)
 
 
-async def test_the_worker_sends_what_is_due_and_stops_cleanly_on_sigterm(
+@contextlib.asynccontextmanager
+async def worker_that_sent_everything(
     db: str, smtp: SmtpServer
-) -> None:
+) -> AsyncIterator[tuple[subprocess.Popen[str], set[int]]]:
+    """``preorder worker`` started on three due emails, once it sent them all; yields it and
+    its rendering process."""
     product = await b.product()
     for index in range(3):
         await b.order((product, 1), email=f"worker{index}@example.com")
@@ -84,18 +96,35 @@ async def test_the_worker_sends_what_is_due_and_stops_cleanly_on_sigterm(
             return not await OutboxMessage.exclude(status=OutboxStatus.SENT).exists()
 
         await eventually(all_sent)
-        rendering = children_of(worker.pid)
-        worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=30)
+        rendering = rendering_processes(worker.pid)
+        assert rendering, "the worker wrote its messages in a rendering process"
+        yield worker, rendering
     finally:
         if worker.poll() is None:
             worker.kill()
             worker.communicate()
+
+
+async def test_the_worker_sends_what_is_due_and_stops_cleanly_on_sigterm(
+    db: str, smtp: SmtpServer
+) -> None:
+    async with worker_that_sent_everything(db, smtp) as (worker, rendering):
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
     assert worker.returncode == 0, output
     assert "Traceback" not in output, output
-    assert rendering, "the worker wrote its messages in a rendering process"
-    await eventually(ended(rendering), timeout=10)  # the rendering process ends with it
+    await eventually(ended(rendering), timeout=10)
     received = smtp.inbox.by_message_id()
     rows = await OutboxMessage.all()
     assert {header.split("@")[0] for header in received} == {f"<{row.message_id}" for row in rows}
     assert all(len(copies) == 1 for copies in received.values())
+
+
+async def test_the_rendering_process_ends_with_a_sender_that_was_killed(
+    db: str, smtp: SmtpServer
+) -> None:
+    async with worker_that_sent_everything(db, smtp) as (worker, rendering):
+        worker.send_signal(signal.SIGKILL)  # no clean-up runs: as an OOM kill or a re-raised signal
+        worker.communicate(timeout=30)
+    assert worker.returncode == -signal.SIGKILL
+    await eventually(ended(rendering), timeout=10)
