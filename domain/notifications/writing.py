@@ -4,8 +4,8 @@ Rendering is pure CPU (about a tenth of a millisecond a message), and the sender
 must answer the SMTP server's replies the moment they arrive. So the sender hands each batch's
 views to one rendering process, at a lower priority, and sends the previous batch meanwhile; the
 bytes come back ready for the wire. The process starts with the first batch, serves every
-sender of this process, and ends with it. Should it die, a new one writes the batch in hand
-again, one message at a time, so that a message which kills it goes to dead letter alone.
+sender of this process, and ends with it. Should it die or fail to start, the batch in hand is
+written in the sending process, and the next batch tries a new one.
 """
 
 from __future__ import annotations
@@ -120,26 +120,16 @@ def _writer() -> ProcessPoolExecutor:
 async def write_elsewhere(letterhead: Letterhead, drafts: list[Draft]) -> list[Envelope | Failure]:
     """:func:`write` in the rendering process, while this event loop goes on sending.
 
-    When the batch cannot be written there (the process died, or a draft could not be handed
-    over), each draft is written again on its own; one that fails alone is a permanent failure
-    of that message, and the others are written.
+    When the rendering process cannot write the batch (it died, or cannot be started), the
+    batch is written here instead: slower, but no message fails for a reason not its own.
     """
     if not drafts:
         return []
     try:
         return await _in_process(write, letterhead, drafts)
-    except Exception:  # noqa: BLE001 - find the one draft at fault
-        log.exception("writing %d messages failed; writing them one by one", len(drafts))
-    return [await _write_alone(letterhead, draft) for draft in drafts]
-
-
-async def _write_alone(letterhead: Letterhead, draft: Draft) -> Envelope | Failure:
-    try:
-        (result,) = await _in_process(write, letterhead, [draft])
-    except Exception as error:  # noqa: BLE001 - this message, and only it, cannot be written
-        log.exception("writing a %s message failed on its own", type(draft.view).__name__)
-        return Failure(Scope.CONTENT, f"cannot be written: {error!r}"[:500])
-    return result
+    except Exception:  # noqa: BLE001 - the next batch tries a new process
+        log.exception("the rendering process could not write %d messages", len(drafts))
+    return write(letterhead, drafts)
 
 
 async def process_id() -> int:
