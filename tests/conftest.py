@@ -2,13 +2,15 @@
 
 SQLite by default (a file under pytest's temporary directory); PostgreSQL when
 ``TEST_DATABASE_URL`` names a server: a fresh database is created for the session.
+The ``sql`` fixture counts the statements sent while a test runs.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -89,3 +91,30 @@ async def db(database_url: str) -> AsyncIterator[str]:
             + "DELETE FROM sqlite_sequence; PRAGMA foreign_keys = ON;"
         )
     yield database_url
+
+
+class QueryCounter(logging.Handler):
+    """Counts the statements Tortoise sends (its client logs each one at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if text.lstrip().upper().startswith(("SELECT", "WITH", "INSERT", "UPDATE", "DELETE")):
+            self.statements.append(text)
+
+
+@pytest.fixture
+def sql() -> Iterator[QueryCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = QueryCounter()
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)

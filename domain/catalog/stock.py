@@ -1,8 +1,8 @@
 """Guarded updates of a product's free stock and waiting units.
 
 The only reservation recipe that neither oversold nor raised on both databases: a conditional
-UPDATE checked by its row count (STACK.md). Every change of ``on_hand`` and ``waiting_units``
-goes through here.
+UPDATE checked by the row it returns (STACK.md). Every change of ``on_hand`` and
+``waiting_units`` goes through here.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 
 from domain.catalog.models import Product
+from domain.db import fetch
 from domain.vocabulary import AvailabilityMode
 
 
@@ -38,27 +39,32 @@ async def read_level(conn: BaseDBAsyncClient, product_id: int) -> Level:
 
 async def reserve(
     conn: BaseDBAsyncClient, level: Level, *, from_stock: int, backordered: int
-) -> bool:
-    """Take stock and queue places as read in ``level``; False if someone changed them first.
+) -> int | None:
+    """Take stock and queue places as read in ``level``; None if someone changed them first.
 
+    Returns the product's waiting units after the change, this line's own included.
     Taking part of a line from stock means taking all free stock (the rest waits), so that
     guard is an exact match: no stock can be left free while this line waits (invariant 7).
     """
-    query = Product.filter(id=level.product_id)
+    guards: list[str] = []
+    values: list[int] = []
     if from_stock > 0:
         # Stock only while nobody waits; a line that also waits takes all of it.
-        query = query.filter(waiting_units=0)
-        query = query.filter(on_hand=from_stock) if backordered else query.filter(
-            on_hand__gte=from_stock
-        )
+        guards.append("waiting_units = 0")
+        guards.append("on_hand = ?" if backordered else "on_hand >= ?")
+        values.append(from_stock)
     else:
-        query = query.filter(Q(on_hand=0) | Q(waiting_units__gt=0))
+        guards.append("(on_hand = 0 OR waiting_units > 0)")
     if backordered > 0 and level.cap is not None:
-        query = query.filter(waiting_units__lte=level.cap - backordered)
-    changed = await query.using_db(conn).update(
-        on_hand=F("on_hand") - from_stock, waiting_units=F("waiting_units") + backordered
+        guards.append("waiting_units <= ?")
+        values.append(level.cap - backordered)
+    rows = await fetch(
+        conn,
+        "UPDATE product SET on_hand = on_hand - ?, waiting_units = waiting_units + ?"
+        " WHERE id = ? AND " + " AND ".join(guards) + " RETURNING waiting_units",
+        [from_stock, backordered, level.product_id, *values],
     )
-    return changed == 1
+    return int(rows[0]["waiting_units"]) if rows else None
 
 
 async def lock(conn: BaseDBAsyncClient, product_ids: list[int]) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from tortoise import timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
-
 from tortoise.transactions import in_transaction
 
 from domain.context import Context
 from domain.customers.models import Customer
+from domain.db import Dialect, fetch
 from domain.notifications.outbox import enqueue
 from domain.vocabulary import OutboxKind
 from domain.errors import InvalidInput
@@ -23,9 +24,16 @@ async def customer_for(conn: BaseDBAsyncClient, email: str, name: str) -> Custom
         return found
     # Created concurrently? ON CONFLICT DO NOTHING waits for the other transaction and leaves
     # this one usable; a caught IntegrityError would leave a PostgreSQL transaction aborted.
-    await Customer.bulk_create(
-        [Customer(email=address, name=display)], ignore_conflicts=True, using_db=conn
+    created = Customer(email=address, name=display, created_at=timezone.now())
+    rows = await fetch(
+        conn,
+        "INSERT INTO customer (email, name, created_at)"
+        f" VALUES (?, ?, {Dialect(conn).timestamp}) ON CONFLICT DO NOTHING RETURNING id",
+        [created.email, created.name, created.created_at],
     )
+    if rows:
+        created.id = rows[0]["id"]
+        return created
     found = await Customer.filter(email=address).using_db(conn).first()
     if found is None:
         raise InvalidInput("This email address cannot be used.", field="email")

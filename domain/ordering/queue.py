@@ -45,6 +45,12 @@ class ProductSupply:
 
 async def load_supply(conn: BaseDBAsyncClient, product_id: int) -> ProductSupply:
     """The product's terms and its open PO lines: two small queries."""
+    return ProductSupply(
+        product_id, await load_terms(conn, product_id), await open_supply(conn, product_id)
+    )
+
+
+async def load_terms(conn: BaseDBAsyncClient, product_id: int) -> ProductTerms:
     rows = await fetch(
         conn,
         "SELECT p.mode, p.release_date, COALESCE(p.lead_time_days, s.lead_time_days) AS lead"
@@ -52,8 +58,12 @@ async def load_supply(conn: BaseDBAsyncClient, product_id: int) -> ProductSupply
         [product_id],
     )
     row = rows[0]
-    terms = ProductTerms(AvailabilityMode(row["mode"]), as_date(row["release_date"]), row["lead"])
-    supply_rows = await fetch(
+    return ProductTerms(AvailabilityMode(row["mode"]), as_date(row["release_date"]), row["lead"])
+
+
+async def open_supply(conn: BaseDBAsyncClient, product_id: int) -> list[SupplyLine]:
+    """The product's open PO lines with units still to come."""
+    rows = await fetch(
         conn,
         "SELECT l.id, o.expected_date, l.quantity - l.quantity_received - l.quantity_cancelled"
         " AS remaining FROM purchase_order_line l"
@@ -62,11 +72,10 @@ async def load_supply(conn: BaseDBAsyncClient, product_id: int) -> ProductSupply
         " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0",
         [product_id],
     )
-    supply = [
+    return [
         SupplyLine(r["id"], as_date(r["expected_date"]), r["remaining"])  # type: ignore[arg-type]
-        for r in supply_rows
+        for r in rows
     ]
-    return ProductSupply(product_id, terms, supply)
 
 
 async def fill_queue(

@@ -34,7 +34,7 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.models import Allocation, Order, OrderLine
-from domain.ordering.queue import load_supply, recompute_queues
+from domain.ordering.queue import load_terms, open_supply, recompute_queues
 from domain.queries.order_reads import order_view
 from domain.queries.orders import OrderView
 from domain.reporting.ledger import post
@@ -144,9 +144,14 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         order.token_hash = token_hash(token)
         await order.save(using_db=conn)
         lines: list[OrderLine] = []
+        ahead_of: dict[int, int] = {}  # per product, the lower-priority units this order passes
         # Stable product order: concurrent orders lock product rows in the same sequence.
         for index in sorted(range(len(request.lines)), key=lambda i: products[i].id):
-            lines.append(await _place_line(conn, order, index, request.lines[index], products[index], ctx))
+            lines.append(
+                await _place_line(
+                    conn, order, index, request.lines[index], products[index], ahead_of, ctx
+                )
+            )
         await Allocation.bulk_create(
             [
                 Allocation(line_id=line.id, quantity=line.qty_allocated, created_at=ctx.now)
@@ -161,7 +166,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
             now=ctx.now,
         )
         waiting_products = [line.product_id for line in lines if line.qty_waiting]
-        if waiting_products and await _jumps_queue(conn, waiting_products, order.priority):
+        if await _jumps_queue(conn, waiting_products, order.priority, ahead_of):
             await recompute_queues(conn, waiting_products, ctx, EtaReason.PRIORITY_CHANGED,
                                    f"{order.number} placed ahead of lower priorities")
         await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
@@ -187,6 +192,7 @@ async def _place_line(
     index: int,
     request: LineRequest,
     product: Product,
+    ahead_of: dict[int, int],
     ctx: Context,
 ) -> OrderLine:
     for _ in range(RESERVE_ATTEMPTS):
@@ -204,13 +210,16 @@ async def _place_line(
                 field=f"lines[{index}].quantity",
                 available=split.available,
             )
-        if await stock.reserve(
+        waiting_units = await stock.reserve(
             conn, level, from_stock=split.from_stock, backordered=split.backordered
-        ):
+        )
+        if waiting_units is not None:
             break
     else:
         raise Unavailable("This product is in high demand; please try again.")
-    window, po_line_id = await _initial_eta(conn, product, split.backordered, order.priority, ctx)
+    window, po_line_id = await _initial_eta(
+        conn, product, split.backordered, waiting_units, order.priority, ahead_of, ctx
+    )
     return await OrderLine.create(
         order_id=order.id,
         product_id=product.id,
@@ -243,30 +252,48 @@ async def _waiting_behind(conn: BaseDBAsyncClient, product_ids: list[int], prior
     return int(rows[0]["n"])
 
 
-async def _jumps_queue(conn: BaseDBAsyncClient, product_ids: list[int], priority: int) -> bool:
-    """Placed ahead of waiting lines (staff may lower a priority below 0): their ETAs move."""
-    return await _waiting_behind(conn, sorted(set(product_ids)), priority) > 0
+async def _jumps_queue(
+    conn: BaseDBAsyncClient, product_ids: list[int], priority: int, ahead_of: dict[int, int]
+) -> bool:
+    """Placed ahead of waiting lines (staff may lower a priority below 0): their ETAs move.
+
+    ``ahead_of`` holds the counts already read while the order held their product rows; only
+    the other products are read.
+    """
+    if any(ahead_of.values()):
+        return True
+    unread = sorted(set(product_ids) - ahead_of.keys())
+    return bool(unread) and await _waiting_behind(conn, unread, priority) > 0
 
 
 async def _initial_eta(
-    conn: BaseDBAsyncClient, product: Product, backordered: int, priority: int, ctx: Context
+    conn: BaseDBAsyncClient,
+    product: Product,
+    backordered: int,
+    waiting_units: int,
+    priority: int,
+    ahead_of: dict[int, int],
+    ctx: Context,
 ) -> tuple[Window, int | None]:
     """The new line's last unit's place in the queue gives the window.
 
     It stands behind every waiting line of its priority or higher, and ahead of lower ones,
     so that its promise is right from the start, not corrected by an email a moment later.
+    ``waiting_units`` is the product's count right after this line's reservation; the lower
+    priorities' units it passes are noted in ``ahead_of``.
     """
-    supply = await load_supply(conn, product.id)
+    terms = await load_terms(conn, product.id)
     if backordered == 0:
-        return ready_window(supply.terms, ctx.today, ctx.policy), None
-    if not is_queue_driven(supply.terms.mode):
-        lead = supply.terms.lead_time_days
+        return ready_window(terms, ctx.today, ctx.policy), None
+    if not is_queue_driven(terms.mode):
+        lead = terms.lead_time_days
         if lead is None:
             return Window(None, None, EtaBasis.UNKNOWN), None
         return build_window(ctx.today, lead, ctx.policy), None
-    position = (await stock.read_level(conn, product.id)).waiting_units
-    position -= await _waiting_behind(conn, [product.id], priority)
-    bucket = bucket_for(supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy), position)
+    supply = await open_supply(conn, product.id)
+    ahead_of[product.id] = await _waiting_behind(conn, [product.id], priority)
+    position = waiting_units - ahead_of[product.id]
+    bucket = bucket_for(supply_buckets(terms, supply, ctx.today, ctx.policy), position)
     return bucket.window, bucket.po_line_id
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from domain.vocabulary import AvailabilityMode
 from tests import builders as b
-from tests.api.conftest import QueryCounter
 from tests.api.helpers import Api, now_ctx, today
+from tests.conftest import QueryCounter
 
 pytestmark = pytest.mark.usefixtures("db")
 

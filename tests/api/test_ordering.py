@@ -10,8 +10,8 @@ import pytest
 from domain.ordering.models import DelayNotice
 from domain.purchasing.services import revise_expected_date
 from tests import builders as b
-from tests.api.conftest import QueryCounter
 from tests.api.helpers import Api, codes, now_ctx, today
+from tests.conftest import QueryCounter
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -13,6 +13,7 @@ from domain.ordering.models import OrderLine
 from domain.reporting.models import LedgerEntry
 from domain.vocabulary import EtaBasis, LedgerKind, OutboxKind
 from tests import builders as b
+from tests.conftest import QueryCounter
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -124,3 +125,16 @@ async def test_preorder_waits_for_its_release_date() -> None:
     line = (await b.order((product, 1))).order.lines[0]
     assert line.eta.basis == EtaBasis.RELEASE_DATE
     assert line.eta.earliest == release + dt.timedelta(days=b.POLICY.transit_days_min)
+
+
+async def test_a_new_customers_order_of_a_stocked_and_a_backordered_line_costs_19_statements(
+    sql: QueryCounter,
+) -> None:
+    supplier = await b.supplier()
+    stocked = await b.product(on_hand=5, supplier_=supplier)
+    waiting = await b.product(supplier_=supplier)
+    await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=10), (waiting, 5))
+    sql.statements.clear()
+    placed = await b.order((stocked, 2), (waiting, 1), email="new@example.com")
+    assert [(line.allocated, line.waiting) for line in placed.order.lines] == [(2, 0), (0, 1)]
+    assert len(sql.statements) <= 19, "\n".join(sql.statements)
