@@ -1,7 +1,8 @@
 """Guarded updates of a product's free stock and waiting units.
 
 The only reservation recipe that neither oversold nor raised on both databases: a conditional
-UPDATE checked by the row it returns (STACK.md). Every change of ``on_hand`` and
+UPDATE checked by whether it changed the row (STACK.md checks the row count; here the row it
+returns, at most one, also gives the new waiting units). Every change of ``on_hand`` and
 ``waiting_units`` goes through here.
 """
 

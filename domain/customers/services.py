@@ -33,6 +33,7 @@ async def customer_for(conn: BaseDBAsyncClient, email: str, name: str) -> Custom
     )
     if rows:
         created.id = rows[0]["id"]
+        created._saved_in_db = True  # a later save() updates this row instead of inserting again
         return created
     found = await Customer.filter(email=address).using_db(conn).first()
     if found is None:
