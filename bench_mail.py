@@ -38,13 +38,14 @@ from tortoise import Tortoise
 from domain.context import Actor, Context
 from domain.db import connection, is_postgres, tortoise_config
 from domain.migrate import migrate
-from domain.notifications.claim import Claimed, read_time
+from domain.notifications.claim import Claimed
 from domain.notifications.config import SmtpConfig
 from domain.notifications.models import OutboxMessage
 from domain.notifications.sender import Sender
 from domain.notifications.smtp import send_bare
 from domain.ordering.services import LineRequest, OrderRequest, place_order
 from domain.purchasing.services import PoLineRequest, create_purchase_order, revise_expected_date
+from domain.queries.rows import moment
 from domain.vocabulary import OutboxKind, OutboxStatus
 from settings import Settings
 
@@ -161,7 +162,7 @@ async def _claimed_view() -> list[Claimed]:
             r["payload"],
             r["message_id"],
             1,
-            read_time(r["created_at"]),
+            moment(r["created_at"]),
             until,
         )
         for r in await OutboxMessage.all()

@@ -18,6 +18,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import execute, fetch, is_postgres
+from domain.queries.rows import marks, moment
 from domain.vocabulary import OutboxKind
 
 ETA_KINDS = (OutboxKind.ETA_CHANGED.value, OutboxKind.DELAY_NOTICE.value)
@@ -57,22 +58,11 @@ def db_time(conn: BaseDBAsyncClient, value: dt.datetime) -> Any:
     return value if is_postgres(conn) else value.isoformat(sep=" ")
 
 
-def read_time(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC)
-    parsed = dt.datetime.fromisoformat(str(value))
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
-
-
 def _payload(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
     loaded = json.loads(value or "{}")
     return loaded if isinstance(loaded, dict) else {}
-
-
-def in_list(values: list[int]) -> str:
-    return "(" + ", ".join("?" for _ in values) + ")"
 
 
 async def claim(
@@ -105,7 +95,7 @@ async def claim(
             payload=_payload(row["payload"]),
             message_id=row["message_id"],
             attempts=row["attempts"],
-            created_at=read_time(row["created_at"]),
+            created_at=moment(row["created_at"]),
             lease_until=until,
         )
         for row in rows
@@ -127,7 +117,7 @@ async def supersede(conn: BaseDBAsyncClient, rows: list[Claimed]) -> set[int]:
         conn,
         "UPDATE outbox_message SET status = 'superseded', lease_until = NULL,"
         " last_error = 'superseded by a newer ETA email of the same order'"
-        f" WHERE id IN {in_list(ids)} AND status = 'pending' AND EXISTS (SELECT 1 FROM"
+        f" WHERE id IN ({marks(ids)}) AND status = 'pending' AND EXISTS (SELECT 1 FROM"
         f" outbox_message n WHERE n.order_id = outbox_message.order_id AND n.kind IN {_ETA_IN}"
         " AND n.id > outbox_message.id) RETURNING id",
         ids,
@@ -146,7 +136,7 @@ async def coverage(conn: BaseDBAsyncClient, rows: list[Claimed]) -> dict[int, li
         "SELECT r.id AS row_id, m.event_id FROM outbox_message r JOIN outbox_message m"
         f" ON m.order_id = r.order_id AND m.kind IN {_ETA_IN} AND m.id <= r.id"
         " AND m.status <> 'sent'"
-        f" WHERE r.id IN {in_list(ids)} AND m.event_id IS NOT NULL AND m.id > COALESCE(("
+        f" WHERE r.id IN ({marks(ids)}) AND m.event_id IS NOT NULL AND m.id > COALESCE(("
         f"SELECT MAX(s.id) FROM outbox_message s WHERE s.order_id = r.order_id"
         f" AND s.kind IN {_ETA_IN} AND s.status = 'sent' AND s.id < r.id), 0)",
         ids,
@@ -168,7 +158,7 @@ async def release(conn: BaseDBAsyncClient, rows: list[Claimed]) -> int:
         released += await execute(
             conn,
             "UPDATE outbox_message SET lease_until = NULL, attempts = attempts - 1"
-            f" WHERE id IN {in_list(ids)} AND status = 'pending' AND lease_until = ?",
+            f" WHERE id IN ({marks(ids)}) AND status = 'pending' AND lease_until = ?",
             [*ids, db_time(conn, until)],
         )
     return released

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import Dialect, connection, execute
-from domain.notifications.claim import Claimed, db_time, in_list, release
+from domain.notifications.claim import Claimed, db_time, release
 from domain.notifications.config import SenderConfig
 from domain.notifications.retry import Failure, decide
+from domain.queries.rows import marks
 from domain.vocabulary import OutboxStatus
 
 log = logging.getLogger("preorder.mail")
@@ -46,7 +47,7 @@ async def mark_sent(conn: BaseDBAsyncClient, ids: list[int], now: dt.datetime) -
     return await execute(
         conn,
         "UPDATE outbox_message SET status = 'sent', sent_at = ?, lease_until = NULL,"
-        f" last_error = '' WHERE id IN {in_list(ids)} AND status = 'pending'",
+        f" last_error = '' WHERE id IN ({marks(ids)}) AND status = 'pending'",
         [db_time(conn, now), *ids],
     )
 
@@ -74,7 +75,7 @@ async def mark_unsent(conn: BaseDBAsyncClient, outcomes: list[Outcome]) -> int:
             f"UPDATE outbox_message SET status = CASE id {' '.join(status_case)} END,"
             f" last_error = CASE id {' '.join(error_case)} END,"
             f" next_attempt_at = CASE id {' '.join(next_case)} ELSE next_attempt_at END,"
-            f" lease_until = NULL WHERE id IN {in_list(ids)} AND status = 'pending'"
+            f" lease_until = NULL WHERE id IN ({marks(ids)}) AND status = 'pending'"
             " AND lease_until = ?",
             [*values, *ids, db_time(conn, until)],
         )

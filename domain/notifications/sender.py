@@ -186,28 +186,26 @@ class Sender:
         return batch
 
     async def _write(self, batch: Batch, rows: list[Claimed]) -> list[Prepared]:
-        prepared, drafts = [], []
+        prepared: list[Prepared] = []
+        to_write: list[tuple[Prepared, Draft]] = []
         for row in rows:
             try:
                 view = batch.view(row)
             except Exception as error:  # noqa: BLE001 - a bug in one message must not stop the rest
                 log.exception("telling outbox %s failed", row.id)
                 view = Failure(Scope.CONTENT, f"cannot render: {error!r}")
-            if view is None:
-                prepared.append(Prepared(row, nothing_left=True))
-            elif isinstance(view, Failure):
-                prepared.append(Prepared(row, failure=view))
+            item = Prepared(row, nothing_left=view is None)
+            if isinstance(view, Failure):
+                item.failure = view
+            elif view is not None:
+                to_write.append((item, Draft(view, row.recipient, row.message_id, row.created_at)))
+            prepared.append(item)
+        written = await write_elsewhere(self.letterhead, [draft for _, draft in to_write])
+        for (item, _), result in zip(to_write, written, strict=True):
+            if isinstance(result, Failure):
+                item.failure = result
             else:
-                prepared.append(Prepared(row))
-                drafts.append(Draft(view, row.recipient, row.message_id, row.created_at))
-        written = iter(await write_elsewhere(self.letterhead, drafts))
-        for item in prepared:
-            if item.failure is None and not item.nothing_left:
-                result = next(written)
-                if isinstance(result, Failure):
-                    item.failure = result
-                else:
-                    item.envelope = result
+                item.envelope = result
         return prepared
 
     async def _consume(
