@@ -203,118 +203,171 @@ async def build_store(scale: Scale, policy: Policy) -> dict[str, int]:
         q = Sql(conn)
         ts = q.lit_ts(started)
         steps: list[tuple[str, str]] = [
-            ("suppliers", (
-                "INSERT INTO supplier (id, name, email, lead_time_days, created_at)"
-                " SELECT o, 'Bench supplier ' || o, 'supplier' || o || '@bench.example',"
-                f" 14 + o % 30, {ts} FROM {q.series(n_suppliers)}"
-            )),
-            ("products", (
-                "INSERT INTO product (id, sku, name, description, mode, price, backorder_cap,"
-                " release_date, supplier_id, lead_time_days, on_hand, waiting_units, active,"
-                " created_at)"
-                " SELECT o, 'BENCH-' || o, 'Bench product ' || o, '', 'stocked',"
-                f" {q.money('10.99 + o % 90')}, NULL, NULL, (o - 1) % {n_suppliers} + 1, NULL,"
-                f" CASE WHEN o > {last_back} THEN 1000000 ELSE 0 END, 0, {q.true}, {ts}"
-                f" FROM {q.series(n_products)}"
-            )),
-            ("customers", (
-                "INSERT INTO customer (id, email, name, created_at)"
-                " SELECT o, 'customer' || o || '@bench.example', 'Bench customer ' || o, "
-                f" {ts} FROM {q.series(scale.customers)}"
-            )),
-            ("orders", (
-                "INSERT INTO customer_order (id, number, customer_id, shipping_name,"
-                " shipping_address, ship_preference, priority, placed_at, token_salt, token_hash,"
-                " idempotency_key, request_fingerprint)"
-                f" SELECT o, 'B' || o, (o - 1) % {scale.customers} + 1, 'Bench customer ' ||"
-                f" ((o - 1) % {scale.customers} + 1), '1 Bench Street, Testville',"
-                " CASE WHEN o % 3 = 0 THEN 'ship_complete' ELSE 'ship_when_ready' END, 0,"
-                f" {q.ts_plus_seconds(first_placed, 'o')}, 'bench', 'bench-' || o, NULL, ''"
-                f" FROM {q.series(n_orders)}"
-            )),
-            ("staging lines", (
-                "CREATE TEMP TABLE bench_stage (id INTEGER, order_id INTEGER, product_id INTEGER,"
-                " position INTEGER, quantity INTEGER, allocated INTEGER)"
-            )),
-            ("staging lines", (
-                # Two waiting lines per order: position 0 is the hot product for the first
-                # orders, else one of the first range; position 1 one of the second range.
-                "INSERT INTO bench_stage SELECT o, (o + 1) / 2,"
-                f" CASE WHEN o % 2 = 1 AND (o + 1) / 2 <= {hot_lines} THEN {HOT_PRODUCT}"
-                f"  WHEN o % 2 = 1 THEN 2 + ((o + 1) / 2 * 7919) % {first_last - 1}"
-                f"  ELSE {first_last + 1} + ((o + 1) / 2 * 6007) % {last_back - first_last} END,"
-                " 1 - o % 2,"
-                f" CASE WHEN o % 2 = 1 AND (o + 1) / 2 <= {hot_lines} THEN 1 + (o + 1) / 2 % 2"
-                "  WHEN o % 2 = 1 THEN 1 + (o + 1) / 2 % 3 ELSE 1 + ((o + 1) / 2 * 7) % 3 END,"
-                f" 0 FROM {q.series(2 * n_orders)}"
-            )),
-            ("staging lines", (
-                # Every fourth order also has a line allocated from stock, not shipped yet.
-                f"INSERT INTO bench_stage SELECT {2 * n_orders} + o, 4 * o,"
-                f" {last_back + 1} + (o * 31) % {n_products - last_back}, 2, 1, 1"
-                f" FROM {q.series(scale.in_stock_lines)}"
-            )) if scale.in_stock_lines else ("", ""),
+            (
+                "suppliers",
+                (
+                    "INSERT INTO supplier (id, name, email, lead_time_days, created_at)"
+                    " SELECT o, 'Bench supplier ' || o, 'supplier' || o || '@bench.example',"
+                    f" 14 + o % 30, {ts} FROM {q.series(n_suppliers)}"
+                ),
+            ),
+            (
+                "products",
+                (
+                    "INSERT INTO product (id, sku, name, description, mode, price, backorder_cap,"
+                    " release_date, supplier_id, lead_time_days, on_hand, waiting_units, active,"
+                    " created_at)"
+                    " SELECT o, 'BENCH-' || o, 'Bench product ' || o, '', 'stocked',"
+                    f" {q.money('10.99 + o % 90')}, NULL, NULL, (o - 1) % {n_suppliers} + 1, NULL,"
+                    f" CASE WHEN o > {last_back} THEN 1000000 ELSE 0 END, 0, {q.true}, {ts}"
+                    f" FROM {q.series(n_products)}"
+                ),
+            ),
+            (
+                "customers",
+                (
+                    "INSERT INTO customer (id, email, name, created_at)"
+                    " SELECT o, 'customer' || o || '@bench.example', 'Bench customer ' || o, "
+                    f" {ts} FROM {q.series(scale.customers)}"
+                ),
+            ),
+            (
+                "orders",
+                (
+                    "INSERT INTO customer_order (id, number, customer_id, shipping_name,"
+                    " shipping_address, ship_preference, priority, placed_at, token_salt,"
+                    " token_hash,"
+                    " idempotency_key, request_fingerprint)"
+                    f" SELECT o, 'B' || o, (o - 1) % {scale.customers} + 1, 'Bench customer ' ||"
+                    f" ((o - 1) % {scale.customers} + 1), '1 Bench Street, Testville',"
+                    " CASE WHEN o % 3 = 0 THEN 'ship_complete' ELSE 'ship_when_ready' END, 0,"
+                    f" {q.ts_plus_seconds(first_placed, 'o')}, 'bench', 'bench-' || o, NULL, ''"
+                    f" FROM {q.series(n_orders)}"
+                ),
+            ),
+            (
+                "staging lines",
+                (
+                    "CREATE TEMP TABLE bench_stage (id INTEGER, order_id INTEGER, product_id"
+                    " INTEGER,"
+                    " position INTEGER, quantity INTEGER, allocated INTEGER)"
+                ),
+            ),
+            (
+                "staging lines",
+                (
+                    # Two waiting lines per order: position 0 is the hot product for the first
+                    # orders, else one of the first range; position 1 one of the second range.
+                    "INSERT INTO bench_stage SELECT o, (o + 1) / 2,"
+                    f" CASE WHEN o % 2 = 1 AND (o + 1) / 2 <= {hot_lines} THEN {HOT_PRODUCT}"
+                    f"  WHEN o % 2 = 1 THEN 2 + ((o + 1) / 2 * 7919) % {first_last - 1}"
+                    f"  ELSE {first_last + 1} + ((o + 1) / 2 * 6007) % {last_back - first_last}"
+                    " END,"
+                    " 1 - o % 2,"
+                    f" CASE WHEN o % 2 = 1 AND (o + 1) / 2 <= {hot_lines} THEN 1 + (o + 1) / 2 % 2"
+                    "  WHEN o % 2 = 1 THEN 1 + (o + 1) / 2 % 3 ELSE 1 + ((o + 1) / 2 * 7) % 3 END,"
+                    f" 0 FROM {q.series(2 * n_orders)}"
+                ),
+            ),
+            (
+                "staging lines",
+                (
+                    # Every fourth order also has a line allocated from stock, not shipped yet.
+                    f"INSERT INTO bench_stage SELECT {2 * n_orders} + o, 4 * o,"
+                    f" {last_back + 1} + (o * 31) % {n_products - last_back}, 2, 1, 1"
+                    f" FROM {q.series(scale.in_stock_lines)}"
+                ),
+            )
+            if scale.in_stock_lines
+            else ("", ""),
             ("staging lines", "ANALYZE bench_stage" if q.postgres else ""),
-            ("waiting units", (
-                "UPDATE product SET waiting_units = w.units FROM (SELECT product_id,"
-                " SUM(quantity - allocated) AS units FROM bench_stage GROUP BY product_id) w"
-                " WHERE product.id = w.product_id"
-            )),
-            ("purchase orders", (
-                "INSERT INTO purchase_order (id, number, supplier_id, expected_date, status,"
-                " idempotency_key, created_by, created_at)"
-                f" SELECT {HOT_PO}, 'BPO-HOT', supplier_id,"
-                f" {q.add_days(q.lit_date(today), '30')}, 'open', NULL, 'staff:bench', {ts}"
-                f" FROM product WHERE id = {HOT_PRODUCT}"
-            )),
-            ("purchase orders", (
-                # Two waves per supplier; every tenth supplier's first wave is overdue.
-                "INSERT INTO purchase_order (id, number, supplier_id, expected_date, status,"
-                " idempotency_key, created_by, created_at)"
-                " SELECT o + 1, 'BPO-' || ((o + 1) / 2) || '-' || (2 - o % 2), (o + 1) / 2,"
-                f" CASE WHEN o % 2 = 0 THEN {q.add_days(q.lit_date(today), '21 + (o / 2) % 21')}"
-                f"  WHEN ((o + 1) / 2) % 10 = 0 THEN {q.add_days(q.lit_date(today), '-3')}"
-                f"  ELSE {q.add_days(q.lit_date(today), '7 + ((o + 1) / 2) % 14')} END,"
-                f" 'open', NULL, 'staff:bench', {ts} FROM {q.series(2 * n_suppliers)}"
-                " WHERE EXISTS (SELECT 1 FROM product p WHERE p.supplier_id = (o + 1) / 2"
-                f"  AND p.id BETWEEN 2 AND {last_back} AND p.waiting_units > 0)"
-            )),
-            ("purchase order lines", (
-                "INSERT INTO purchase_order_line (id, purchase_order_id, product_id, quantity,"
-                " quantity_received, quantity_cancelled)"
-                f" SELECT {HOT_PO_LINE}, {HOT_PO}, id, waiting_units + {max(1, hot_lines // 20)},"
-                f" 0, 0 FROM product WHERE id = {HOT_PRODUCT}"
-            )),
-            ("purchase order lines", (
-                # Wave one covers about 40% of each queue, wave two 30%, lead time the rest.
-                "INSERT INTO purchase_order_line (id, purchase_order_id, product_id, quantity,"
-                " quantity_received, quantity_cancelled)"
-                f" SELECT 2 * id - 2, 2 * ((id - 1) % {n_suppliers} + 1), id,"
-                " (waiting_units * 4 + 9) / 10, 0, 0 FROM product"
-                f" WHERE id BETWEEN 2 AND {last_back} AND waiting_units > 0"
-                f" UNION ALL SELECT 2 * id - 1, 2 * ((id - 1) % {n_suppliers} + 1) + 1, id,"
-                " (waiting_units * 3 + 9) / 10, 0, 0 FROM product"
-                f" WHERE id BETWEEN 2 AND {last_back} AND waiting_units > 0"
-            )),
+            (
+                "waiting units",
+                (
+                    "UPDATE product SET waiting_units = w.units FROM (SELECT product_id,"
+                    " SUM(quantity - allocated) AS units FROM bench_stage GROUP BY product_id) w"
+                    " WHERE product.id = w.product_id"
+                ),
+            ),
+            (
+                "purchase orders",
+                (
+                    "INSERT INTO purchase_order (id, number, supplier_id, expected_date, status,"
+                    " idempotency_key, created_by, created_at)"
+                    f" SELECT {HOT_PO}, 'BPO-HOT', supplier_id,"
+                    f" {q.add_days(q.lit_date(today), '30')}, 'open', NULL, 'staff:bench', {ts}"
+                    f" FROM product WHERE id = {HOT_PRODUCT}"
+                ),
+            ),
+            (
+                "purchase orders",
+                (
+                    # Two waves per supplier; every tenth supplier's first wave is overdue.
+                    "INSERT INTO purchase_order (id, number, supplier_id, expected_date, status,"
+                    " idempotency_key, created_by, created_at)"
+                    " SELECT o + 1, 'BPO-' || ((o + 1) / 2) || '-' || (2 - o % 2), (o + 1) / 2,"
+                    " CASE WHEN o % 2 = 0 THEN"
+                    f" {q.add_days(q.lit_date(today), '21 + (o / 2) % 21')}"
+                    f"  WHEN ((o + 1) / 2) % 10 = 0 THEN {q.add_days(q.lit_date(today), '-3')}"
+                    f"  ELSE {q.add_days(q.lit_date(today), '7 + ((o + 1) / 2) % 14')} END,"
+                    f" 'open', NULL, 'staff:bench', {ts} FROM {q.series(2 * n_suppliers)}"
+                    " WHERE EXISTS (SELECT 1 FROM product p WHERE p.supplier_id = (o + 1) / 2"
+                    f"  AND p.id BETWEEN 2 AND {last_back} AND p.waiting_units > 0)"
+                ),
+            ),
+            (
+                "purchase order lines",
+                (
+                    "INSERT INTO purchase_order_line (id, purchase_order_id, product_id, quantity,"
+                    " quantity_received, quantity_cancelled)"
+                    f" SELECT {HOT_PO_LINE}, {HOT_PO}, id, waiting_units +"
+                    f" {max(1, hot_lines // 20)},"
+                    f" 0, 0 FROM product WHERE id = {HOT_PRODUCT}"
+                ),
+            ),
+            (
+                "purchase order lines",
+                (
+                    # Wave one covers about 40% of each queue, wave two 30%, lead time the rest.
+                    "INSERT INTO purchase_order_line (id, purchase_order_id, product_id, quantity,"
+                    " quantity_received, quantity_cancelled)"
+                    f" SELECT 2 * id - 2, 2 * ((id - 1) % {n_suppliers} + 1), id,"
+                    " (waiting_units * 4 + 9) / 10, 0, 0 FROM product"
+                    f" WHERE id BETWEEN 2 AND {last_back} AND waiting_units > 0"
+                    f" UNION ALL SELECT 2 * id - 1, 2 * ((id - 1) % {n_suppliers} + 1) + 1, id,"
+                    " (waiting_units * 3 + 9) / 10, 0, 0 FROM product"
+                    f" WHERE id BETWEEN 2 AND {last_back} AND waiting_units > 0"
+                ),
+            ),
             ("order lines with ETAs", _order_lines_sql(q, today, tmin, tmax)),
             ("drop staging", "DROP TABLE bench_stage"),
-            ("allocations", (
-                "INSERT INTO allocation (line_id, receipt_id, quantity, created_at)"
-                " SELECT id, NULL, qty_allocated, placed_at FROM order_line WHERE qty_allocated > 0"
-            )),
-            ("ledger", (
-                "INSERT INTO ledger_entry (line_id, kind, quantity, amount, created_at)"
-                " SELECT id, 'backorder_booked', quantity, "
-                f"{q.money('quantity * unit_price')}, placed_at FROM order_line"
-            )),
-            ("confirmations sent", (
-                "INSERT INTO outbox_message (kind, recipient, order_id, event_id, shipment_id,"
-                " build_request_id, payload, message_id, status, attempts, next_attempt_at,"
-                " lease_until, last_error, created_at, sent_at)"
-                " SELECT 'order_confirmation', c.email, o.id, NULL, NULL, NULL, '{}',"
-                " 'bench-confirmation-' || o.id, 'sent', 1, o.placed_at, NULL, '', o.placed_at,"
-                " o.placed_at FROM customer_order o JOIN customer c ON c.id = o.customer_id"
-            )),
+            (
+                "allocations",
+                (
+                    "INSERT INTO allocation (line_id, receipt_id, quantity, created_at)"
+                    " SELECT id, NULL, qty_allocated, placed_at FROM order_line WHERE qty_allocated"
+                    " > 0"
+                ),
+            ),
+            (
+                "ledger",
+                (
+                    "INSERT INTO ledger_entry (line_id, kind, quantity, amount, created_at)"
+                    " SELECT id, 'backorder_booked', quantity, "
+                    f"{q.money('quantity * unit_price')}, placed_at FROM order_line"
+                ),
+            ),
+            (
+                "confirmations sent",
+                (
+                    "INSERT INTO outbox_message (kind, recipient, order_id, event_id, shipment_id,"
+                    " build_request_id, payload, message_id, status, attempts, next_attempt_at,"
+                    " lease_until, last_error, created_at, sent_at)"
+                    " SELECT 'order_confirmation', c.email, o.id, NULL, NULL, NULL, '{}',"
+                    " 'bench-confirmation-' || o.id, 'sent', 1, o.placed_at, NULL, '', o.placed_at,"
+                    " o.placed_at FROM customer_order o JOIN customer c ON c.id = o.customer_id"
+                ),
+            ),
         ]
         timings: dict[str, float] = {}
         for label, statement in steps:
@@ -324,8 +377,15 @@ async def build_store(scale: Scale, policy: Policy) -> dict[str, int]:
             await execute(conn, statement)
             timings[label] = timings.get(label, 0.0) + time.perf_counter() - t0
         if q.postgres:
-            for table in ("supplier", "product", "customer", "customer_order", "order_line",
-                          "purchase_order", "purchase_order_line"):
+            for table in (
+                "supplier",
+                "product",
+                "customer",
+                "customer_order",
+                "order_line",
+                "purchase_order",
+                "purchase_order_line",
+            ):
                 await fetch(
                     conn,
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
@@ -452,17 +512,19 @@ async def take_snapshot() -> Snapshot:
     for table in WRITTEN_TABLES:
         rows = await fetch(conn, f"SELECT COALESCE(MAX(id), 0) AS n FROM {table}")
         marks[table] = int(rows[0]["n"])
-    product = (await fetch(
-        conn, f"SELECT on_hand, waiting_units FROM product WHERE id = {HOT_PRODUCT}"
-    ))[0]
-    po = (await fetch(
-        conn, f"SELECT expected_date, status FROM purchase_order WHERE id = {HOT_PO}"
-    ))[0]
-    po_line = (await fetch(
-        conn,
-        "SELECT quantity_received, quantity_cancelled FROM purchase_order_line"
-        f" WHERE id = {HOT_PO_LINE}",
-    ))[0]
+    product = (
+        await fetch(conn, f"SELECT on_hand, waiting_units FROM product WHERE id = {HOT_PRODUCT}")
+    )[0]
+    po = (
+        await fetch(conn, f"SELECT expected_date, status FROM purchase_order WHERE id = {HOT_PO}")
+    )[0]
+    po_line = (
+        await fetch(
+            conn,
+            "SELECT quantity_received, quantity_cancelled FROM purchase_order_line"
+            f" WHERE id = {HOT_PO_LINE}",
+        )
+    )[0]
     return Snapshot(marks, product, po, po_line)
 
 
@@ -471,29 +533,43 @@ async def restore(snapshot: Snapshot) -> None:
     async with in_transaction() as conn:
         for table in WRITTEN_TABLES:
             await execute(conn, f"DELETE FROM {table} WHERE id > ?", [snapshot.watermarks[table]])
-        cols = ["qty_allocated", "qty_waiting", "eta_earliest", "eta_latest", "eta_basis",
-                "pegged_po_line_id", "consented_latest"]
+        cols = [
+            "qty_allocated",
+            "qty_waiting",
+            "eta_earliest",
+            "eta_latest",
+            "eta_basis",
+            "pegged_po_line_id",
+            "consented_latest",
+        ]
         await execute(
             conn,
-            "UPDATE order_line SET " + ", ".join(f"{c} = s.{c}" for c in cols)
+            "UPDATE order_line SET "
+            + ", ".join(f"{c} = s.{c}" for c in cols)
             + f" FROM {SNAPSHOT_TABLE} s WHERE order_line.id = s.id AND ("
-            + " OR ".join(f"order_line.{c} IS DISTINCT FROM s.{c}" for c in cols) + ")",
+            + " OR ".join(f"order_line.{c} IS DISTINCT FROM s.{c}" for c in cols)
+            + ")",
         )
         await execute(
-            conn, "UPDATE product SET on_hand = ?, waiting_units = ? WHERE id = ?",
+            conn,
+            "UPDATE product SET on_hand = ?, waiting_units = ? WHERE id = ?",
             [snapshot.product["on_hand"], snapshot.product["waiting_units"], HOT_PRODUCT],
         )
         d = Sql(conn)
         await execute(
-            conn, f"UPDATE purchase_order SET expected_date = {d.date}, status = ? WHERE id = ?",
+            conn,
+            f"UPDATE purchase_order SET expected_date = {d.date}, status = ? WHERE id = ?",
             [as_date(snapshot.po["expected_date"]), snapshot.po["status"], HOT_PO],
         )
         await execute(
             conn,
             "UPDATE purchase_order_line SET quantity_received = ?, quantity_cancelled = ?"
             " WHERE id = ?",
-            [snapshot.po_line["quantity_received"], snapshot.po_line["quantity_cancelled"],
-             HOT_PO_LINE],
+            [
+                snapshot.po_line["quantity_received"],
+                snapshot.po_line["quantity_cancelled"],
+                HOT_PO_LINE,
+            ],
         )
     conn = connection()
     if is_postgres(conn):
@@ -517,8 +593,11 @@ class Outcome:
     to_queue: int = 0
 
     def describe(self) -> str:
-        parts = [f"lines moved {self.lines_moved:,}", f"emails queued {self.emails:,}",
-                 f"delay notices {self.notices:,}"]
+        parts = [
+            f"lines moved {self.lines_moved:,}",
+            f"emails queued {self.emails:,}",
+            f"delay notices {self.notices:,}",
+        ]
         if self.to_queue:
             parts.insert(0, f"units to queue {self.to_queue:,}")
         return ", ".join(parts)
@@ -560,34 +639,48 @@ async def floor_place(policy: Policy, number: int, lines: list[tuple[int, int]])
     ctx = context(policy)
     async with in_transaction() as conn:
         d = Sql(conn)
-        customer = (await fetch(
-            conn,
-            f"INSERT INTO customer (email, name, created_at) VALUES (?, ?, {d.timestamp})"
-            " RETURNING id, email",
-            [f"floor{number}@bench.example", "Bench buyer", ctx.now],
-        ))[0]
+        customer = (
+            await fetch(
+                conn,
+                f"INSERT INTO customer (email, name, created_at) VALUES (?, ?, {d.timestamp})"
+                " RETURNING id, email",
+                [f"floor{number}@bench.example", "Bench buyer", ctx.now],
+            )
+        )[0]
         number_text, salt = new_number("F"), new_salt()
         token = link_token(policy.secret_key, "order", number_text, salt)
-        order_id = (await fetch(
-            conn,
-            "INSERT INTO customer_order (number, customer_id, shipping_name, shipping_address,"
-            " ship_preference, priority, placed_at, token_salt, token_hash, idempotency_key,"
-            f" request_fingerprint) VALUES (?, ?, ?, ?, ?, 0, {d.timestamp}, ?, ?, NULL, '')"
-            " RETURNING id",
-            [number_text, customer["id"], "Bench buyer", "2 Bench Road\nTestville",
-             "ship_when_ready", ctx.now, salt, token_hash(token)],
-        ))[0]["id"]
+        order_id = (
+            await fetch(
+                conn,
+                "INSERT INTO customer_order (number, customer_id, shipping_name, shipping_address,"
+                " ship_preference, priority, placed_at, token_salt, token_hash, idempotency_key,"
+                f" request_fingerprint) VALUES (?, ?, ?, ?, ?, 0, {d.timestamp}, ?, ?, NULL, '')"
+                " RETURNING id",
+                [
+                    number_text,
+                    customer["id"],
+                    "Bench buyer",
+                    "2 Bench Road\nTestville",
+                    "ship_when_ready",
+                    ctx.now,
+                    salt,
+                    token_hash(token),
+                ],
+            )
+        )[0]["id"]
         rows: list[list[Any]] = []
         allocated: list[int] = []
         for position, (product_id, qty) in sorted(enumerate(lines), key=lambda x: x[1][0]):
-            level = (await fetch(
-                conn,
-                "SELECT p.id, p.on_hand, p.waiting_units, p.backorder_cap, p.price,"
-                " COALESCE(p.lead_time_days, s.lead_time_days) AS lead FROM product p"
-                " LEFT JOIN supplier s ON s.id = p.supplier_id WHERE p.sku = ?"
-                + (" FOR UPDATE OF p" if d.postgres else ""),
-                [f"BENCH-{product_id}"],
-            ))[0]
+            level = (
+                await fetch(
+                    conn,
+                    "SELECT p.id, p.on_hand, p.waiting_units, p.backorder_cap, p.price,"
+                    " COALESCE(p.lead_time_days, s.lead_time_days) AS lead FROM product p"
+                    " LEFT JOIN supplier s ON s.id = p.supplier_id WHERE p.sku = ?"
+                    + (" FOR UPDATE OF p" if d.postgres else ""),
+                    [f"BENCH-{product_id}"],
+                )
+            )[0]
             from_stock = min(qty, level["on_hand"]) if level["waiting_units"] == 0 else 0
             backordered = qty - from_stock
             changed = await execute(
@@ -595,8 +688,14 @@ async def floor_place(policy: Policy, number: int, lines: list[tuple[int, int]])
                 "UPDATE product SET on_hand = on_hand - ?, waiting_units = waiting_units + ?"
                 " WHERE id = ? AND on_hand = ? AND waiting_units = ?"
                 " AND (backorder_cap IS NULL OR waiting_units + ? <= backorder_cap)",
-                [from_stock, backordered, level["id"], level["on_hand"], level["waiting_units"],
-                 backordered],
+                [
+                    from_stock,
+                    backordered,
+                    level["id"],
+                    level["on_hand"],
+                    level["waiting_units"],
+                    backordered,
+                ],
             )
             if changed != 1:
                 raise RuntimeError("floor: guarded update lost")
@@ -614,27 +713,47 @@ async def floor_place(policy: Policy, number: int, lines: list[tuple[int, int]])
                 )
                 buckets = supply_buckets(
                     terms,
-                    [SupplyLine(r["id"], _date(r["expected_date"]), r["remaining"])
-                     for r in supply],
-                    ctx.today, policy,
+                    [
+                        SupplyLine(r["id"], _date(r["expected_date"]), r["remaining"])
+                        for r in supply
+                    ],
+                    ctx.today,
+                    policy,
                 )
                 bucket = bucket_for(buckets, level["waiting_units"] + backordered)
                 window, po_line = bucket.window, bucket.po_line_id
             price = Decimal(str(level["price"]))
-            rows.append([
-                order_id, level["id"], position, qty, d.money_param(price), from_stock,
-                backordered, ctx.now, window.earliest, window.latest, window.basis.value,
-                window.earliest, window.latest, window.basis.value, po_line,
-            ])
+            rows.append(
+                [
+                    order_id,
+                    level["id"],
+                    position,
+                    qty,
+                    d.money_param(price),
+                    from_stock,
+                    backordered,
+                    ctx.now,
+                    window.earliest,
+                    window.latest,
+                    window.basis.value,
+                    window.earliest,
+                    window.latest,
+                    window.basis.value,
+                    po_line,
+                ]
+            )
             allocated.append(from_stock)
-        one = (f"(?, ?, ?, ?, ?, ?, ?, 0, 0, 0, {d.timestamp}, {d.date}, {d.date}, ?, {d.date},"
-               f" {d.date}, ?, CAST(? AS INTEGER))")
+        one = (
+            f"(?, ?, ?, ?, ?, ?, ?, 0, 0, 0, {d.timestamp}, {d.date}, {d.date}, ?, {d.date},"
+            f" {d.date}, ?, CAST(? AS INTEGER))"
+        )
         created = await fetch(
             conn,
             "INSERT INTO order_line (order_id, product_id, position, quantity, unit_price,"
             " qty_allocated, qty_waiting, qty_shipped, qty_cancelled, priority, placed_at,"
             " promised_earliest, promised_latest, promised_basis, eta_earliest, eta_latest,"
-            " eta_basis, pegged_po_line_id) VALUES " + ", ".join([one] * len(rows))
+            " eta_basis, pegged_po_line_id) VALUES "
+            + ", ".join([one] * len(rows))
             + " RETURNING id, quantity, qty_allocated, unit_price",
             [value for row in rows for value in row],
         )
@@ -650,10 +769,16 @@ async def floor_place(policy: Policy, number: int, lines: list[tuple[int, int]])
             conn,
             "INSERT INTO ledger_entry (line_id, kind, quantity, amount, created_at) VALUES "
             + ", ".join([f"(?, 'backorder_booked', ?, ?, {d.timestamp})"] * len(created)),
-            [v for r in created for v in (
-                r["id"], r["quantity"],
-                d.money_param(Decimal(str(r["unit_price"])) * r["quantity"]), ctx.now,
-            )],
+            [
+                v
+                for r in created
+                for v in (
+                    r["id"],
+                    r["quantity"],
+                    d.money_param(Decimal(str(r["unit_price"])) * r["quantity"]),
+                    ctx.now,
+                )
+            ],
         )
         await execute(
             conn,
@@ -682,19 +807,24 @@ async def floor_receive(policy: Policy, units: int, key: str) -> Outcome:
     async with in_transaction() as conn:
         d = Sql(conn)
         await fetch(conn, f"SELECT id FROM purchase_order WHERE id = ?{d.for_update}", [HOT_PO])
-        receipt_id = (await fetch(
-            conn,
-            f"INSERT INTO receipt (key, purchase_order_id, actor, received_at) VALUES"
-            f" (?, ?, ?, {d.timestamp}) RETURNING id",
-            [key, HOT_PO, str(ACTOR), ctx.now],
-        ))[0]["id"]
-        lead = (await fetch(
-            conn,
-            "SELECT COALESCE(p.lead_time_days, s.lead_time_days) AS lead FROM product p LEFT JOIN"
-            " supplier s ON s.id = p.supplier_id WHERE p.id = ?"
-            + (" FOR UPDATE OF p" if d.postgres else ""),
-            [HOT_PRODUCT],
-        ))[0]["lead"]
+        receipt_id = (
+            await fetch(
+                conn,
+                f"INSERT INTO receipt (key, purchase_order_id, actor, received_at) VALUES"
+                f" (?, ?, ?, {d.timestamp}) RETURNING id",
+                [key, HOT_PO, str(ACTOR), ctx.now],
+            )
+        )[0]["id"]
+        lead = (
+            await fetch(
+                conn,
+                "SELECT COALESCE(p.lead_time_days, s.lead_time_days) AS lead FROM product p LEFT"
+                " JOIN"
+                " supplier s ON s.id = p.supplier_id WHERE p.id = ?"
+                + (" FOR UPDATE OF p" if d.postgres else ""),
+                [HOT_PRODUCT],
+            )
+        )[0]["lead"]
         ready = ready_window(ProductTerms(AvailabilityMode.STOCKED, None, lead), ctx.today, policy)
         await execute(
             conn,
@@ -743,12 +873,14 @@ async def floor_receive(policy: Policy, units: int, key: str) -> Outcome:
             " VALUES (?, ?, ?, ?, ?)",
             [receipt_id, HOT_PO_LINE, units, taken, units - taken],
         )
-        event_id = (await fetch(
-            conn,
-            "INSERT INTO eta_event (product_id, reason, detail, actor, created_at) VALUES"
-            f" (?, 'receipt', 'BPO-HOT: goods received', ?, {d.timestamp}) RETURNING id",
-            [HOT_PRODUCT, str(ACTOR), ctx.now],
-        ))[0]["id"]
+        event_id = (
+            await fetch(
+                conn,
+                "INSERT INTO eta_event (product_id, reason, detail, actor, created_at) VALUES"
+                f" (?, 'receipt', 'BPO-HOT: goods received', ?, {d.timestamp}) RETURNING id",
+                [HOT_PRODUCT, str(ACTOR), ctx.now],
+            )
+        )[0]["id"]
         threshold = policy.email_threshold_days
         early = d.days_between(d.date, "eta_earliest")
         late = d.days_between(d.date, "eta_latest")
@@ -761,8 +893,19 @@ async def floor_receive(policy: Policy, units: int, key: str) -> Outcome:
             f" OR ABS({late}) >= ?) FROM bench_fill WHERE fill = qty_waiting AND"
             f" (eta_earliest IS DISTINCT FROM {d.date} OR eta_latest IS DISTINCT FROM {d.date}"
             " OR eta_basis IS DISTINCT FROM ?)",
-            [event_id, ready.earliest, ready.latest, ready.basis.value, ready.earliest, threshold,
-             ready.latest, threshold, ready.earliest, ready.latest, ready.basis.value],
+            [
+                event_id,
+                ready.earliest,
+                ready.latest,
+                ready.basis.value,
+                ready.earliest,
+                threshold,
+                ready.latest,
+                threshold,
+                ready.earliest,
+                ready.latest,
+                ready.basis.value,
+            ],
         )
         emails = await execute(
             conn,
@@ -794,9 +937,13 @@ async def floor_revise(policy: Policy, new_date: dt.date) -> Outcome:
     ctx = context(policy)
     async with in_transaction() as conn:
         d = Sql(conn)
-        po = (await fetch(
-            conn, f"SELECT expected_date FROM purchase_order WHERE id = ?{d.for_update}", [HOT_PO]
-        ))[0]
+        po = (
+            await fetch(
+                conn,
+                f"SELECT expected_date FROM purchase_order WHERE id = ?{d.for_update}",
+                [HOT_PO],
+            )
+        )[0]
         old_date = as_date(po["expected_date"])
         assert old_date is not None
         delta = (new_date - old_date).days
@@ -804,20 +951,29 @@ async def floor_revise(policy: Policy, new_date: dt.date) -> Outcome:
             conn,
             "INSERT INTO purchase_order_date_change (purchase_order_id, old_date, new_date, reason,"
             f" actor, created_at) VALUES (?, {d.date}, {d.date}, ?, ?, {d.timestamp})",
-            [HOT_PO, old_date, new_date, "Bench: the supplier slipped two weeks", str(ACTOR),
-             ctx.now],
+            [
+                HOT_PO,
+                old_date,
+                new_date,
+                "Bench: the supplier slipped two weeks",
+                str(ACTOR),
+                ctx.now,
+            ],
         )
         await execute(
-            conn, f"UPDATE purchase_order SET expected_date = {d.date} WHERE id = ?",
+            conn,
+            f"UPDATE purchase_order SET expected_date = {d.date} WHERE id = ?",
             [new_date, HOT_PO],
         )
         await fetch(conn, f"SELECT id FROM product WHERE id = ?{d.for_update}", [HOT_PRODUCT])
-        event_id = (await fetch(
-            conn,
-            "INSERT INTO eta_event (product_id, reason, detail, actor, created_at) VALUES"
-            f" (?, 'po_date_changed', 'BPO-HOT moved', ?, {d.timestamp}) RETURNING id",
-            [HOT_PRODUCT, str(ACTOR), ctx.now],
-        ))[0]["id"]
+        event_id = (
+            await fetch(
+                conn,
+                "INSERT INTO eta_event (product_id, reason, detail, actor, created_at) VALUES"
+                f" (?, 'po_date_changed', 'BPO-HOT moved', ?, {d.timestamp}) RETURNING id",
+                [HOT_PRODUCT, str(ACTOR), ctx.now],
+            )
+        )[0]["id"]
         pegged = (
             "pegged_po_line_id IN (SELECT id FROM purchase_order_line WHERE purchase_order_id"
             f" = {HOT_PO}) AND qty_waiting > 0"
@@ -906,8 +1062,8 @@ async def bench_place(scale: Scale, policy: Policy) -> list[Row]:
     measured, floor = [], []
     for i, lines in enumerate(mix):
         runs = [
-            ("m", lambda: measured_place(policy, i, lines)),
-            ("f", lambda: floor_place(policy, i, lines)),
+            ("m", lambda i=i, lines=lines: measured_place(policy, i, lines)),
+            ("f", lambda i=i, lines=lines: floor_place(policy, i, lines)),
         ]
         if i % 2:
             runs.reverse()
@@ -938,7 +1094,7 @@ async def bench_supply(
         if rep % 2:
             order.reverse()
         for kind, work in order:
-            seconds, outcome = await timed(lambda: work(rep))
+            seconds, outcome = await timed(lambda work=work, rep=rep: work(rep))
             await restore(snapshot)
             if kind == "m":
                 times_m.append(seconds)
@@ -946,16 +1102,21 @@ async def bench_supply(
             else:
                 times_f.append(seconds)
                 outcome_f = outcome
-        print(f"  {name} run {rep + 1}/{reps}: measured {fmt_ms(times_m[-1])},"
-              f" floor {fmt_ms(times_f[-1])}", flush=True)
+        print(
+            f"  {name} run {rep + 1}/{reps}: measured {fmt_ms(times_m[-1])},"
+            f" floor {fmt_ms(times_f[-1])}",
+            flush=True,
+        )
     await execute(connection(), f"DROP TABLE IF EXISTS {SNAPSHOT_TABLE}")
     return times_m, times_f, outcome_m, outcome_f
 
 
 def print_table(rows: list[Row], postgres: bool) -> None:
     width = max(len(r.operation) for r in rows)
-    header = (f"{'operation':<{width}}  {'measured':>11}  {'floor':>11}  {'ratio':>7}  "
-              f"{'target':<24}  status")
+    header = (
+        f"{'operation':<{width}}  {'measured':>11}  {'floor':>11}  {'ratio':>7}  "
+        f"{'target':<24}  status"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
@@ -966,8 +1127,10 @@ def print_table(rows: list[Row], postgres: bool) -> None:
             status = "n/a (targets are for PostgreSQL)"
         else:
             status = "PASS" if r.passed else "MISS"
-        print(f"{r.operation:<{width}}  {fmt_ms(r.measured):>11}  {fmt_ms(r.floor):>11}  "
-              f"{ratio:>6.1f}x  {r.target:<24}  {status}")
+        print(
+            f"{r.operation:<{width}}  {fmt_ms(r.measured):>11}  {fmt_ms(r.floor):>11}  "
+            f"{ratio:>6.1f}x  {r.target:<24}  {status}"
+        )
 
 
 # --------------------------------------------------------------------------- the database
@@ -991,9 +1154,11 @@ def _guard(url: str) -> str | None:
     else:
         return "DATABASE_URL must be sqlite:// or postgres://"
     if "bench" not in name.lower():
-        return (f"refusing to drop {name!r}: the bench recreates its database, so its name must"
-                " contain 'bench'. Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/"
-                "preorder_bench preorder bench")
+        return (
+            f"refusing to drop {name!r}: the bench recreates its database, so its name must"
+            " contain 'bench'. Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/"
+            "preorder_bench preorder bench"
+        )
     return None
 
 
@@ -1033,9 +1198,11 @@ async def run(
     postgres = url.startswith(("postgres://", "postgresql://"))
     reps = 5 if postgres else 3
     started = time.perf_counter()
-    print(f"preorder bench on {'PostgreSQL' if postgres else 'SQLite'}: {products:,} products,"
-          f" {suppliers:,} suppliers, {orders:,} orders (hot queue {scale.hot_lines:,} lines)",
-          flush=True)
+    print(
+        f"preorder bench on {'PostgreSQL' if postgres else 'SQLite'}: {products:,} products,"
+        f" {suppliers:,} suppliers, {orders:,} orders (hot queue {scale.hot_lines:,} lines)",
+        flush=True,
+    )
     await recreate_database(url)
     await migrate(url)
     await Tortoise.init(
@@ -1051,15 +1218,19 @@ async def run(
         print(f"  built and analysed in {time.perf_counter() - t0:.1f} s", flush=True)
         for label, value in counts.items():
             print(f"  {label:<40} {value:>9,}")
-        broken = counts["products whose waiting_units disagree"] + counts[
-            "products with free stock and a queue"]
+        broken = (
+            counts["products whose waiting_units disagree"]
+            + counts["products with free stock and a queue"]
+        )
         if broken:
             print("preorder bench: the generated data breaks the domain's invariants")
             return 1
         sampled, moved = await check_with_domain(scale, policy)
-        print(f"  domain recompute of {sampled} sample queues moved {moved} lines"
-              + ("" if moved == 0 else " (generated ETAs disagreed; the domain corrected them)"),
-              flush=True)
+        print(
+            f"  domain recompute of {sampled} sample queues moved {moved} lines"
+            + ("" if moved == 0 else " (generated ETAs disagreed; the domain corrected them)"),
+            flush=True,
+        )
         if postgres:
             await connection().execute_script("VACUUM ANALYZE order_line, eta_event")
 
@@ -1071,34 +1242,50 @@ async def run(
         units = scale.received_units
         print(f"(b) receive {units:,} units of the hot product:", flush=True)
         times_m, times_f, out_m, out_f = await bench_supply(
-            "receive", reps,
+            "receive",
+            reps,
             lambda rep: measured_receive(policy, units, f"bench-receipt-m{rep}"),
             lambda rep: floor_receive(policy, units, f"bench-receipt-f{rep}"),
         )
         med_m, med_f = statistics.median(times_m), statistics.median(times_f)
-        rows.append(Row(
-            f"receive {units:,} units ({scale.hot_lines:,} waiting lines) median", med_m, med_f,
-            "<= 5x floor", med_m <= 5 * med_f,
-            f"measured: {out_m.describe()}; floor: {out_f.describe()}",
-        ))
+        rows.append(
+            Row(
+                f"receive {units:,} units ({scale.hot_lines:,} waiting lines) median",
+                med_m,
+                med_f,
+                "<= 5x floor",
+                med_m <= 5 * med_f,
+                f"measured: {out_m.describe()}; floor: {out_f.describe()}",
+            )
+        )
 
         print(f"(c) revise_expected_date +{REVISE_DAYS} days of the hot PO:", flush=True)
-        po_date = as_date((await fetch(
-            connection(), "SELECT expected_date FROM purchase_order WHERE id = ?", [HOT_PO]
-        ))[0]["expected_date"])
+        po_date = as_date(
+            (
+                await fetch(
+                    connection(), "SELECT expected_date FROM purchase_order WHERE id = ?", [HOT_PO]
+                )
+            )[0]["expected_date"]
+        )
         assert po_date is not None
         new_date = po_date + dt.timedelta(days=REVISE_DAYS)
         times_m, times_f, out_m2, out_f2 = await bench_supply(
-            "revise", reps,
+            "revise",
+            reps,
             lambda rep: measured_revise(policy, new_date),
             lambda rep: floor_revise(policy, new_date),
         )
         med_m, med_f = statistics.median(times_m), statistics.median(times_f)
-        rows.append(Row(
-            f"revise_expected_date +{REVISE_DAYS} d ({scale.hot_lines:,} pegged) median",
-            med_m, med_f, "< 2 s and <= 5x floor", med_m < 2.0 and med_m <= 5 * med_f,
-            f"measured: {out_m2.describe()}; floor: {out_f2.describe()}",
-        ))
+        rows.append(
+            Row(
+                f"revise_expected_date +{REVISE_DAYS} d ({scale.hot_lines:,} pegged) median",
+                med_m,
+                med_f,
+                "< 2 s and <= 5x floor",
+                med_m < 2.0 and med_m <= 5 * med_f,
+                f"measured: {out_m2.describe()}; floor: {out_f2.describe()}",
+            )
+        )
 
         print()
         print_table(rows, postgres)
@@ -1108,14 +1295,14 @@ async def run(
                 print(f"{row.operation.split(' ')[0]}: {row.note}")
         mismatch = [
             name
-            for name, a, b in (
-                ("receive", out_m, out_f), ("revise_expected_date", out_m2, out_f2)
-            )
+            for name, a, b in (("receive", out_m, out_f), ("revise_expected_date", out_m2, out_f2))
             if a != b
         ]
         if mismatch:
-            print("note: the floor and the service wrote different row counts for "
-                  + ", ".join(mismatch))
+            print(
+                "note: the floor and the service wrote different row counts for "
+                + ", ".join(mismatch)
+            )
         print(f"bench finished in {time.perf_counter() - started:.0f} s")
         missed = [r for r in rows if r.passed is False]
         return 1 if postgres and missed else 0

@@ -77,19 +77,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench-api":
         from bench_api import run as run_api_bench
 
-        return asyncio.run(run_api_bench(
-            settings, products=args.products, suppliers=args.suppliers, orders=args.orders,
-            seconds=args.seconds, reuse=args.reuse,
-        ))
+        return asyncio.run(
+            run_api_bench(
+                settings,
+                products=args.products,
+                suppliers=args.suppliers,
+                orders=args.orders,
+                seconds=args.seconds,
+                reuse=args.reuse,
+            )
+        )
     if args.command == "worker":
         from domain.notifications.service import run_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        asyncio.run(run_worker(
-            settings.database_url, pool_size=settings.db_pool_size,
-            statement_timeout_ms=settings.db_statement_timeout_ms, config=settings.mail,
-            policy=settings.policy,
-        ))
+        asyncio.run(
+            run_worker(
+                settings.database_url,
+                pool_size=settings.db_pool_size,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+                config=settings.mail,
+                policy=settings.policy,
+            )
+        )
         return 0
     if args.command == "bench-mail":
         from bench_mail import run as run_mail_bench

@@ -111,8 +111,10 @@ def is_transient(error: BaseException) -> bool:
     if _sqlstate(error) in RETRYABLE_SQLSTATES:
         return True
     text = str(error).lower()
-    return "database is locked" in text or "deadlock detected" in text or isinstance(
-        error, (ConnectionError, OSError)
+    return (
+        "database is locked" in text
+        or "deadlock detected" in text
+        or isinstance(error, (ConnectionError, OSError))
     )
 
 

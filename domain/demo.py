@@ -33,22 +33,102 @@ STAFF = Actor("staff", "demo")
 
 PRODUCTS = [
     # sku, name, mode, price, on hand, cap, supplier, lead time, release in days, description
-    ("HELMET-CITY", "City helmet", "stocked", "79.00", 40, None, "Nordic Ride", None, None,
-     "A light helmet with a rear light, for daily rides."),
-    ("LIGHT-SET", "Bike light set", "stocked", "34.50", 120, None, "Nordic Ride", None, None,
-     "Front and rear lights, USB-C charged."),
-    ("CUSHION-LINEN", "Linen cushion", "stocked", "29.00", 60, 0, "Atelier Nord", None, None,
-     "Stonewashed linen, 50 x 50 cm. Sold out means sold out."),
-    ("AC-SPLIT-12", "Split air conditioner 12k BTU", "stocked", "899.00", 0, 60, "CoolAir",
-     None, None, "Quiet inverter unit for rooms up to 35 m2."),
-    ("AC-PORT-9", "Portable air conditioner 9k BTU", "stocked", "449.00", 0, 40, "CoolAir",
-     None, None, "Moves from room to room; window kit included."),
-    ("EBIKE-VOLT2", "Volt 2 e-bike", "preorder", "2499.00", 0, 50, "VoltBikes", None, 45,
-     "The new Volt 2: 90 km range, belt drive. Ships from its release date."),
-    ("SOFA-OSLO-3", "Oslo three-seat sofa", "made_to_order", "1890.00", 0, None,
-     "Atelier Nord", 35, None, "Made to order in your choice of fabric."),
-    ("MOTO-CUSTOM", "Build your own motorcycle", "custom_build", "9500.00", 0, None, None,
-     120, None, "Choose frame, engine, colour and extras; we quote price and build time."),
+    (
+        "HELMET-CITY",
+        "City helmet",
+        "stocked",
+        "79.00",
+        40,
+        None,
+        "Nordic Ride",
+        None,
+        None,
+        "A light helmet with a rear light, for daily rides.",
+    ),
+    (
+        "LIGHT-SET",
+        "Bike light set",
+        "stocked",
+        "34.50",
+        120,
+        None,
+        "Nordic Ride",
+        None,
+        None,
+        "Front and rear lights, USB-C charged.",
+    ),
+    (
+        "CUSHION-LINEN",
+        "Linen cushion",
+        "stocked",
+        "29.00",
+        60,
+        0,
+        "Atelier Nord",
+        None,
+        None,
+        "Stonewashed linen, 50 x 50 cm. Sold out means sold out.",
+    ),
+    (
+        "AC-SPLIT-12",
+        "Split air conditioner 12k BTU",
+        "stocked",
+        "899.00",
+        0,
+        60,
+        "CoolAir",
+        None,
+        None,
+        "Quiet inverter unit for rooms up to 35 m2.",
+    ),
+    (
+        "AC-PORT-9",
+        "Portable air conditioner 9k BTU",
+        "stocked",
+        "449.00",
+        0,
+        40,
+        "CoolAir",
+        None,
+        None,
+        "Moves from room to room; window kit included.",
+    ),
+    (
+        "EBIKE-VOLT2",
+        "Volt 2 e-bike",
+        "preorder",
+        "2499.00",
+        0,
+        50,
+        "VoltBikes",
+        None,
+        45,
+        "The new Volt 2: 90 km range, belt drive. Ships from its release date.",
+    ),
+    (
+        "SOFA-OSLO-3",
+        "Oslo three-seat sofa",
+        "made_to_order",
+        "1890.00",
+        0,
+        None,
+        "Atelier Nord",
+        35,
+        None,
+        "Made to order in your choice of fabric.",
+    ),
+    (
+        "MOTO-CUSTOM",
+        "Build your own motorcycle",
+        "custom_build",
+        "9500.00",
+        0,
+        None,
+        None,
+        120,
+        None,
+        "Choose frame, engine, colour and extras; we quote price and build time.",
+    ),
 ]
 
 SUPPLIERS = {"Nordic Ride": 21, "CoolAir": 45, "VoltBikes": 60, "Atelier Nord": 35}
@@ -75,28 +155,40 @@ def _at(today: dt.datetime, days: int, policy: Policy) -> Context:
 
 async def _catalogue() -> dict[str, Product]:
     suppliers = {
-        name: await Supplier.create(name=name, email=f"orders@{name.lower().replace(' ', '')}.example",
-                                    lead_time_days=lead)
+        name: await Supplier.create(
+            name=name, email=f"orders@{name.lower().replace(' ', '')}.example", lead_time_days=lead
+        )
         for name, lead in SUPPLIERS.items()
     }
     today = dt.date.today()
     products = {}
     for sku, name, mode, price, on_hand, cap, supplier, lead, release, text in PRODUCTS:
         products[sku] = await Product.create(
-            sku=sku, name=name, mode=AvailabilityMode(mode), price=Decimal(price),
-            on_hand=on_hand, backorder_cap=cap, supplier=suppliers.get(supplier or ""),
-            lead_time_days=lead, description=text,
+            sku=sku,
+            name=name,
+            mode=AvailabilityMode(mode),
+            price=Decimal(price),
+            on_hand=on_hand,
+            backorder_cap=cap,
+            supplier=suppliers.get(supplier or ""),
+            lead_time_days=lead,
+            description=text,
             release_date=today + dt.timedelta(days=release) if release else None,
         )
     for position, (group, choices) in enumerate(MOTORCYCLE_OPTIONS.items()):
         option_group = await OptionGroup.create(
-            product=products["MOTO-CUSTOM"], name=group, position=position,
+            product=products["MOTO-CUSTOM"],
+            name=group,
+            position=position,
             required=group != "Extras",
         )
         for index, (choice, delta, days) in enumerate(choices):
             await OptionChoice.create(
-                group=option_group, name=choice, price_delta=Decimal(delta),
-                lead_time_delta_days=days, position=index,
+                group=option_group,
+                name=choice,
+                price_delta=Decimal(delta),
+                lead_time_delta_days=days,
+                position=index,
             )
     return products
 
@@ -119,23 +211,30 @@ async def build_demo_store(policy: Policy) -> None:
 
     # Two purchase orders for the summer: the first is now overdue.
     first_po = await create_purchase_order(
-        cool_air.id, (start + dt.timedelta(days=20)).date(),
-        [PoLineRequest("AC-SPLIT-12", 10), PoLineRequest("AC-PORT-9", 6)], ctx=_at(start, 0, policy),
+        cool_air.id,
+        (start + dt.timedelta(days=20)).date(),
+        [PoLineRequest("AC-SPLIT-12", 10), PoLineRequest("AC-PORT-9", 6)],
+        ctx=_at(start, 0, policy),
     )
     second_po = await create_purchase_order(
-        cool_air.id, (now + dt.timedelta(days=40)).date(),
-        [PoLineRequest("AC-SPLIT-12", 20), PoLineRequest("AC-PORT-9", 10)], ctx=_at(start, 1, policy),
+        cool_air.id,
+        (now + dt.timedelta(days=40)).date(),
+        [PoLineRequest("AC-SPLIT-12", 20), PoLineRequest("AC-PORT-9", 10)],
+        ctx=_at(start, 1, policy),
     )
     await create_purchase_order(
-        volt.id, (now + dt.timedelta(days=50)).date(), [PoLineRequest("EBIKE-VOLT2", 30)],
+        volt.id,
+        (now + dt.timedelta(days=50)).date(),
+        [PoLineRequest("EBIKE-VOLT2", 30)],
         ctx=_at(start, 1, policy),
     )
 
     # Customers order in-stock and waiting items alike.
     shipped = await _order(_at(start, 2, policy), 0, [("HELMET-CITY", 1), ("AC-PORT-9", 1)])
     await _order(_at(start, 3, policy), 1, [("AC-SPLIT-12", 2), ("LIGHT-SET", 1)])
-    await _order(_at(start, 4, policy), 2, [("AC-SPLIT-12", 4)],
-                 ship_preference=ShipPreference.SHIP_COMPLETE)
+    await _order(
+        _at(start, 4, policy), 2, [("AC-SPLIT-12", 4)], ship_preference=ShipPreference.SHIP_COMPLETE
+    )
     await _order(_at(start, 5, policy), 3, [("EBIKE-VOLT2", 1), ("HELMET-CITY", 1)])
     await _order(_at(start, 6, policy), 4, [("SOFA-OSLO-3", 1), ("CUSHION-LINEN", 4)])
     await _order(_at(start, 8, policy), 1, [("AC-PORT-9", 3)])
@@ -143,29 +242,43 @@ async def build_demo_store(policy: Policy) -> None:
     # The first parcel leaves at once; the air conditioner follows after a partial receipt.
     first = await create_shipment(shipped.order.id, ctx=_at(start, 2, policy))
     await mark_shipped(first.id, "DHL", "JD014600006281", ctx=_at(start, 3, policy))
-    po_lines = {l.product_id: l for l in await PurchaseOrderLine.filter(purchase_order_id=first_po.id)}
+    po_lines = {
+        ln.product_id: ln for ln in await PurchaseOrderLine.filter(purchase_order_id=first_po.id)
+    }
     await receive(
-        first_po.id, "DEMO-RECEIPT-1",
-        [ReceiptLineRequest(po_lines[products["AC-PORT-9"].id].id, 2)], ctx=_at(start, 12, policy),
+        first_po.id,
+        "DEMO-RECEIPT-1",
+        [ReceiptLineRequest(po_lines[products["AC-PORT-9"].id].id, 2)],
+        ctx=_at(start, 12, policy),
     )
     second = await create_shipment(shipped.order.id, ctx=_at(start, 13, policy))
     await mark_shipped(second.id, "UPS", "1Z999AA10123456784", ctx=_at(start, 14, policy))
 
     # The supplier slips the second PO: the lines pegged to it get delay notices.
     await revise_expected_date(
-        second_po.id, (now + dt.timedelta(days=55)).date(),
-        "The supplier moved its factory slot by two weeks", ctx=_at(now, 0, policy),
+        second_po.id,
+        (now + dt.timedelta(days=55)).date(),
+        "The supplier moved its factory slot by two weeks",
+        ctx=_at(now, 0, policy),
     )
 
-    moto = await OptionChoice.filter(group__product_id=products["MOTO-CUSTOM"].id).prefetch_related("group")
+    moto = await OptionChoice.filter(group__product_id=products["MOTO-CUSTOM"].id).prefetch_related(
+        "group"
+    )
     picks = {}
     for choice in moto:
         if choice.group.required and choice.group.name not in picks:
             picks[choice.group.name] = choice.id
     email, name, address = CUSTOMERS[2]
     await request_custom_build(
-        BuildRequestInput(email, name, address, "MOTO-CUSTOM", list(picks.values()),
-                          notes="Tall rider: 195 cm. Could the seat be higher?"),
+        BuildRequestInput(
+            email,
+            name,
+            address,
+            "MOTO-CUSTOM",
+            list(picks.values()),
+            notes="Tall rider: 195 cm. Could the seat be higher?",
+        ),
         ctx=_at(now, 0, policy),
     )
 

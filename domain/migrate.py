@@ -7,9 +7,8 @@ checked with ``PRAGMA foreign_key_check``.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import re
+from urllib.parse import urlsplit
 
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient

@@ -43,6 +43,11 @@ def write_cart(response: Response, cart: dict[str, int], secret_key: str, *, sec
         return
     body = base64.urlsafe_b64encode(json.dumps(cart, sort_keys=True).encode()).decode()
     response.set_cookie(
-        CART_COOKIE, f"{body}.{_sign(secret_key, body)}", httponly=True, samesite="lax",
-        secure=secure, path="/", max_age=60 * 60 * 24 * 7,
+        CART_COOKIE,
+        f"{body}.{_sign(secret_key, body)}",
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+        max_age=60 * 60 * 24 * 7,
     )

@@ -10,6 +10,7 @@ from domain.ordering.eta import Window
 from domain.queries.catalog import Availability, ProductView
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
+
 def money(amount: Decimal | int | None, currency: str = "EUR") -> str:
     """The emails' spelling of an amount, so a page and its email always agree."""
     return "" if amount is None else wording.money(amount, currency)

@@ -72,7 +72,12 @@ def remember_csrf(request: Request, response: Response, *, secure: bool) -> None
     new = request.state.__dict__.get("new_csrf_cookie")
     if new:
         response.set_cookie(
-            CSRF_COOKIE, new, httponly=True, samesite="lax", secure=secure, path="/",
+            CSRF_COOKIE,
+            new,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
             max_age=60 * 60 * 24 * 30,
         )
 

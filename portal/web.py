@@ -31,12 +31,16 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 class Web:
-    def __init__(self, policy: Policy, *, production: bool, store_name: str = "Home & Ride") -> None:
+    def __init__(
+        self, policy: Policy, *, production: bool, store_name: str = "Home & Ride"
+    ) -> None:
         self.policy = policy
         self.production = production
         self.store_name = store_name
         environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
         )
         self.templates = Jinja2Templates(env=environment)
         env = self.templates.env
@@ -88,7 +92,9 @@ class Web:
         form = await request.form(max_files=0, max_fields=200)
         token = form.get(CSRF_FIELD)
         if not isinstance(token, str) or not csrf_valid(request, token, self.policy.secret_key):
-            raise HTTPException(403, "This form has expired. Go back, reload the page and try again.")
+            raise HTTPException(
+                403, "This form has expired. Go back, reload the page and try again."
+            )
         return form
 
     @staticmethod

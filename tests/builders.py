@@ -27,9 +27,7 @@ POLICY = Policy(secret_key="test-secret")
 _counter = itertools.count(1)
 
 
-def ctx(
-    now: dt.datetime = NOON, actor: Actor | None = None, policy: Policy = POLICY
-) -> Context:
+def ctx(now: dt.datetime = NOON, actor: Actor | None = None, policy: Policy = POLICY) -> Context:
     return Context(actor or Actor("staff", "tester"), now, policy)
 
 
@@ -78,8 +76,11 @@ async def option_groups(
         made[name] = {}
         for index, (choice, delta, days) in enumerate(choices):
             made[name][choice] = await OptionChoice.create(
-                group=group, name=choice, price_delta=Decimal(delta),
-                lead_time_delta_days=days, position=index,
+                group=group,
+                name=choice,
+                price_delta=Decimal(delta),
+                lead_time_delta_days=days,
+                position=index,
             )
     return made
 
@@ -123,7 +124,9 @@ async def receipt(
     """Receive ``quantity`` units against the PO's only line."""
     line = await PurchaseOrderLine.get(purchase_order_id=po.id)
     return await receive(
-        po.id, key or f"receipt-{next(_counter)}", [ReceiptLineRequest(line.id, quantity)],
+        po.id,
+        key or f"receipt-{next(_counter)}",
+        [ReceiptLineRequest(line.id, quantity)],
         ctx=context or ctx(),
     )
 

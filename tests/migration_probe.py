@@ -56,7 +56,10 @@ async def drift(url: str) -> dict[str, object]:
             expected = set(model._meta.fields_db_projection.values())
             actual = await _columns(table)
             if expected != actual:
-                found[table] = {"missing": sorted(expected - actual), "extra": sorted(actual - expected)}
+                found[table] = {
+                    "missing": sorted(expected - actual),
+                    "extra": sorted(actual - expected),
+                }
         return found
     finally:
         await Tortoise.close_connections()
@@ -72,7 +75,10 @@ async def counts(url: str) -> dict[str, object]:
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
         ]
-        rows = {t: (await conn.execute_query_dict(f'SELECT COUNT(*) AS n FROM "{t}"'))[0]["n"] for t in tables}
+        rows = {
+            t: (await conn.execute_query_dict(f'SELECT COUNT(*) AS n FROM "{t}"'))[0]["n"]
+            for t in tables
+        }
         indexes = sorted(
             f"{row['tbl_name']}:{row['name']}"
             for row in await conn.execute_query_dict(

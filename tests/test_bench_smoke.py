@@ -23,9 +23,22 @@ ROW = re.compile(
 def test_bench_reports_every_operation_with_measured_and_floor(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'bench.db'}"}
     done = subprocess.run(
-        [sys.executable, "cli.py", "bench", "--products", "20", "--suppliers", "5",
-         "--orders", "500"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "cli.py",
+            "bench",
+            "--products",
+            "20",
+            "--suppliers",
+            "5",
+            "--orders",
+            "500",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [m for m in map(ROW.match, done.stdout.splitlines()) if m]
@@ -42,7 +55,11 @@ def test_bench_refuses_a_database_not_named_for_it(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'preorder.db'}"}
     done = subprocess.run(
         [sys.executable, "cli.py", "bench", "--orders", "20"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "refusing to drop" in done.stdout

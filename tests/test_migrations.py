@@ -23,7 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def probe(*args: str) -> object:
     done = subprocess.run(
         [sys.executable, "-m", "tests.migration_probe", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

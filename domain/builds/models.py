@@ -23,7 +23,11 @@ class BuildRequest(Model):
     token_hash = fields.CharField(max_length=64, unique=True)
     idempotency_key = fields.CharField(max_length=100, null=True, unique=True)
     order: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Order", related_name="build_requests", db_index=True, null=True, on_delete=fields.SET_NULL
+        "models.Order",
+        related_name="build_requests",
+        db_index=True,
+        null=True,
+        on_delete=fields.SET_NULL,
     )
     created_at = fields.DatetimeField()
 

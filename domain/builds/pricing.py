@@ -48,4 +48,6 @@ def automatic_quote(
 ) -> Quote:
     price = base_price + sum((c.price_delta for c in chosen), Decimal("0"))
     lead = base_lead_days + sum(c.lead_time_delta_days for c in chosen)
-    return Quote(price.quantize(Decimal("0.01")), max(lead, 0), today + dt.timedelta(days=valid_days))
+    return Quote(
+        price.quantize(Decimal("0.01")), max(lead, 0), today + dt.timedelta(days=valid_days)
+    )

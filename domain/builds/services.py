@@ -57,7 +57,9 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
     if key and (existing := await BuildRequest.filter(idempotency_key=key).first()):
         return await _replayed(existing, data, ctx)
     notes = clean_text(data.notes, field="notes", max_length=2000, required=False, multiline=True)
-    address = clean_text(data.shipping_address, field="shippingAddress", max_length=1000, multiline=True)
+    address = clean_text(
+        data.shipping_address, field="shippingAddress", max_length=1000, multiline=True
+    )
     product = await Product.filter(sku=data.sku, active=True).first()
     if product is None or product.mode != AvailabilityMode.CUSTOM_BUILD:
         raise InvalidInput("This product cannot be configured.", field="sku")
@@ -66,11 +68,14 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
         for g in await OptionGroup.filter(product_id=product.id).order_by("position")
     ]
     choices = {
-        c.id: c for c in await OptionChoice.filter(group__product_id=product.id, id__in=data.choice_ids)
+        c.id: c
+        for c in await OptionChoice.filter(group__product_id=product.id, id__in=data.choice_ids)
     }
     if len(choices) != len(set(data.choice_ids)):
         raise InvalidInput("A chosen option does not belong to this product.", field="choices")
-    chosen = [Choice(c.id, c.group_id, c.price_delta, c.lead_time_delta_days) for c in choices.values()]  # type: ignore[attr-defined]
+    chosen = [
+        Choice(c.id, c.group_id, c.price_delta, c.lead_time_delta_days) for c in choices.values()
+    ]  # type: ignore[attr-defined]
     if doubled := doubled_groups(chosen):
         names = ", ".join(g.name for g in groups if g.id in doubled)
         raise InvalidInput(f"Choose one option for: {names}.", field="choices")
@@ -79,29 +84,46 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
             "Choose an option for: " + ", ".join(g.name for g in missing) + ".", field="choices"
         )
     base_lead = await _base_lead_days(product)
-    quote = automatic_quote(product.price, base_lead, chosen, ctx.today, ctx.policy.quote_valid_days)
+    quote = automatic_quote(
+        product.price, base_lead, chosen, ctx.today, ctx.policy.quote_valid_days
+    )
 
     async def work() -> RequestedBuild:
         async with in_transaction() as conn:
             customer = await customer_for(conn, data.email, data.name)
             salt = new_salt()
             request = BuildRequest(
-                number=new_number("B"), customer_id=customer.id, product_id=product.id,
-                shipping_name=data.name.strip(), shipping_address=address, notes=notes,
-                status=BuildStatus.QUOTED, token_salt=salt, idempotency_key=key, created_at=ctx.now,
+                number=new_number("B"),
+                customer_id=customer.id,
+                product_id=product.id,
+                shipping_name=data.name.strip(),
+                shipping_address=address,
+                notes=notes,
+                status=BuildStatus.QUOTED,
+                token_salt=salt,
+                idempotency_key=key,
+                created_at=ctx.now,
             )
             token = build_token(ctx, request)
             request.token_hash = token_hash(token)
             await request.save(using_db=conn)
             await BuildRequestChoice.bulk_create(
-                [BuildRequestChoice(request_id=request.id, choice_id=c.id) for c in chosen], using_db=conn
+                [BuildRequestChoice(request_id=request.id, choice_id=c.id) for c in chosen],
+                using_db=conn,
             )
             saved = await BuildQuote.create(
-                request_id=request.id, price=quote.price, lead_time_days=quote.lead_time_days,
-                valid_until=quote.valid_until, note="Quoted automatically from the options chosen.",
-                actor="system", created_at=ctx.now, using_db=conn,
+                request_id=request.id,
+                price=quote.price,
+                lead_time_days=quote.lead_time_days,
+                valid_until=quote.valid_until,
+                note="Quoted automatically from the options chosen.",
+                actor="system",
+                created_at=ctx.now,
+                using_db=conn,
             )
-            await enqueue(conn, ctx, OutboxKind.BUILD_QUOTE_READY, customer.email, build_request_id=request.id)
+            await enqueue(
+                conn, ctx, OutboxKind.BUILD_QUOTE_READY, customer.email, build_request_id=request.id
+            )
             return RequestedBuild(request, saved, token)
 
     try:
@@ -112,18 +134,31 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
         raise
 
 
-async def _replayed(existing: BuildRequest, data: BuildRequestInput, ctx: Context) -> RequestedBuild:
+async def _replayed(
+    existing: BuildRequest, data: BuildRequestInput, ctx: Context
+) -> RequestedBuild:
     """A replayed key returns the first request; the key reused for another one is refused."""
     customer = await Customer.get(id=existing.customer_id)  # type: ignore[attr-defined]
     product = await Product.get(id=existing.product_id)  # type: ignore[attr-defined]
     chosen = await BuildRequestChoice.filter(request_id=existing.id).values_list(
         "choice_id", flat=True
     )
-    first = (customer.email, product.sku, sorted(chosen), existing.notes,
-             existing.shipping_address, existing.shipping_name)
-    asked = ((data.email or "").strip().lower(), data.sku, sorted(set(data.choice_ids)),
-             (data.notes or "").strip(), (data.shipping_address or "").strip(),
-             (data.name or "").strip())
+    first = (
+        customer.email,
+        product.sku,
+        sorted(chosen),
+        existing.notes,
+        existing.shipping_address,
+        existing.shipping_name,
+    )
+    asked = (
+        (data.email or "").strip().lower(),
+        data.sku,
+        sorted(set(data.choice_ids)),
+        (data.notes or "").strip(),
+        (data.shipping_address or "").strip(),
+        (data.name or "").strip(),
+    )
     if first != asked:
         raise IdempotencyKeyReused(
             "This idempotency key was used for a different request.", field="idempotencyKey"
@@ -173,12 +208,16 @@ async def adjust_quote(
         raise InvalidInput("Enter a lead time from 0 to 3650 days.", field="leadTimeDays")
     why = clean_text(note, field="note", max_length=500, required=False)
     async with in_transaction() as conn:
-        request = await BuildRequest.filter(id=request_id).select_for_update().using_db(conn).first()
+        request = (
+            await BuildRequest.filter(id=request_id).select_for_update().using_db(conn).first()
+        )
         if request is None:
             raise NotFound("No such custom build.", field="requestId")
         if request.status == BuildStatus.ACCEPTED:
             raise Conflict("This quote was already accepted.", field="requestId")
-        newest = await BuildQuote.filter(request_id=request.id).order_by("-id").using_db(conn).first()
+        newest = (
+            await BuildQuote.filter(request_id=request.id).order_by("-id").using_db(conn).first()
+        )
         if (
             newest is not None
             and (newest.price, newest.lead_time_days, newest.note, newest.actor)
@@ -187,14 +226,21 @@ async def adjust_quote(
         ):
             return newest  # the same quote sent again (a retry): nothing changes, no new email
         quote = await BuildQuote.create(
-            request_id=request.id, price=amount, lead_time_days=lead_time_days,
-            valid_until=ctx.today + dt.timedelta(days=ctx.policy.quote_valid_days), note=why,
-            actor=str(ctx.actor), created_at=ctx.now, using_db=conn,
+            request_id=request.id,
+            price=amount,
+            lead_time_days=lead_time_days,
+            valid_until=ctx.today + dt.timedelta(days=ctx.policy.quote_valid_days),
+            note=why,
+            actor=str(ctx.actor),
+            created_at=ctx.now,
+            using_db=conn,
         )
         request.status = BuildStatus.QUOTED
         await request.save(using_db=conn, update_fields=["status"])
         customer = await Customer.get(id=request.customer_id).using_db(conn)
-        await enqueue(conn, ctx, OutboxKind.BUILD_QUOTE_READY, customer.email, build_request_id=request.id)
+        await enqueue(
+            conn, ctx, OutboxKind.BUILD_QUOTE_READY, customer.email, build_request_id=request.id
+        )
         return quote
 
 
@@ -209,38 +255,64 @@ async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> Accep
 
     async def work() -> AcceptedBuild:
         async with in_transaction() as conn:
-            request = await BuildRequest.filter(id=request_id).select_for_update().using_db(conn).first()
+            request = (
+                await BuildRequest.filter(id=request_id).select_for_update().using_db(conn).first()
+            )
             if request is None:
                 raise NotFound("No such custom build.", field="requestId")
             if request.status == BuildStatus.ACCEPTED and request.order_id:
                 # Accepting again is a replay; accepting another quote of it is refused.
-                if not await BuildQuote.filter(
-                    id=quote_id, request_id=request.id, accepted_at__isnull=False
-                ).using_db(conn).exists():
+                if (
+                    not await BuildQuote.filter(
+                        id=quote_id, request_id=request.id, accepted_at__isnull=False
+                    )
+                    .using_db(conn)
+                    .exists()
+                ):
                     raise Conflict("This build was accepted with another quote.", field="quoteId")
                 order = await Order.get(id=request.order_id).using_db(conn)
                 return AcceptedBuild(order.id, order_token(ctx, order))
-            quote = await BuildQuote.filter(request_id=request.id).order_by("-id").using_db(conn).first()
+            quote = (
+                await BuildQuote.filter(request_id=request.id)
+                .order_by("-id")
+                .using_db(conn)
+                .first()
+            )
             if quote is None or quote.id != quote_id:
-                raise Conflict("This quote was replaced; please review the current one.", field="quoteId")
+                raise Conflict(
+                    "This quote was replaced; please review the current one.", field="quoteId"
+                )
             if quote.valid_until < ctx.today or request.status == BuildStatus.EXPIRED:
                 raise Conflict("This quote has expired.", field="quoteId")
             window = build_window(ctx.today, quote.lead_time_days, ctx.policy)
             salt = new_salt()
             order = Order(
-                number=new_number("R"), customer_id=request.customer_id,
-                shipping_name=request.shipping_name, shipping_address=request.shipping_address,
-                ship_preference=ShipPreference.SHIP_WHEN_READY, placed_at=ctx.now, token_salt=salt,
+                number=new_number("R"),
+                customer_id=request.customer_id,
+                shipping_name=request.shipping_name,
+                shipping_address=request.shipping_address,
+                ship_preference=ShipPreference.SHIP_WHEN_READY,
+                placed_at=ctx.now,
+                token_salt=salt,
             )
             token = order_token(ctx, order)
             order.token_hash = token_hash(token)
             await order.save(using_db=conn)
             line = await OrderLine.create(
-                order_id=order.id, product_id=request.product_id, build_request_id=request.id,
-                quantity=1, unit_price=quote.price, qty_waiting=1, placed_at=ctx.now,
-                promised_earliest=window.earliest, promised_latest=window.latest,
-                promised_basis=window.basis, eta_earliest=window.earliest,
-                eta_latest=window.latest, eta_basis=window.basis, using_db=conn,
+                order_id=order.id,
+                product_id=request.product_id,
+                build_request_id=request.id,
+                quantity=1,
+                unit_price=quote.price,
+                qty_waiting=1,
+                placed_at=ctx.now,
+                promised_earliest=window.earliest,
+                promised_latest=window.latest,
+                promised_basis=window.basis,
+                eta_earliest=window.earliest,
+                eta_latest=window.latest,
+                eta_basis=window.basis,
+                using_db=conn,
             )
             await stock.adjust(conn, request.product_id, waiting_units=1)
             await post(conn, [(line.id, LedgerKind.BACKORDER_BOOKED, 1, quote.price)], now=ctx.now)
@@ -250,7 +322,9 @@ async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> Accep
             request.order_id = order.id
             await request.save(using_db=conn, update_fields=["status", "order_id"])
             customer = await Customer.get(id=request.customer_id).using_db(conn)
-            await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
+            await enqueue(
+                conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id
+            )
             return AcceptedBuild(order.id, token)
 
     return await with_retries(work)

@@ -35,7 +35,11 @@ class Product(Model):
     backorder_cap = fields.IntField(null=True)
     release_date = fields.DateField(null=True)
     supplier: fields.ForeignKeyNullableRelation[Supplier] = fields.ForeignKeyField(
-        "models.Supplier", related_name="products", db_index=True, null=True, on_delete=fields.RESTRICT
+        "models.Supplier",
+        related_name="products",
+        db_index=True,
+        null=True,
+        on_delete=fields.RESTRICT,
     )
     lead_time_days = fields.IntField(null=True)
     on_hand = fields.IntField(default=0)

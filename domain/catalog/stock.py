@@ -28,12 +28,17 @@ class Level:
 
 
 async def read_level(conn: BaseDBAsyncClient, product_id: int) -> Level:
-    row = await Product.filter(id=product_id).using_db(conn).values(
-        "on_hand", "waiting_units", "backorder_cap", "mode"
+    row = (
+        await Product.filter(id=product_id)
+        .using_db(conn)
+        .values("on_hand", "waiting_units", "backorder_cap", "mode")
     )
     values = row[0]
     return Level(
-        product_id, values["on_hand"], values["waiting_units"], values["backorder_cap"],
+        product_id,
+        values["on_hand"],
+        values["waiting_units"],
+        values["backorder_cap"],
         AvailabilityMode(values["mode"]),
     )
 
@@ -76,14 +81,20 @@ async def lock(conn: BaseDBAsyncClient, product_ids: list[int]) -> None:
     written meanwhile (their foreign-key checks only need KEY SHARE).
     """
     for product_id in sorted(set(product_ids)):
-        await Product.filter(id=product_id).select_for_update(no_key=True).only("id").using_db(
-            conn
-        ).first()
+        await (
+            Product.filter(id=product_id)
+            .select_for_update(no_key=True)
+            .only("id")
+            .using_db(conn)
+            .first()
+        )
 
 
 async def adjust(
     conn: BaseDBAsyncClient, product_id: int, *, on_hand: int = 0, waiting_units: int = 0
 ) -> None:
-    await Product.filter(id=product_id).using_db(conn).update(
-        on_hand=F("on_hand") + on_hand, waiting_units=F("waiting_units") + waiting_units
+    await (
+        Product.filter(id=product_id)
+        .using_db(conn)
+        .update(on_hand=F("on_hand") + on_hand, waiting_units=F("waiting_units") + waiting_units)
     )

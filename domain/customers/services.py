@@ -9,10 +9,10 @@ from tortoise.transactions import in_transaction
 from domain.context import Context
 from domain.customers.models import Customer
 from domain.db import Dialect, fetch
-from domain.notifications.outbox import enqueue
-from domain.vocabulary import OutboxKind
 from domain.errors import InvalidInput
+from domain.notifications.outbox import enqueue
 from domain.validation import clean_email, clean_text
+from domain.vocabulary import OutboxKind
 
 
 async def customer_for(conn: BaseDBAsyncClient, email: str, name: str) -> Customer:
@@ -51,5 +51,6 @@ async def resend_order_links(email: str, *, ctx: Context) -> None:
     if customer is None:
         return
     async with in_transaction() as conn:
-        await enqueue(conn, ctx, OutboxKind.ORDER_LINKS, customer.email,
-                      payload={"customer_id": customer.id})
+        await enqueue(
+            conn, ctx, OutboxKind.ORDER_LINKS, customer.email, payload={"customer_id": customer.id}
+        )

@@ -14,13 +14,21 @@ class OutboxMessage(Model):
         "models.Order", related_name="outbox", db_index=True, null=True, on_delete=fields.CASCADE
     )
     event: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.EtaEvent", related_name="outbox", db_index=True, null=True, on_delete=fields.RESTRICT
+        "models.EtaEvent",
+        related_name="outbox",
+        db_index=True,
+        null=True,
+        on_delete=fields.RESTRICT,
     )
     shipment: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Shipment", related_name="outbox", db_index=True, null=True, on_delete=fields.CASCADE
     )
     build_request: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.BuildRequest", related_name="outbox", db_index=True, null=True, on_delete=fields.CASCADE
+        "models.BuildRequest",
+        related_name="outbox",
+        db_index=True,
+        null=True,
+        on_delete=fields.CASCADE,
     )
     payload = fields.JSONField(default=dict)
     message_id = fields.CharField(max_length=200, unique=True)

@@ -50,9 +50,11 @@ async def _owned_order(conn: BaseDBAsyncClient, order_id: int) -> Order:
 
 
 async def _in_planned_shipments(conn: BaseDBAsyncClient, line_ids: list[int]) -> dict[int, int]:
-    rows = await ShipmentLine.filter(
-        line_id__in=line_ids, shipment__status=ShipmentStatus.PLANNED
-    ).using_db(conn).values("line_id", "quantity")
+    rows = (
+        await ShipmentLine.filter(line_id__in=line_ids, shipment__status=ShipmentStatus.PLANNED)
+        .using_db(conn)
+        .values("line_id", "quantity")
+    )
     held: dict[int, int] = {}
     for row in rows:
         held[row["line_id"]] = held.get(row["line_id"], 0) + row["quantity"]
@@ -97,13 +99,12 @@ async def cancel_lines_in(
         list(
             await OrderLine.filter(
                 order_id=order.id, id__in=[request.line_id for request in requests]
-            ).using_db(conn).values_list("product_id", flat=True)
+            )
+            .using_db(conn)
+            .values_list("product_id", flat=True)
         ),
     )
-    lines = {
-        line.id: line
-        for line in await OrderLine.filter(order_id=order.id).using_db(conn)
-    }
+    lines = {line.id: line for line in await OrderLine.filter(order_id=order.id).using_db(conn)}
     held = await _in_planned_shipments(conn, list(lines))
     plan: list[tuple[OrderLine, int, int]] = []  # line, from waiting, from allocated
     for index, request in enumerate(requests):
@@ -127,12 +128,16 @@ async def cancel_lines_in(
     for line, from_waiting, from_allocated in plan:
         # Guarded and relative: the line must still hold what is taken, and a concurrent
         # change (a receipt filling it, a parcel leaving) is kept, never overwritten.
-        changed = await OrderLine.filter(
-            id=line.id, qty_waiting__gte=from_waiting, qty_allocated__gte=from_allocated
-        ).using_db(conn).update(
-            qty_waiting=F("qty_waiting") - from_waiting,
-            qty_allocated=F("qty_allocated") - from_allocated,
-            qty_cancelled=F("qty_cancelled") + (from_waiting + from_allocated),
+        changed = (
+            await OrderLine.filter(
+                id=line.id, qty_waiting__gte=from_waiting, qty_allocated__gte=from_allocated
+            )
+            .using_db(conn)
+            .update(
+                qty_waiting=F("qty_waiting") - from_waiting,
+                qty_allocated=F("qty_allocated") - from_allocated,
+                qty_cancelled=F("qty_cancelled") + (from_waiting + from_allocated),
+            )
         )
         if changed != 1:
             raise Conflict("The order changed meanwhile; please try again.", field="lines")
@@ -148,9 +153,13 @@ async def cancel_lines_in(
     units = [(line.id, w + a, line.unit_price) for line, w, a in plan]
     await post(conn, [(i, LedgerKind.BACKORDER_CANCELLED, q, p) for i, q, p in units], now=ctx.now)
     await post(conn, [(i, LedgerKind.REFUND_DUE, q, p) for i, q, p in units], now=ctx.now)
-    await DelayNotice.filter(
-        line_id__in=[line.id for line, _, _ in plan], status=DelayNoticeStatus.OPEN
-    ).using_db(conn).update(status=DelayNoticeStatus.SUPERSEDED)
+    await (
+        DelayNotice.filter(
+            line_id__in=[line.id for line, _, _ in plan], status=DelayNoticeStatus.OPEN
+        )
+        .using_db(conn)
+        .update(status=DelayNoticeStatus.SUPERSEDED)
+    )
     await record_cancellation(
         conn, ctx, order.id, [(line.product_id, w + a) for line, w, a in plan], detail
     )
@@ -159,7 +168,11 @@ async def cancel_lines_in(
     )
     customer_email = (await Customer.get(id=order.customer_id).using_db(conn)).email
     await enqueue(
-        conn, ctx, OutboxKind.ORDER_CANCELLED, customer_email, order_id=order.id,
+        conn,
+        ctx,
+        OutboxKind.ORDER_CANCELLED,
+        customer_email,
+        order_id=order.id,
         payload={"lines": [[i, q] for i, q, _ in units]},
     )
     return sum(q for _, q, _ in units)
@@ -175,8 +188,10 @@ async def set_ship_preference(order_id: int, preference: str, *, ctx: Context) -
     async def work() -> OrderView:
         async with in_transaction() as conn:
             order = await _owned_order(conn, order_id)
-            unshipped = await OrderLine.filter(order_id=order.id).using_db(conn).values_list(
-                "qty_allocated", "qty_waiting"
+            unshipped = (
+                await OrderLine.filter(order_id=order.id)
+                .using_db(conn)
+                .values_list("qty_allocated", "qty_waiting")
             )
             if not any(a + w for a, w in unshipped):
                 raise Conflict("Everything in this order has shipped.", field="shipPreference")
@@ -197,20 +212,28 @@ async def set_order_priority(order_id: int, priority: int, *, ctx: Context) -> O
             order = await _owned_order(conn, order_id)
             # Products before lines, like a receipt: locking them after updating the lines
             # deadlocked against a receipt filling the same lines.
-            products = await OrderLine.filter(order_id=order.id, qty_waiting__gt=0).using_db(
-                conn
-            ).values_list("product_id", flat=True)
+            products = (
+                await OrderLine.filter(order_id=order.id, qty_waiting__gt=0)
+                .using_db(conn)
+                .values_list("product_id", flat=True)
+            )
             await stock.lock(conn, list(products))
             old = order.priority
             order.priority = priority
             await order.save(using_db=conn, update_fields=["priority"])
             await OrderLine.filter(order_id=order.id).using_db(conn).update(priority=priority)
             await record(
-                conn, ctx, AuditAction.PRIORITY_CHANGED, f"priority {old} to {priority}",
+                conn,
+                ctx,
+                AuditAction.PRIORITY_CHANGED,
+                f"priority {old} to {priority}",
                 order_id=order.id,
             )
             await recompute_queues(
-                conn, list(products), ctx, EtaReason.PRIORITY_CHANGED,
+                conn,
+                list(products),
+                ctx,
+                EtaReason.PRIORITY_CHANGED,
                 f"{order.number}: priority {old} to {priority}",
             )
             return await order_view(order.id, conn)
@@ -226,7 +249,9 @@ async def respond_to_delay_notice(
     async def work() -> OrderView:
         async with in_transaction() as conn:
             order = await _owned_order(conn, order_id)
-            notice = await DelayNotice.filter(id=notice_id, order_id=order.id).using_db(conn).first()
+            notice = (
+                await DelayNotice.filter(id=notice_id, order_id=order.id).using_db(conn).first()
+            )
             if notice is None:
                 raise NotFound("No such delay notice.", field="noticeId")
             if notice.status != DelayNoticeStatus.OPEN:
@@ -238,7 +263,11 @@ async def respond_to_delay_notice(
                 notice.answered_at = ctx.now
                 await notice.save(using_db=conn, update_fields=["status", "answered_at"])
                 await cancel_lines_in(
-                    conn, order, [CancelRequest(notice.line_id)], ctx, EtaReason.ORDER_CANCELLED,
+                    conn,
+                    order,
+                    [CancelRequest(notice.line_id)],
+                    ctx,
+                    EtaReason.ORDER_CANCELLED,
                     "cancelled after a delay notice",
                 )
             return await order_view(order.id, conn)
@@ -252,8 +281,10 @@ async def _consent(
     notice.status = status
     notice.answered_at = ctx.now
     await notice.save(using_db=conn, update_fields=["status", "answered_at"])
-    await OrderLine.filter(id=notice.line_id).using_db(conn).update(
-        consented_latest=notice.new_latest
+    await (
+        OrderLine.filter(id=notice.line_id)
+        .using_db(conn)
+        .update(consented_latest=notice.new_latest)
     )
 
 
@@ -270,9 +301,12 @@ async def lapse_delay_notices(*, ctx: Context) -> tuple[int, int]:
         async with in_transaction() as conn:
             # The order first, as every other change of an order locks it: no lock cycle.
             order = await _owned_order(conn, order_id)
-            notice = await DelayNotice.filter(
-                id=notice_id, status=DelayNoticeStatus.OPEN
-            ).select_for_update().using_db(conn).first()
+            notice = (
+                await DelayNotice.filter(id=notice_id, status=DelayNoticeStatus.OPEN)
+                .select_for_update()
+                .using_db(conn)
+                .first()
+            )
             if notice is None:
                 continue
             if notice.requires_answer:
@@ -282,7 +316,11 @@ async def lapse_delay_notices(*, ctx: Context) -> tuple[int, int]:
                 line = await OrderLine.get(id=notice.line_id).using_db(conn)
                 if line.qty_waiting + line.qty_allocated:
                     await cancel_lines_in(
-                        conn, order, [CancelRequest(line.id)], ctx, EtaReason.ORDER_CANCELLED,
+                        conn,
+                        order,
+                        [CancelRequest(line.id)],
+                        ctx,
+                        EtaReason.ORDER_CANCELLED,
                         "cancelled: a second delay was not accepted by its deadline",
                     )
                 cancelled += 1

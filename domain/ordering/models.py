@@ -41,7 +41,11 @@ class OrderLine(Model):
         "models.Product", related_name="order_lines", db_index=True, on_delete=fields.RESTRICT
     )
     build_request: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.BuildRequest", related_name="order_lines", db_index=True, null=True, on_delete=fields.SET_NULL
+        "models.BuildRequest",
+        related_name="order_lines",
+        db_index=True,
+        null=True,
+        on_delete=fields.SET_NULL,
     )
     position = fields.IntField(default=0)
     quantity = fields.IntField()
@@ -60,7 +64,10 @@ class OrderLine(Model):
     eta_basis = fields.CharEnumField(EtaBasis, max_length=20)
     consented_latest = fields.DateField(null=True)
     pegged_po_line: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.PurchaseOrderLine", related_name="pegged_lines", db_index=True, null=True,
+        "models.PurchaseOrderLine",
+        related_name="pegged_lines",
+        db_index=True,
+        null=True,
         on_delete=fields.SET_NULL,
     )
 
@@ -88,7 +95,11 @@ class Allocation(Model):
         "models.OrderLine", related_name="allocations", db_index=True, on_delete=fields.CASCADE
     )
     receipt: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Receipt", related_name="allocations", db_index=True, null=True, on_delete=fields.RESTRICT
+        "models.Receipt",
+        related_name="allocations",
+        db_index=True,
+        null=True,
+        on_delete=fields.RESTRICT,
     )
     quantity = fields.IntField()
     created_at = fields.DatetimeField()
@@ -102,7 +113,11 @@ class EtaEvent(Model):
 
     id = fields.IntField(primary_key=True)
     product: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Product", related_name="eta_events", db_index=True, null=True, on_delete=fields.RESTRICT
+        "models.Product",
+        related_name="eta_events",
+        db_index=True,
+        null=True,
+        on_delete=fields.RESTRICT,
     )
     reason = fields.CharEnumField(EtaReason, max_length=32)
     detail = fields.CharField(max_length=500, default="")

@@ -25,7 +25,7 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.models import EtaEvent
-from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason
+from domain.vocabulary import AvailabilityMode, EtaReason
 
 QUEUE_ORDER = "priority DESC, placed_at, id"
 
@@ -79,7 +79,12 @@ async def open_supply(conn: BaseDBAsyncClient, product_id: int) -> list[SupplyLi
 
 
 async def fill_queue(
-    conn: BaseDBAsyncClient, product_id: int, units: int, *, receipt_id: int | None, now: dt.datetime
+    conn: BaseDBAsyncClient,
+    product_id: int,
+    units: int,
+    *,
+    receipt_id: int | None,
+    now: dt.datetime,
 ) -> int:
     """Give ``units`` to the queue first come, first served; return how many it took.
 
@@ -149,9 +154,15 @@ def _target_sql(
         ("po", None),
     ):
         case, case_values = _case(d, buckets, pick)
-        param = {"earliest": d.date, "latest": d.date, "basis": "?", "po": "CAST(? AS INTEGER)"}[pick]
-        keep = {"earliest": "eta_earliest", "latest": "eta_latest", "basis": "eta_basis",
-                "po": "pegged_po_line_id"}[pick]
+        param = {"earliest": d.date, "latest": d.date, "basis": "?", "po": "CAST(? AS INTEGER)"}[
+            pick
+        ]
+        keep = {
+            "earliest": "eta_earliest",
+            "latest": "eta_latest",
+            "basis": "eta_basis",
+            "po": "pegged_po_line_id",
+        }[pick]
         cols.append(
             f"CASE WHEN qty_waiting > 0 THEN {case}"
             f" WHEN eta_basis = ? THEN {keep} ELSE {param} END AS new_{pick}"
@@ -199,8 +210,12 @@ async def recompute_queues(
     """
     products = sorted(set(product_ids))
     event = await EtaEvent.create(
-        product_id=products[0] if len(products) == 1 else None, reason=reason,
-        detail=detail[:500], actor=str(ctx.actor), created_at=ctx.now, using_db=conn,
+        product_id=products[0] if len(products) == 1 else None,
+        reason=reason,
+        detail=detail[:500],
+        actor=str(ctx.actor),
+        created_at=ctx.now,
+        using_db=conn,
     )
     lines_moved = 0
     for product_id in products:
@@ -287,7 +302,9 @@ async def _issue_delay_notices(
     )
 
 
-async def _queue_eta_emails(conn: BaseDBAsyncClient, d: Dialect, event_id: int, ctx: Context) -> int:
+async def _queue_eta_emails(
+    conn: BaseDBAsyncClient, d: Dialect, event_id: int, ctx: Context
+) -> int:
     """Rule 9: one email per order per event, a delay notice where any line has one.
 
     The orders are one IN over a UNION, not two INs joined by OR: PostgreSQL cannot use the
@@ -302,7 +319,8 @@ async def _queue_eta_emails(conn: BaseDBAsyncClient, d: Dialect, event_id: int, 
         f" c.email, o.id, ?, '{{}}', {d.random_hex}, 'pending', 0, {d.timestamp}, '',"
         f" {d.timestamp}"
         " FROM customer_order o JOIN customer c ON c.id = o.customer_id"
-        " WHERE o.id IN (SELECT l.order_id FROM eta_change ch JOIN order_line l ON l.id = ch.line_id"
+        " WHERE o.id IN (SELECT l.order_id FROM eta_change ch JOIN order_line l ON l.id"
+        " = ch.line_id"
         "  WHERE ch.event_id = ? AND ch.material"
         "  UNION SELECT order_id FROM delay_notice WHERE event_id = ?)",
         [event_id, event_id, ctx.now, ctx.now, event_id, event_id],

@@ -162,13 +162,21 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         )
         await post(
             conn,
-            [(line.id, LedgerKind.BACKORDER_BOOKED, line.quantity, line.unit_price) for line in lines],
+            [
+                (line.id, LedgerKind.BACKORDER_BOOKED, line.quantity, line.unit_price)
+                for line in lines
+            ],
             now=ctx.now,
         )
         waiting_products = [line.product_id for line in lines if line.qty_waiting]
         if await _jumps_queue(conn, waiting_products, order.priority, ahead_of):
-            await recompute_queues(conn, waiting_products, ctx, EtaReason.PRIORITY_CHANGED,
-                                   f"{order.number} placed ahead of lower priorities")
+            await recompute_queues(
+                conn,
+                waiting_products,
+                ctx,
+                EtaReason.PRIORITY_CHANGED,
+                f"{order.number} placed ahead of lower priorities",
+            )
         await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
         view = await order_view(order.id, conn)
     return PlacedOrder(view, token)
@@ -246,7 +254,8 @@ async def _waiting_behind(conn: BaseDBAsyncClient, product_ids: list[int], prior
     rows = await fetch(
         conn,
         "SELECT COALESCE(SUM(qty_waiting), 0) AS n FROM order_line WHERE product_id IN ("
-        + ", ".join("?" for _ in product_ids) + ") AND qty_waiting > 0 AND priority < ?",
+        + ", ".join("?" for _ in product_ids)
+        + ") AND qty_waiting > 0 AND priority < ?",
         [*product_ids, priority],
     )
     return int(rows[0]["n"])

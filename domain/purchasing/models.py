@@ -13,7 +13,9 @@ class PurchaseOrder(Model):
         "models.Supplier", related_name="purchase_orders", db_index=True, on_delete=fields.RESTRICT
     )
     expected_date = fields.DateField()
-    status = fields.CharEnumField(PurchaseOrderStatus, max_length=16, default=PurchaseOrderStatus.OPEN)
+    status = fields.CharEnumField(
+        PurchaseOrderStatus, max_length=16, default=PurchaseOrderStatus.OPEN
+    )
     idempotency_key = fields.CharField(max_length=100, null=True, unique=True)
     created_by = fields.CharField(max_length=200)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -74,7 +76,10 @@ class ReceiptLine(Model):
         "models.Receipt", related_name="lines", db_index=True, on_delete=fields.CASCADE
     )
     po_line: fields.ForeignKeyRelation[PurchaseOrderLine] = fields.ForeignKeyField(
-        "models.PurchaseOrderLine", related_name="receipt_lines", db_index=True, on_delete=fields.RESTRICT
+        "models.PurchaseOrderLine",
+        related_name="receipt_lines",
+        db_index=True,
+        on_delete=fields.RESTRICT,
     )
     quantity = fields.IntField()
     to_queue = fields.IntField(default=0)

@@ -72,13 +72,18 @@ async def create_purchase_order(
                 if line.sku not in products:
                     raise InvalidInput("No such product.", field=f"lines[{index}].sku")
             po = await PurchaseOrder.create(
-                number=new_number("PO"), supplier_id=supplier_id, expected_date=expected_date,
-                idempotency_key=key, created_by=str(ctx.actor), using_db=conn,
+                number=new_number("PO"),
+                supplier_id=supplier_id,
+                expected_date=expected_date,
+                idempotency_key=key,
+                created_by=str(ctx.actor),
+                using_db=conn,
             )
             await PurchaseOrderLine.bulk_create(
                 [
                     PurchaseOrderLine(
-                        purchase_order_id=po.id, product_id=products[line.sku].id,
+                        purchase_order_id=po.id,
+                        product_id=products[line.sku].id,
                         quantity=line.quantity,
                     )
                     for line in lines
@@ -110,9 +115,9 @@ async def _replayed(
             "product__sku", "quantity"
         )
     )
-    first_revision = await PurchaseOrderDateChange.filter(
-        purchase_order_id=existing.id
-    ).order_by("id").first()
+    first_revision = (
+        await PurchaseOrderDateChange.filter(purchase_order_id=existing.id).order_by("id").first()
+    )
     created_for = first_revision.old_date if first_revision else existing.expected_date
     asked = sorted((line.sku, line.quantity) for line in lines)
     if (existing.supplier_id, created_for, ordered) != (supplier_id, expected_date, asked):  # type: ignore[attr-defined]
@@ -135,19 +140,28 @@ async def revise_expected_date(
             if po is None:
                 raise NotFound("No such purchase order.", field="purchaseOrderId")
             if po.status != PurchaseOrderStatus.OPEN:
-                raise Conflict("Only an open purchase order can be revised.", field="purchaseOrderId")
+                raise Conflict(
+                    "Only an open purchase order can be revised.", field="purchaseOrderId"
+                )
             if po.expected_date == new_date:
                 return Recomputed(None, 0, 0, 0, 0)
             await PurchaseOrderDateChange.create(
-                purchase_order_id=po.id, old_date=po.expected_date, new_date=new_date,
-                reason=why, actor=str(ctx.actor), using_db=conn,
+                purchase_order_id=po.id,
+                old_date=po.expected_date,
+                new_date=new_date,
+                reason=why,
+                actor=str(ctx.actor),
+                using_db=conn,
             )
-            detail = f"{po.number} now expected {new_date.isoformat()} (was {po.expected_date.isoformat()}): {why}"
+            was = po.expected_date.isoformat()
+            detail = f"{po.number} now expected {new_date.isoformat()} (was {was}): {why}"
             po.expected_date = new_date
             await po.save(using_db=conn, update_fields=["expected_date"])
-            product_ids = await PurchaseOrderLine.filter(purchase_order_id=po.id).using_db(
-                conn
-            ).values_list("product_id", flat=True)
+            product_ids = (
+                await PurchaseOrderLine.filter(purchase_order_id=po.id)
+                .using_db(conn)
+                .values_list("product_id", flat=True)
+            )
             return await _recompute(conn, list(product_ids), ctx, EtaReason.PO_DATE_CHANGED, detail)
 
     return await with_retries(work)
@@ -159,28 +173,38 @@ async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Conte
 
     async def work() -> Recomputed:
         async with in_transaction() as conn:
-            line = await PurchaseOrderLine.filter(id=po_line_id).select_for_update().using_db(
-                conn
-            ).prefetch_related("purchase_order").first()
+            line = (
+                await PurchaseOrderLine.filter(id=po_line_id)
+                .select_for_update()
+                .using_db(conn)
+                .prefetch_related("purchase_order")
+                .first()
+            )
             if line is None:
                 raise NotFound("No such purchase order line.", field="purchaseOrderLineId")
             remaining = line.quantity - line.quantity_received - line.quantity_cancelled
             if remaining <= 0:
-                raise Conflict("Nothing is left to cancel on this line.", field="purchaseOrderLineId")
+                raise Conflict(
+                    "Nothing is left to cancel on this line.", field="purchaseOrderLineId"
+                )
             line.quantity_cancelled += remaining
             await line.save(using_db=conn, update_fields=["quantity_cancelled"])
             await _close_if_complete(conn, line.purchase_order_id)
             detail = f"{line.purchase_order.number}: {remaining} units cancelled: {why}"
             await record_po_line_cancellation(conn, ctx, line, remaining, why)
-            return await _recompute(conn, [line.product_id], ctx, EtaReason.PO_LINE_CANCELLED, detail)
+            return await _recompute(
+                conn, [line.product_id], ctx, EtaReason.PO_LINE_CANCELLED, detail
+            )
 
     return await with_retries(work)
 
 
 async def _close_if_complete(conn: BaseDBAsyncClient, po_id: int) -> None:
     lines = await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
-    if all(l.quantity_received + l.quantity_cancelled >= l.quantity for l in lines):
-        await PurchaseOrder.filter(id=po_id).using_db(conn).update(status=PurchaseOrderStatus.CLOSED)
+    if all(ln.quantity_received + ln.quantity_cancelled >= ln.quantity for ln in lines):
+        await (
+            PurchaseOrder.filter(id=po_id).using_db(conn).update(status=PurchaseOrderStatus.CLOSED)
+        )
 
 
 @dataclass(frozen=True)
@@ -234,8 +258,10 @@ async def _receipt_replayed(
     receipt = await Receipt.filter(key=key).using_db(conn).first()
     if receipt is None:
         return None
-    rows = await ReceiptLine.filter(receipt_id=receipt.id).using_db(conn).values(
-        "po_line_id", "quantity", "to_queue", "to_stock"
+    rows = (
+        await ReceiptLine.filter(receipt_id=receipt.id)
+        .using_db(conn)
+        .values("po_line_id", "quantity", "to_queue", "to_stock")
     )
     stored = sorted((row["po_line_id"], row["quantity"]) for row in rows)
     asked = sorted((line.po_line_id, line.quantity) for line in lines)
@@ -263,13 +289,16 @@ async def _receive(
         if po.status == PurchaseOrderStatus.CANCELLED:
             raise Conflict("This purchase order was cancelled.", field="purchaseOrderId")
         po_lines = {
-            l.id: l for l in await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
+            ln.id: ln
+            for ln in await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
         }
         per_product: dict[int, int] = {}
         for index, request in enumerate(lines):
             po_line = po_lines.get(request.po_line_id)
             if po_line is None:
-                raise InvalidInput("This line is not on the purchase order.", field=f"lines[{index}].poLineId")
+                raise InvalidInput(
+                    "This line is not on the purchase order.", field=f"lines[{index}].poLineId"
+                )
             open_units = po_line.quantity - po_line.quantity_received - po_line.quantity_cancelled
             if request.quantity > open_units:
                 raise InvalidInput(
@@ -277,9 +306,15 @@ async def _receive(
                     field=f"lines[{index}].quantity",
                 )
             po_line.quantity_received += request.quantity
-            per_product[po_line.product_id] = per_product.get(po_line.product_id, 0) + request.quantity
+            per_product[po_line.product_id] = (
+                per_product.get(po_line.product_id, 0) + request.quantity
+            )
         receipt = await Receipt.create(
-            key=key, purchase_order_id=po_id, actor=str(ctx.actor), received_at=ctx.now, using_db=conn
+            key=key,
+            purchase_order_id=po_id,
+            actor=str(ctx.actor),
+            received_at=ctx.now,
+            using_db=conn,
         )
         await stock.lock(conn, list(per_product))
         to_queue: dict[int, int] = {}
@@ -295,12 +330,17 @@ async def _receive(
             remaining_to_queue[po_line.product_id] -= queued
             rows.append(
                 ReceiptLine(
-                    receipt_id=receipt.id, po_line_id=po_line.id, quantity=request.quantity,
-                    to_queue=queued, to_stock=request.quantity - queued,
+                    receipt_id=receipt.id,
+                    po_line_id=po_line.id,
+                    quantity=request.quantity,
+                    to_queue=queued,
+                    to_stock=request.quantity - queued,
                 )
             )
-            await PurchaseOrderLine.filter(id=po_line.id).using_db(conn).update(
-                quantity_received=po_line.quantity_received
+            await (
+                PurchaseOrderLine.filter(id=po_line.id)
+                .using_db(conn)
+                .update(quantity_received=po_line.quantity_received)
             )
         await ReceiptLine.bulk_create(rows, using_db=conn)
         await _close_if_complete(conn, po_id)

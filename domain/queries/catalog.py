@@ -103,12 +103,19 @@ def waiting_eta(product: ProductView, position: int, ctx: Context) -> Window:
 def preview_split(product: ProductView, quantity: int, ctx: Context) -> SplitPreview:
     ready = ready_window(product.terms, ctx.today, ctx.policy)
     split = split_line(
-        quantity, on_hand=product.on_hand, waiting_units=product.waiting_units,
-        cap=product.cap, mode=product.mode,
+        quantity,
+        on_hand=product.on_hand,
+        waiting_units=product.waiting_units,
+        cap=product.cap,
+        mode=product.mode,
     )
     if isinstance(split, Refusal):
         return SplitPreview(quantity, 0, 0, ready, None, split.reason, split.available)
-    eta = waiting_eta(product, product.waiting_units + split.backordered, ctx) if split.backordered else None
+    eta = (
+        waiting_eta(product, product.waiting_units + split.backordered, ctx)
+        if split.backordered
+        else None
+    )
     return SplitPreview(quantity, split.from_stock, split.backordered, ready, eta)
 
 
@@ -123,7 +130,9 @@ async def product_views(
     leads: dict[int, int] = {}
     if supplier_ids:
         marks = ",".join("?" * len(supplier_ids))
-        for row in await fetch(conn, f"SELECT id, lead_time_days FROM supplier WHERE id IN ({marks})", supplier_ids):
+        for row in await fetch(
+            conn, f"SELECT id, lead_time_days FROM supplier WHERE id IN ({marks})", supplier_ids
+        ):
             leads[row["id"]] = row["lead_time_days"]
     marks = ",".join("?" * len(ids))
     supply: dict[int, list[SupplyLine]] = {pid: [] for pid in ids}
@@ -145,8 +154,18 @@ async def product_views(
         terms = ProductTerms(AvailabilityMode(p.mode), p.release_date, lead)
         views.append(
             ProductView(
-                p.id, p.sku, p.name, p.description, p.price, AvailabilityMode(p.mode),
-                p.release_date, lead, p.on_hand, p.waiting_units, p.backorder_cap, terms,
+                p.id,
+                p.sku,
+                p.name,
+                p.description,
+                p.price,
+                AvailabilityMode(p.mode),
+                p.release_date,
+                lead,
+                p.on_hand,
+                p.waiting_units,
+                p.backorder_cap,
+                terms,
                 tuple(supply[p.id]),
             )
         )
@@ -208,7 +227,9 @@ class OptionGroupView:
 async def option_groups(product_ids: list[int]) -> dict[int, list[OptionGroupView]]:
     """Option groups with their choices for many products: two queries."""
     groups = await OptionGroup.filter(product_id__in=product_ids).order_by("position", "id")
-    choices = await OptionChoice.filter(group_id__in=[g.id for g in groups]).order_by("position", "id")
+    choices = await OptionChoice.filter(group_id__in=[g.id for g in groups]).order_by(
+        "position", "id"
+    )
     by_group: dict[int, list[OptionChoiceView]] = {}
     for c in choices:
         by_group.setdefault(c.group_id, []).append(  # type: ignore[attr-defined]

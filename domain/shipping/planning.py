@@ -25,6 +25,7 @@ def plan_shipment(
     ``ship_when_ready`` sends every allocated unit that is released; ``ship_complete`` holds
     everything until no unit waits and every line is released.
     """
+
     def released(line: ShippableLine) -> bool:
         return line.release_date is None or line.release_date <= today
 

@@ -23,13 +23,18 @@ from domain.vocabulary import LedgerKind, OutboxKind, ShipmentStatus, ShipPrefer
 async def shippable_lines(conn: BaseDBAsyncClient, order_id: int) -> list[ShippableLine]:
     lines = await OrderLine.filter(order_id=order_id).using_db(conn).prefetch_related("product")
     held: dict[int, int] = {}
-    for row in await ShipmentLine.filter(
-        line__order_id=order_id, shipment__status=ShipmentStatus.PLANNED
-    ).using_db(conn).values("line_id", "quantity"):
+    for row in (
+        await ShipmentLine.filter(line__order_id=order_id, shipment__status=ShipmentStatus.PLANNED)
+        .using_db(conn)
+        .values("line_id", "quantity")
+    ):
         held[row["line_id"]] = held.get(row["line_id"], 0) + row["quantity"]
     return [
         ShippableLine(
-            line.id, line.qty_allocated, line.qty_waiting, held.get(line.id, 0),
+            line.id,
+            line.qty_allocated,
+            line.qty_waiting,
+            held.get(line.id, 0),
             line.product.release_date,
         )
         for line in lines
@@ -59,9 +64,12 @@ async def create_shipment(
 
     async def work() -> Shipment:
         async with in_transaction() as conn:
-            order = await Order.filter(id=order_id).select_for_update(no_key=True).using_db(
-                conn
-            ).first()
+            order = (
+                await Order.filter(id=order_id)
+                .select_for_update(no_key=True)
+                .using_db(conn)
+                .first()
+            )
             if order is None:
                 raise NotFound("No such order.", field="orderId")
             available = await shippable_lines(conn, order_id)
@@ -76,11 +84,17 @@ async def create_shipment(
                         field=f"lines[{line_id}].quantity",
                     )
             shipment = await Shipment.create(
-                order_id=order_id, idempotency_key=key, created_by=str(ctx.actor),
-                created_at=ctx.now, using_db=conn,
+                order_id=order_id,
+                idempotency_key=key,
+                created_by=str(ctx.actor),
+                created_at=ctx.now,
+                using_db=conn,
             )
             await ShipmentLine.bulk_create(
-                [ShipmentLine(shipment_id=shipment.id, line_id=i, quantity=q) for i, q in chosen.items()],
+                [
+                    ShipmentLine(shipment_id=shipment.id, line_id=i, quantity=q)
+                    for i, q in chosen.items()
+                ],
                 using_db=conn,
             )
             return shipment
@@ -97,7 +111,9 @@ async def _replayed(existing: Shipment, order_id: int, lines: dict[int, int] | N
     """A replayed key returns the first parcel; the key reused for another parcel is refused."""
     same = existing.order_id == order_id  # type: ignore[attr-defined]
     if same and lines is not None:
-        packed = await ShipmentLine.filter(shipment_id=existing.id).values_list("line_id", "quantity")
+        packed = await ShipmentLine.filter(shipment_id=existing.id).values_list(
+            "line_id", "quantity"
+        )
         same = dict(packed) == lines  # type: ignore[arg-type]
     if not same:
         raise IdempotencyKeyReused(
@@ -115,35 +131,65 @@ async def mark_shipped(
 
     async def work() -> Shipment:
         async with in_transaction() as conn:
-            shipment = await Shipment.filter(id=shipment_id).select_for_update().using_db(conn).first()
+            shipment = (
+                await Shipment.filter(id=shipment_id).select_for_update().using_db(conn).first()
+            )
             if shipment is None:
                 raise NotFound("No such shipment.", field="shipmentId")
             if shipment.status == ShipmentStatus.SHIPPED:
                 if (shipment.carrier, shipment.tracking_number) == (carrier, tracking):
                     return shipment
                 raise Conflict("This shipment has already left.", field="shipmentId")
-            changed = await Shipment.filter(id=shipment_id, status=ShipmentStatus.PLANNED).using_db(
-                conn
-            ).update(status=ShipmentStatus.SHIPPED, carrier=carrier, tracking_number=tracking,
-                     shipped_at=ctx.now)
+            changed = (
+                await Shipment.filter(id=shipment_id, status=ShipmentStatus.PLANNED)
+                .using_db(conn)
+                .update(
+                    status=ShipmentStatus.SHIPPED,
+                    carrier=carrier,
+                    tracking_number=tracking,
+                    shipped_at=ctx.now,
+                )
+            )
             if changed != 1:
                 raise Conflict("This shipment has already left.", field="shipmentId")
-            contents = await ShipmentLine.filter(shipment_id=shipment_id).using_db(conn).prefetch_related("line")
+            contents = (
+                await ShipmentLine.filter(shipment_id=shipment_id)
+                .using_db(conn)
+                .prefetch_related("line")
+            )
             entries = []
             for item in contents:
-                moved = await OrderLine.filter(id=item.line_id, qty_allocated__gte=item.quantity).using_db(
-                    conn
-                ).update(qty_allocated=F("qty_allocated") - item.quantity,
-                         qty_shipped=F("qty_shipped") + item.quantity)
+                moved = (
+                    await OrderLine.filter(id=item.line_id, qty_allocated__gte=item.quantity)
+                    .using_db(conn)
+                    .update(
+                        qty_allocated=F("qty_allocated") - item.quantity,
+                        qty_shipped=F("qty_shipped") + item.quantity,
+                    )
+                )
                 if moved != 1:
-                    raise Conflict("The order changed meanwhile; please try again.", field="shipmentId")
-                entries.append((item.line_id, LedgerKind.REVENUE_RECOGNISED, item.quantity, item.line.unit_price))
+                    raise Conflict(
+                        "The order changed meanwhile; please try again.", field="shipmentId"
+                    )
+                entries.append(
+                    (
+                        item.line_id,
+                        LedgerKind.REVENUE_RECOGNISED,
+                        item.quantity,
+                        item.line.unit_price,
+                    )
+                )
             await post(conn, entries, now=ctx.now)
             order = await Order.get(id=shipment.order_id).using_db(conn)
             customer = await Customer.get(id=order.customer_id).using_db(conn)
-            await enqueue(conn, ctx, OutboxKind.SHIPMENT_SENT, customer.email, order_id=order.id,
-                          shipment_id=shipment.id)
+            await enqueue(
+                conn,
+                ctx,
+                OutboxKind.SHIPMENT_SENT,
+                customer.email,
+                order_id=order.id,
+                shipment_id=shipment.id,
+            )
             return await Shipment.get(id=shipment_id).using_db(conn)
 
     return await with_retries(work)
-

@@ -26,7 +26,11 @@ class ApiToken(Model):
     token_hash = fields.CharField(max_length=64, unique=True)
     scopes = fields.CharField(max_length=300)
     staff: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
-        "models.StaffUser", related_name="tokens", db_index=True, null=True, on_delete=fields.SET_NULL
+        "models.StaffUser",
+        related_name="tokens",
+        db_index=True,
+        null=True,
+        on_delete=fields.SET_NULL,
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)

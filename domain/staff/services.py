@@ -34,7 +34,8 @@ async def add_staff(email: str, name: str, password: str) -> StaffUser:
     if await StaffUser.filter(email=address).exists():
         raise Conflict("A staff member with this email exists.", field="email")
     return await StaffUser.create(
-        email=address, name=clean_text(name, field="name", max_length=200),
+        email=address,
+        name=clean_text(name, field="name", max_length=200),
         password_hash=_hasher.hash(password),
     )
 
@@ -73,12 +74,12 @@ async def create_api_token(
     label = clean_text(name, field="name", max_length=100)
     unknown = set(scopes) - SCOPES
     if unknown or not scopes:
-        raise InvalidInput(
-            f"Scopes are some of: {', '.join(sorted(SCOPES))}.", field="scopes"
-        )
+        raise InvalidInput(f"Scopes are some of: {', '.join(sorted(SCOPES))}.", field="scopes")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = await ApiToken.create(
-        name=label, token_hash=token_hash(secret), scopes=" ".join(sorted(set(scopes))),
+        name=label,
+        token_hash=token_hash(secret),
+        scopes=" ".join(sorted(set(scopes))),
         staff_id=staff_id,
     )
     return IssuedToken(token, secret)

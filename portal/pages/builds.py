@@ -33,22 +33,34 @@ def routes(web: Web) -> list[Route]:
             raise HTTPException(404)
         groups = (await option_groups([product.id]))[product.id]
         chosen = [whole_number(form, f"group_{group.id}") for group in groups]
-        values = {k: text(form, k) for k in ("email", "name", "shipping_address", "notes", "build_key")}
+        values = {
+            k: text(form, k) for k in ("email", "name", "shipping_address", "notes", "build_key")
+        }
         try:
             requested = await request_custom_build(
                 BuildRequestInput(
-                    email=values["email"], name=values["name"],
-                    shipping_address=values["shipping_address"], sku=product.sku,
-                    choice_ids=[c for c in chosen if c is not None], notes=values["notes"],
-                    idempotency_key=f"portal:{values['build_key']}" if values["build_key"] else None,
+                    email=values["email"],
+                    name=values["name"],
+                    shipping_address=values["shipping_address"],
+                    sku=product.sku,
+                    choice_ids=[c for c in chosen if c is not None],
+                    notes=values["notes"],
+                    idempotency_key=f"portal:{values['build_key']}"
+                    if values["build_key"]
+                    else None,
                 ),
                 ctx=web.context(),
             )
         except DomainError as error:
             page = await product_values(
-                web, product, 1,
+                web,
+                product,
+                1,
                 errors={FORM_FIELD.get(k, k): v for k, v in field_errors(error).items()},
-                form={**values, **{f"group_{g.id}": c for g, c in zip(groups, chosen, strict=True)}},
+                form={
+                    **values,
+                    **{f"group_{g.id}": c for g, c in zip(groups, chosen, strict=True)},
+                },
             )
             return web.render(request, "product.html", page, status=400)
         return web.redirect(request, "portal:build-status", token=requested.token)
@@ -59,7 +71,9 @@ def routes(web: Web) -> list[Route]:
         except NotFound:
             raise HTTPException(404) from None
 
-    async def build_page(request: Request, *, errors: dict | None = None, status: int = 200) -> Response:
+    async def build_page(
+        request: Request, *, errors: dict | None = None, status: int = 200
+    ) -> Response:
         build = await load(request)
         await build.fetch_related("product", "order")
         quote = await current_quote(build.id)
@@ -67,11 +81,21 @@ def routes(web: Web) -> list[Route]:
         order_token = None
         if build.order_id:  # type: ignore[attr-defined]
             order_token = token_of(web.context(), build.order)
-        return web.render(request, "build.html", {
-            "build": build, "quote": quote, "choices": choices, "errors": errors or {},
-            "token": request.path_params["token"], "order_token": order_token,
-            "expired": quote.valid_until < web.context().today,
-        }, status=status, private=True)
+        return web.render(
+            request,
+            "build.html",
+            {
+                "build": build,
+                "quote": quote,
+                "choices": choices,
+                "errors": errors or {},
+                "token": request.path_params["token"],
+                "order_token": order_token,
+                "expired": quote.valid_until < web.context().today,
+            },
+            status=status,
+            private=True,
+        )
 
     async def build_status(request: Request) -> Response:
         return await build_page(request)

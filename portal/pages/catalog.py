@@ -11,11 +11,11 @@ from starlette.routing import Route
 
 from domain.catalog.models import Product
 from domain.queries.catalog import (
+    ProductView,
     availability,
     list_products,
     option_groups,
     preview_split,
-    ProductView,
     product_by_sku,
     product_views,
 )
@@ -37,27 +37,43 @@ def routes(web: Web) -> list[Route]:
     async def home(request: Request) -> Response:
         query = request.query_params.get("q", "")[:100]
         mode_value = request.query_params.get("mode", "")
-        mode = AvailabilityMode(mode_value) if mode_value in AvailabilityMode._value2member_map_ else None
+        mode = (
+            AvailabilityMode(mode_value)
+            if mode_value in AvailabilityMode._value2member_map_
+            else None
+        )
         after = request.query_params.get("after", "0")
         page = await list_products(
-            text=query, modes=[mode] if mode else None,
-            after_id=int(after) if after.isdigit() else 0, first=PAGE_SIZE,
+            text=query,
+            modes=[mode] if mode else None,
+            after_id=int(after) if after.isdigit() else 0,
+            first=PAGE_SIZE,
         )
         ctx = web.context()
         cards = []
         for product in page.items:
             available = availability(product, ctx)
-            cards.append({
-                "product": product,
-                "available": available,
-                "estimate": formatting.estimate(product, available),
-            })
-        return web.render(request, "home.html", {
-            "cards": cards, "query": query, "mode": mode_value, "modes": MODE_LABELS,
-            "total": page.total, "has_next": page.has_next,
-            "next_after": page.items[-1].id if page.items else 0,
-            "paged": after not in ("", "0"),
-        })
+            cards.append(
+                {
+                    "product": product,
+                    "available": available,
+                    "estimate": formatting.estimate(product, available),
+                }
+            )
+        return web.render(
+            request,
+            "home.html",
+            {
+                "cards": cards,
+                "query": query,
+                "mode": mode_value,
+                "modes": MODE_LABELS,
+                "total": page.total,
+                "has_next": page.has_next,
+                "next_after": page.items[-1].id if page.items else 0,
+                "paged": after not in ("", "0"),
+            },
+        )
 
     async def product_page(request: Request) -> Response:
         product = await product_by_sku(request.path_params["sku"])
@@ -79,7 +95,9 @@ def routes(web: Web) -> list[Route]:
         cart = read_cart(request, web.policy.secret_key)
         if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
             values = await product_values(
-                web, product, 1,
+                web,
+                product,
+                1,
                 errors={"quantity": f"Enter a whole number from 1 to {MAX_QUANTITY}."},
                 form={"quantity": text(form, "quantity")},
             )
@@ -141,20 +159,31 @@ async def cart_lines(web: Web, request: Request) -> list[dict]:
         view = views.get(sku)
         if view is None:
             continue
-        lines.append({"product": view, "quantity": quantity, "preview": preview_split(view, quantity, ctx)})
+        lines.append(
+            {"product": view, "quantity": quantity, "preview": preview_split(view, quantity, ctx)}
+        )
     return lines
 
 
 async def render_cart(
-    web: Web, request: Request, *, errors: dict | None = None, form: dict | None = None,
+    web: Web,
+    request: Request,
+    *,
+    errors: dict | None = None,
+    form: dict | None = None,
     status: int = 200,
 ) -> Response:
     lines = await cart_lines(web, request)
-    return web.render(request, "cart.html", {
-        "lines": lines,
-        "anything_waits": any(line["preview"].waits for line in lines),
-        "total": sum((line["product"].price * line["quantity"] for line in lines), start=0),
-        "errors": errors or {},
-        "form": form or {"ship_preference": "ship_when_ready"},
-        "checkout_key": (form or {}).get("checkout_key") or secrets.token_urlsafe(16),
-    }, status=status)
+    return web.render(
+        request,
+        "cart.html",
+        {
+            "lines": lines,
+            "anything_waits": any(line["preview"].waits for line in lines),
+            "total": sum((line["product"].price * line["quantity"] for line in lines), start=0),
+            "errors": errors or {},
+            "form": form or {"ship_preference": "ship_when_ready"},
+            "checkout_key": (form or {}).get("checkout_key") or secrets.token_urlsafe(16),
+        },
+        status=status,
+    )

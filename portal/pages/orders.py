@@ -36,11 +36,19 @@ def routes(web: Web) -> list[Route]:
         if not lines:
             return web.redirect(request, "portal:cart")
         if any(line["preview"].waits for line in lines) and text(form, "consent") != "yes":
-            return await render_cart(web, request, form=values, status=400, errors={
-                "consent": "Please confirm that you understand part of this order ships later.",
-            })
+            return await render_cart(
+                web,
+                request,
+                form=values,
+                status=400,
+                errors={
+                    "consent": "Please confirm that you understand part of this order ships later.",
+                },
+            )
         order_request = OrderRequest(
-            email=values["email"], name=values["name"], shipping_address=values["shipping_address"],
+            email=values["email"],
+            name=values["name"],
+            shipping_address=values["shipping_address"],
             lines=[LineRequest(line["product"].sku, line["quantity"]) for line in lines],
             ship_preference=values["ship_preference"] or ShipPreference.SHIP_WHEN_READY,  # type: ignore[arg-type]
             idempotency_key=f"portal:{values['checkout_key']}" if values["checkout_key"] else None,
@@ -68,13 +76,19 @@ def routes(web: Web) -> list[Route]:
         detail = await order_detail(order.id)
         if detail is None:
             raise HTTPException(404)
-        return web.render(request, "order.html", {
-            "detail": detail,
-            "token": request.path_params["token"],
-            "errors": errors or {},
-            "notice": notice or request.query_params.get("done", ""),
-            "preferences": ShipPreference,
-        }, status=status, private=True)
+        return web.render(
+            request,
+            "order.html",
+            {
+                "detail": detail,
+                "token": request.path_params["token"],
+                "errors": errors or {},
+                "notice": notice or request.query_params.get("done", ""),
+                "preferences": ShipPreference,
+            },
+            status=status,
+            private=True,
+        )
 
     async def order_status(request: Request) -> Response:
         return await status_page(request)
@@ -99,7 +113,9 @@ def routes(web: Web) -> list[Route]:
             if quantity is None and text(form, "quantity").strip():
                 raise InvalidInput("Enter a whole number.", field="lines[0].quantity")
             await cancel_order_lines(
-                order.id, [CancelRequest(line_id, quantity)], ctx=web.context(),
+                order.id,
+                [CancelRequest(line_id, quantity)],
+                ctx=web.context(),
                 reason="cancelled by the customer",
             )
 
@@ -130,9 +146,15 @@ def routes(web: Web) -> list[Route]:
         try:
             await resend_order_links(email, ctx=web.context())
         except DomainError as error:
-            return web.render(request, "links.html", {
-                "errors": field_errors(error), "form": {"email": email},
-            }, status=400)
+            return web.render(
+                request,
+                "links.html",
+                {
+                    "errors": field_errors(error),
+                    "form": {"email": email},
+                },
+                status=400,
+            )
         return web.render(request, "links.html", {"sent": True})
 
     return [
@@ -140,8 +162,11 @@ def routes(web: Web) -> list[Route]:
         Route("/orders/{token}", order_status, name="order-status"),
         Route("/orders/{token}/cancel", cancel, methods=["POST"], name="order-cancel"),
         Route("/orders/{token}/preference", preference, methods=["POST"], name="order-preference"),
-        Route("/orders/{token}/delay/{notice_id:int}", delay_answer, methods=["POST"],
-              name="order-delay-answer"),
+        Route(
+            "/orders/{token}/delay/{notice_id:int}",
+            delay_answer,
+            methods=["POST"],
+            name="order-delay-answer",
+        ),
         Route("/links", links, methods=["GET", "POST"], name="links"),
     ]
-

@@ -94,8 +94,10 @@ def jittered(round_: int, *calls: Awaitable[Any]) -> list[Awaitable[Any]]:
 
 def request(sku: str, number: int, email: str | None = None) -> OrderRequest:
     return OrderRequest(
-        email=email or f"racer{number}@example.com", name="Racer",
-        shipping_address="1 Track Road", lines=[LineRequest(sku, 1)],
+        email=email or f"racer{number}@example.com",
+        name="Racer",
+        shipping_address="1 Track Road",
+        lines=[LineRequest(sku, 1)],
     )
 
 
@@ -350,9 +352,12 @@ async def test_shipping_cancelling_and_receiving_one_line_at_once_lose_no_update
         errors = [r for r in results if isinstance(r, BaseException)]
         assert not errors, (round_, errors)
         line = await OrderLine.get(id=a)
-        assert (
-            line.qty_allocated, line.qty_waiting, line.qty_shipped, line.qty_cancelled
-        ) == (2, 0, 2, 1), round_
+        assert (line.qty_allocated, line.qty_waiting, line.qty_shipped, line.qty_cancelled) == (
+            2,
+            0,
+            2,
+            1,
+        ), round_
         refreshed = await Product.get(id=product.id)
         assert (refreshed.on_hand, refreshed.waiting_units) == (1, 0), round_
         await check_invariants(b.TODAY, initial)

@@ -112,19 +112,33 @@ async def check_invariants(today: dt.date, initial_stock: dict[int, int]) -> Non
         )
     }
     lines = await OrderLine.all().values(
-        "id", "order_id", "product_id", "quantity", "unit_price", "qty_allocated", "qty_waiting",
-        "qty_shipped", "qty_cancelled", "priority", "placed_at", "eta_earliest", "eta_latest",
-        "eta_basis", "pegged_po_line_id",
+        "id",
+        "order_id",
+        "product_id",
+        "quantity",
+        "unit_price",
+        "qty_allocated",
+        "qty_waiting",
+        "qty_shipped",
+        "qty_cancelled",
+        "priority",
+        "placed_at",
+        "eta_earliest",
+        "eta_latest",
+        "eta_basis",
+        "pegged_po_line_id",
     )
     ledger = await LedgerEntry.all().values("line_id", "kind", "quantity", "amount")
     allocations = await Allocation.all().values("line_id", "receipt_id", "quantity")
     po_lines = await PurchaseOrderLine.all().values(
-        "id", "purchase_order_id", "product_id", "quantity", "quantity_received",
+        "id",
+        "purchase_order_id",
+        "product_id",
+        "quantity",
+        "quantity_received",
         "quantity_cancelled",
     )
-    pos = {
-        p["id"]: p for p in await PurchaseOrder.all().values("id", "status", "expected_date")
-    }
+    pos = {p["id"]: p for p in await PurchaseOrder.all().values("id", "status", "expected_date")}
     receipt_lines = await ReceiptLine.all().values(
         "receipt_id", "po_line_id", "quantity", "to_queue", "to_stock"
     )
@@ -171,7 +185,9 @@ async def check_invariants(today: dt.date, initial_stock: dict[int, int]) -> Non
         assert p["on_hand"] == 0 or p["waiting_units"] == 0, f"invariant 7 broken: {p}"
         # Units neither appear nor vanish: stock + received = free + given to lines.
         assert initial_stock.get(pid, 0) + received[pid] == p["on_hand"] + held_by_product[pid], (
-            p, received[pid], held_by_product[pid]
+            p,
+            received[pid],
+            held_by_product[pid],
         )
 
     # The ledger follows the lines (rule 4); amounts are quantity x unit price.
@@ -259,9 +275,7 @@ def check_pegging(
         remaining = row["quantity"] - row["quantity_received"] - row["quantity_cancelled"]
         if po["status"] == PurchaseOrderStatus.OPEN and remaining > 0:
             supply[row["product_id"]].append((po["expected_date"], row["id"], remaining))
-    expected_dates = {
-        row["id"]: pos[row["purchase_order_id"]]["expected_date"] for row in po_lines
-    }
+    expected_dates = {row["id"]: pos[row["purchase_order_id"]]["expected_date"] for row in po_lines}
     position: dict[int, int] = defaultdict(int)
     for line in sorted(lines, key=queue_key):
         product = products[line["product_id"]]
@@ -283,7 +297,8 @@ def check_pegging(
         assert line["pegged_po_line_id"] == pegged, (
             f"line {line['id']} pegged to {line['pegged_po_line_id']}, its place in the queue"
             f" ({position[line['product_id']]}) is covered by {pegged}",
-            line, supply[line["product_id"]],
+            line,
+            supply[line["product_id"]],
         )
         assert line["eta_latest"] - line["eta_earliest"] == dt.timedelta(
             days=policy.transit_days_max - policy.transit_days_min
@@ -299,7 +314,8 @@ def check_pegging(
             if release is not None and release > ship:
                 ship, want_basis = release, EtaBasis.RELEASE_DATE
             assert (line["eta_earliest"], basis) == (
-                ship + dt.timedelta(days=policy.transit_days_min), want_basis
+                ship + dt.timedelta(days=policy.transit_days_min),
+                want_basis,
             ), (line, expected, release)
 
 
@@ -395,7 +411,7 @@ class Model:
 
     def queue(self, product_id: int) -> list[MLine]:
         return sorted(
-            (l for l in self.lines.values() if l.product_id == product_id and l.waiting > 0),
+            (ln for ln in self.lines.values() if ln.product_id == product_id and ln.waiting > 0),
             key=MLine.key,
         )
 
@@ -431,9 +447,7 @@ class Model:
         return result
 
     def held(self, line_id: int) -> int:
-        return sum(
-            s.lines.get(line_id, 0) for s in self.shipments.values() if not s.shipped
-        )
+        return sum(s.lines.get(line_id, 0) for s in self.shipments.values() if not s.shipped)
 
     def shippable(self, order_id: int, today: dt.date) -> dict[int, int]:
         """Rule 12: what the order's ship preference lets leave now."""
@@ -458,17 +472,28 @@ class Model:
             mine = self.products[p["id"]]
             assert (p["on_hand"], p["waiting_units"]) == (mine.on_hand, mine.waiting), (p, mine)
         rows = await OrderLine.all().values(
-            "id", "qty_allocated", "qty_waiting", "qty_shipped", "qty_cancelled", "priority",
-            "promised_earliest", "promised_latest", "promised_basis",
+            "id",
+            "qty_allocated",
+            "qty_waiting",
+            "qty_shipped",
+            "qty_cancelled",
+            "priority",
+            "promised_earliest",
+            "promised_latest",
+            "promised_basis",
         )
         assert {r["id"] for r in rows} == set(self.lines)
         for r in rows:
             mine = self.lines[r["id"]]
             assert (
-                r["qty_allocated"], r["qty_waiting"], r["qty_shipped"], r["qty_cancelled"],
+                r["qty_allocated"],
+                r["qty_waiting"],
+                r["qty_shipped"],
+                r["qty_cancelled"],
                 r["priority"],
             ) == (mine.allocated, mine.waiting, mine.shipped, mine.cancelled, mine.priority), (
-                r, mine,
+                r,
+                mine,
             )
             # The promised ETA never changes.
             promised = (r["promised_earliest"], r["promised_latest"], EtaBasis(r["promised_basis"]))
@@ -478,7 +503,8 @@ class Model:
         ):
             mine_po_line = self.po_lines[r["id"]]
             assert (r["quantity_received"], r["quantity_cancelled"]) == (
-                mine_po_line.received, mine_po_line.cancelled
+                mine_po_line.received,
+                mine_po_line.cancelled,
             ), (r, mine_po_line)
         for r in await PurchaseOrder.all().values("id", "status", "expected_date"):
             mine_po = self.pos[r["id"]]
@@ -543,8 +569,17 @@ mark_step = st.tuples(st.just("mark"), pick)
 step = st.tuples(
     advance,
     st.one_of(
-        order_step, po_step, receive_step, order_step, receive_step, cancel_step, ship_step,
-        revise_step, cancel_po_line_step, priority_step, mark_step,
+        order_step,
+        po_step,
+        receive_step,
+        order_step,
+        receive_step,
+        cancel_step,
+        ship_step,
+        revise_step,
+        cancel_po_line_step,
+        priority_step,
+        mark_step,
     ),
 )
 
@@ -594,8 +629,13 @@ class Run:
         for index, (mode, on_hand, cap, price, release_in) in enumerate(PRODUCTS):
             release = None if release_in is None else b.TODAY + dt.timedelta(days=release_in)
             made = await b.product(
-                mode=mode, on_hand=on_hand, cap=cap, price=price, release_date=release,
-                supplier_=supplier, sku=f"SM-{index}",
+                mode=mode,
+                on_hand=on_hand,
+                cap=cap,
+                price=price,
+                release_date=release,
+                supplier_=supplier,
+                sku=f"SM-{index}",
             )
             self.skus.append(made.sku)
             products[made.id] = MProduct(made.id, made.sku, on_hand, cap, release)
@@ -614,15 +654,22 @@ class Run:
     # -- ordering ---------------------------------------------------------------------------
 
     async def order(
-        self, lines: list[tuple[int, int]], priority: int, preference: ShipPreference,
-        customer: int, *, queue_before: Any,
+        self,
+        lines: list[tuple[int, int]],
+        priority: int,
+        preference: ShipPreference,
+        customer: int,
+        *,
+        queue_before: Any,
     ) -> str | None:
         wanted = [(self.product_ids[p], q) for p, q in lines]
         request = OrderRequest(
-            email=f"customer{customer}@example.com", name="Ada Lovelace",
+            email=f"customer{customer}@example.com",
+            name="Ada Lovelace",
             shipping_address="1 Analytical Way\nLondon",
             lines=[LineRequest(self.skus[p], q) for p, q in lines],
-            ship_preference=preference, priority=priority,
+            ship_preference=preference,
+            priority=priority,
         )
         split = self.model.split(wanted)
         if split is None:
@@ -631,12 +678,19 @@ class Run:
             return "refused (cap)"
         placed = await place_order(request, ctx=self.ctx)
         view = placed.order
-        assert [(l.allocated, l.waiting) for l in view.lines] == split
-        self.model.orders[view.id] = MOrder(view.id, preference, [l.id for l in view.lines])
+        assert [(ln.allocated, ln.waiting) for ln in view.lines] == split
+        self.model.orders[view.id] = MOrder(view.id, preference, [ln.id for ln in view.lines])
         for (product_id, quantity), line in zip(wanted, view.lines, strict=True):
             self.model.lines[line.id] = MLine(
-                line.id, view.id, product_id, quantity, line.allocated, line.waiting, priority,
-                self.now, (line.promised.earliest, line.promised.latest, line.promised.basis),
+                line.id,
+                view.id,
+                product_id,
+                quantity,
+                line.allocated,
+                line.waiting,
+                priority,
+                self.now,
+                (line.promised.earliest, line.promised.latest, line.promised.basis),
             )
             self.model.products[product_id].on_hand -= line.allocated
             self.model.products[product_id].waiting += line.waiting
@@ -697,11 +751,15 @@ class Run:
     async def po(self, lines: list[tuple[int, int]], days: int, *, queue_before: Any) -> str | None:
         expected = self.ctx.today + dt.timedelta(days=days)
         po = await create_purchase_order(
-            self.supplier_id, expected, [PoLineRequest(self.skus[p], q) for p, q in lines],
+            self.supplier_id,
+            expected,
+            [PoLineRequest(self.skus[p], q) for p, q in lines],
             ctx=self.ctx,
         )
-        rows = await PurchaseOrderLine.filter(purchase_order_id=po.id).order_by("id").values(
-            "id", "product_id", "quantity"
+        rows = (
+            await PurchaseOrderLine.filter(purchase_order_id=po.id)
+            .order_by("id")
+            .values("id", "product_id", "quantity")
         )
         assert [(r["product_id"], r["quantity"]) for r in rows] == [
             (self.product_ids[p], q) for p, q in lines
@@ -745,12 +803,10 @@ class Run:
             valid &= quantity <= still_open[po_line.id]
             still_open[po_line.id] -= quantity
             wanted.append((po_line, quantity))
-        call = receive(
-            po.id, key, [ReceiptLineRequest(l.id, q) for l, q in wanted], ctx=self.ctx
-        )
+        call = receive(po.id, key, [ReceiptLineRequest(ln.id, q) for ln, q in wanted], ctx=self.ctx)
         if key in self.model.receipts:  # the same receipt is never applied twice
             first = self.model.receipts[key]
-            if first.same_goods(po.id, [(l.id, q) for l, q in wanted]):
+            if first.same_goods(po.id, [(ln.id, q) for ln, q in wanted]):
                 result = await call
                 assert not result.applied and result.receipt_id == first.id
                 return "key replayed"
@@ -765,7 +821,7 @@ class Run:
         result = await call
         assert result.applied
         self.model.receipts[key] = MReceipt(
-            result.receipt_id, po.id, [(l.id, q) for l, q in wanted]
+            result.receipt_id, po.id, [(ln.id, q) for ln, q in wanted]
         )
         per_product: dict[int, int] = defaultdict(int)
         for po_line, quantity in wanted:
@@ -774,7 +830,8 @@ class Run:
         po.closed = all(self.model.po_lines[i].open == 0 for i in po.lines)
         taken = {pid: self.model.supply(pid, units) for pid, units in sorted(per_product.items())}
         assert (result.to_queue, result.to_stock) == (
-            sum(taken.values()), sum(per_product.values()) - sum(taken.values())
+            sum(taken.values()),
+            sum(per_product.values()) - sum(taken.values()),
         )
         # First come, first served, read from the database alone: the receipt's allocations
         # went to a prefix of each product's queue as it stood before the receipt.

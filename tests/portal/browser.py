@@ -22,8 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -53,11 +59,17 @@ async def live_server(tmp_path: Path) -> AsyncIterator[str]:
     """``preorder serve`` on a free port: migrated, demo store loaded, real HTTP."""
     url, pg_name = await _database(tmp_path)
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "SECRET_KEY": "browser-secret",
-           "BASE_URL": f"http://127.0.0.1:{port}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PORT": str(port),
+        "SECRET_KEY": "browser-secret",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+    }
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "cli.py", "serve"], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "cli.py", "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -79,7 +91,9 @@ async def live_server(tmp_path: Path) -> AsyncIterator[str]:
         process.wait(timeout=20)
         log.close()
         if pg_name:
-            conn = await asyncpg.connect(TEST_DATABASE_URL.replace("postgresql://", "postgres://", 1))
+            conn = await asyncpg.connect(
+                TEST_DATABASE_URL.replace("postgresql://", "postgres://", 1)
+            )
             await conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
             await conn.close()
 
@@ -100,9 +114,23 @@ def artifact(name: str) -> Path:
 def add_staff_member(base: str, email: str, name: str, password: str) -> None:
     """``preorder staff add`` against the live server's own database."""
     done = subprocess.run(
-        [sys.executable, "cli.py", "staff", "add", "--email", email, "--name", name,
-         "--password-stdin"],
-        cwd=ROOT, input=password + "\n", capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "cli.py",
+            "staff",
+            "add",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--password-stdin",
+        ],
+        cwd=ROOT,
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={**os.environ, "DATABASE_URL": LIVE_DATABASES[base]},
     )
     assert done.returncode == 0, done.stderr[-2000:]

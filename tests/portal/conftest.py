@@ -10,6 +10,7 @@ import pytest
 
 from app import create_app
 from settings import Settings
+from tests.portal.browser import browser, live_server  # noqa: F401 - fixtures
 
 SETTINGS = Settings(secret_key="test-secret")
 

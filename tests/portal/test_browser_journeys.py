@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.async_api import Browser, expect
 
-from tests.portal.browser import artifact, browser, live_server  # noqa: F401 - fixtures
+from tests.portal.browser import artifact
 
 
 async def test_customer_orders_a_mix_sees_the_split_and_cancels_a_line(
-    live_server: str, browser: Browser  # noqa: F811
+    live_server: str,
+    browser: Browser,
 ) -> None:
     page = await browser.new_page()
     await page.goto(live_server + "/")
-    await expect(page.get_by_role("heading", name="Order now, even what is still on its way")).to_be_visible()
+    await expect(
+        page.get_by_role("heading", name="Order now, even what is still on its way")
+    ).to_be_visible()
     await expect(page.get_by_text("In stock, arrives").first).to_be_visible()
     await expect(page.get_by_text("Backordered, arrives").first).to_be_visible()
 
@@ -40,23 +42,30 @@ async def test_customer_orders_a_mix_sees_the_split_and_cancels_a_line(
     status_url = page.url
     rows = page.locator("table.lines tbody tr")
     await expect(rows).to_have_count(2)
-    await expect(page.get_by_role("heading", name="Thank you, your order is placed")).to_be_visible()
+    await expect(
+        page.get_by_role("heading", name="Thank you, your order is placed")
+    ).to_be_visible()
     await expect(page.get_by_text("City helmet: 1 ships now")).to_be_visible()
     await expect(page.get_by_text("Split air conditioner 12k BTU: 1 waits")).to_be_visible()
     await expect(page.get_by_text("(in stock)", exact=True)).to_be_visible()
-    await expect(page.get_by_text("(from a confirmed supplier delivery)", exact=True)).to_be_visible()
+    await expect(
+        page.get_by_text("(from a confirmed supplier delivery)", exact=True)
+    ).to_be_visible()
 
     await page.goto(status_url)
     option = page.locator("#line_id option", has_text="Split air conditioner")
     await page.get_by_label("Item", exact=True).select_option(await option.get_attribute("value"))
     await page.get_by_role("button", name="Cancel with refund").click()
-    await expect(page.get_by_text("Cancelled. The refund for those items is on its way.")).to_be_visible()
+    await expect(
+        page.get_by_text("Cancelled. The refund for those items is on its way.")
+    ).to_be_visible()
     await page.screenshot(path=str(artifact("journey-order-and-cancel.png")), full_page=True)
     await page.close()
 
 
 async def test_customer_requests_a_custom_build_and_accepts_the_quote(
-    live_server: str, browser: Browser  # noqa: F811
+    live_server: str,
+    browser: Browser,
 ) -> None:
     page = await browser.new_page()
     await page.goto(live_server + "/products/MOTO-CUSTOM")

@@ -13,11 +13,15 @@ from tests.portal.conftest import post_form
 pytestmark = pytest.mark.usefixtures("db")
 
 
-async def test_landing_page_states_each_delivery_estimate_in_words(client: httpx.AsyncClient) -> None:
+async def test_landing_page_states_each_delivery_estimate_in_words(
+    client: httpx.AsyncClient,
+) -> None:
     supplier = await b.supplier(lead_time_days=30)
     in_stock = await b.product(on_hand=5, sku="HELMET")
     backordered = await b.product(cap=10, sku="AC", supplier_=supplier)
-    await b.product(mode="preorder", release_date=dt.date.today() + dt.timedelta(days=40), sku="EBIKE")
+    await b.product(
+        mode="preorder", release_date=dt.date.today() + dt.timedelta(days=40), sku="EBIKE"
+    )
     await b.product(mode="made_to_order", lead_time_days=21, sku="SOFA")
     await b.product(cap=0, sku="GONE")
     page = await client.get("/")
@@ -57,7 +61,9 @@ async def test_unknown_product_is_a_friendly_404(client: httpx.AsyncClient) -> N
 
 async def test_adding_to_cart_needs_a_whole_number(client: httpx.AsyncClient) -> None:
     product = await b.product(on_hand=2, sku="AC-2")
-    refused = await post_form(client, f"/products/{product.sku}", "/cart/add", {"sku": product.sku, "quantity": "two"})
+    refused = await post_form(
+        client, f"/products/{product.sku}", "/cart/add", {"sku": product.sku, "quantity": "two"}
+    )
     assert refused.status_code == 400
     assert "Enter a whole number" in refused.text
     cart = await client.get("/cart")
@@ -66,14 +72,18 @@ async def test_adding_to_cart_needs_a_whole_number(client: httpx.AsyncClient) ->
 
 async def test_cart_shows_what_ships_now_and_what_waits(client: httpx.AsyncClient) -> None:
     product = await b.product(on_hand=1, sku="AC-3")
-    added = await post_form(client, f"/products/{product.sku}", "/cart/add", {"sku": product.sku, "quantity": "3"})
+    added = await post_form(
+        client, f"/products/{product.sku}", "/cart/add", {"sku": product.sku, "quantity": "3"}
+    )
     assert added.status_code == 303
     cart = await client.get("/cart")
     assert "1, arriving" in cart.text and "2, arriving" in cart.text
     assert "I understand part of this order ships later" in cart.text
 
 
-async def test_form_without_csrf_token_is_refused_and_changes_nothing(client: httpx.AsyncClient) -> None:
+async def test_form_without_csrf_token_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
     product = await b.product(on_hand=2, sku="AC-4")
     await client.get("/")
     refused = await client.post("/cart/add", data={"sku": product.sku, "quantity": "1"})

@@ -20,15 +20,21 @@ from tests.portal.conftest import csrf_token, post_form
 pytestmark = pytest.mark.usefixtures("db")
 
 CUSTOMER = {
-    "email": "ada@example.com", "name": "Ada Lovelace",
-    "shipping_address": "1 Analytical Way\nLondon", "ship_preference": "ship_when_ready",
+    "email": "ada@example.com",
+    "name": "Ada Lovelace",
+    "shipping_address": "1 Analytical Way\nLondon",
+    "ship_preference": "ship_when_ready",
 }
 
 
 async def _fill_cart(client: httpx.AsyncClient, *lines: tuple[Product, int]) -> str:
     for product, quantity in lines:
-        await post_form(client, f"/products/{product.sku}", "/cart/add",
-                        {"sku": product.sku, "quantity": str(quantity)})
+        await post_form(
+            client,
+            f"/products/{product.sku}",
+            "/cart/add",
+            {"sku": product.sku, "quantity": str(quantity)},
+        )
     cart = await client.get("/cart")
     return cart.text
 
@@ -60,7 +66,9 @@ async def test_checkout_places_the_order_and_shows_the_split(client: httpx.Async
     assert "Your cart is empty" in (await client.get("/cart")).text
 
 
-async def test_checkout_without_consent_to_a_later_part_is_refused(client: httpx.AsyncClient) -> None:
+async def test_checkout_without_consent_to_a_later_part_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
     aircon = await b.product(on_hand=0, sku="AC")
     await _fill_cart(client, (aircon, 1))
     refused = await _checkout(client, consent=None)
@@ -69,7 +77,9 @@ async def test_checkout_without_consent_to_a_later_part_is_refused(client: httpx
     assert await Order.all().count() == 0
 
 
-async def test_checkout_with_a_bad_email_names_the_field_and_saves_nothing(client: httpx.AsyncClient) -> None:
+async def test_checkout_with_a_bad_email_names_the_field_and_saves_nothing(
+    client: httpx.AsyncClient,
+) -> None:
     helmet = await b.product(on_hand=5, sku="HELMET")
     await _fill_cart(client, (helmet, 1))
     refused = await _checkout(client, email="not-an-address")
@@ -107,20 +117,24 @@ async def test_customer_cancels_an_unshipped_line(client: httpx.AsyncClient) -> 
     product = await b.product(on_hand=0)
     placed = await b.order((product, 3))
     page = f"/orders/{placed.token}"
-    done = await post_form(client, page, f"{page}/cancel",
-                           {"line_id": str(placed.order.lines[0].id), "quantity": "2"})
+    done = await post_form(
+        client, page, f"{page}/cancel", {"line_id": str(placed.order.lines[0].id), "quantity": "2"}
+    )
     assert done.status_code == 303
     line = await OrderLine.get(id=placed.order.lines[0].id)
     assert (line.qty_cancelled, line.qty_waiting) == (2, 1)
     assert "Cancelled" in (await client.get(done.headers["location"])).text
 
 
-async def test_cancelling_more_than_is_open_shows_the_message_and_changes_nothing(client: httpx.AsyncClient) -> None:
+async def test_cancelling_more_than_is_open_shows_the_message_and_changes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
     product = await b.product(on_hand=0)
     placed = await b.order((product, 1))
     page = f"/orders/{placed.token}"
-    refused = await post_form(client, page, f"{page}/cancel",
-                              {"line_id": str(placed.order.lines[0].id), "quantity": "5"})
+    refused = await post_form(
+        client, page, f"{page}/cancel", {"line_id": str(placed.order.lines[0].id), "quantity": "5"}
+    )
     assert refused.status_code == 400
     assert "can still be cancelled" in refused.text
     assert (await OrderLine.get(id=placed.order.lines[0].id)).qty_cancelled == 0
@@ -130,8 +144,9 @@ async def test_cancel_without_csrf_is_refused(client: httpx.AsyncClient) -> None
     product = await b.product(on_hand=0)
     placed = await b.order((product, 1))
     await client.get(f"/orders/{placed.token}")
-    refused = await client.post(f"/orders/{placed.token}/cancel",
-                                data={"line_id": str(placed.order.lines[0].id)})
+    refused = await client.post(
+        f"/orders/{placed.token}/cancel", data={"line_id": str(placed.order.lines[0].id)}
+    )
     assert refused.status_code == 403
     assert (await OrderLine.get(id=placed.order.lines[0].id)).qty_cancelled == 0
 
@@ -146,13 +161,22 @@ async def test_customer_changes_the_ship_preference(client: httpx.AsyncClient) -
     assert bad.status_code == 400 and "Choose how the order should ship" in bad.text
 
 
-async def test_customer_answers_a_delay_notice_by_keeping_waiting(client: httpx.AsyncClient) -> None:
+async def test_customer_answers_a_delay_notice_by_keeping_waiting(
+    client: httpx.AsyncClient,
+) -> None:
     supplier = await b.supplier()
     product = await b.product(supplier_=supplier)
     today = dt.date.today()
-    po = await b.purchase_order(supplier, today + dt.timedelta(days=10), (product, 5), context=b.ctx(now=dt.datetime.now(dt.UTC)))
+    po = await b.purchase_order(
+        supplier,
+        today + dt.timedelta(days=10),
+        (product, 5),
+        context=b.ctx(now=dt.datetime.now(dt.UTC)),
+    )
     placed = await b.order((product, 1), context=b.ctx(now=dt.datetime.now(dt.UTC)))
-    await revise_expected_date(po.id, today + dt.timedelta(days=30), "Factory fire", ctx=b.ctx(now=dt.datetime.now(dt.UTC)))
+    await revise_expected_date(
+        po.id, today + dt.timedelta(days=30), "Factory fire", ctx=b.ctx(now=dt.datetime.now(dt.UTC))
+    )
     notice = await DelayNotice.get(order_id=placed.order.id)
     page = f"/orders/{placed.token}"
     status = await client.get(page)
@@ -162,7 +186,9 @@ async def test_customer_answers_a_delay_notice_by_keeping_waiting(client: httpx.
     assert (await DelayNotice.get(id=notice.id)).status == "kept"
 
 
-async def test_resending_links_answers_the_same_for_known_and_unknown_addresses(client: httpx.AsyncClient) -> None:
+async def test_resending_links_answers_the_same_for_known_and_unknown_addresses(
+    client: httpx.AsyncClient,
+) -> None:
     await b.order((await b.product(on_hand=1), 1), email="known@example.com")
     known = await post_form(client, "/links", "/links", {"email": "known@example.com"})
     unknown = await post_form(client, "/links", "/links", {"email": "stranger@example.com"})

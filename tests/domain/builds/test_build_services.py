@@ -35,8 +35,12 @@ CUSTOMER = Actor("customer", "rider@example.com")
 
 def _input(product: Product, *choices: OptionChoice, key: str | None = None) -> BuildRequestInput:
     return BuildRequestInput(
-        email="Rider@Example.com", name="Rin Rider", shipping_address="2 Track Lane",
-        sku=product.sku, choice_ids=[c.id for c in choices], notes="Matte black, please.",
+        email="Rider@Example.com",
+        name="Rin Rider",
+        shipping_address="2 Track Lane",
+        sku=product.sku,
+        choice_ids=[c.id for c in choices],
+        notes="Matte black, please.",
         idempotency_key=key,
     )
 
@@ -117,7 +121,9 @@ async def test_staff_adjustment_adds_a_newer_quote_that_is_current() -> None:
     )
     assert (await current_quote(built.request.id)).id == adjusted.id
     assert (adjusted.price, adjusted.lead_time_days, adjusted.actor) == (
-        Decimal("11500.00"), 45, "staff:tester"
+        Decimal("11500.00"),
+        45,
+        "staff:tester",
     )
     assert adjusted.valid_until == b.TODAY + dt.timedelta(days=2 + b.POLICY.quote_valid_days)
     assert await BuildQuote.filter(request_id=built.request.id).count() == 2
@@ -154,9 +160,7 @@ async def test_build_eta_runs_from_the_day_of_acceptance() -> None:
     built = await _requested()
     accepted = await accept_quote(built.request.id, built.quote.id, ctx=b.later(b.ctx(), days=5))
     line = await OrderLine.get(order_id=accepted.order_id)
-    assert line.eta_earliest == b.TODAY + dt.timedelta(
-        days=5 + 51 + b.POLICY.transit_days_min
-    )
+    assert line.eta_earliest == b.TODAY + dt.timedelta(days=5 + 51 + b.POLICY.transit_days_min)
 
 
 async def test_accepting_twice_returns_the_same_order() -> None:

@@ -107,7 +107,9 @@ async def test_customer_is_emailed_what_was_cancelled() -> None:
     assert (view.lines[0].cancelled, view.lines[0].open) == (3, 0)
     email = await OutboxMessage.get(kind=OutboxKind.ORDER_CANCELLED)
     assert (email.recipient, email.order_id, email.payload) == (
-        "c@example.com", placed.order.id, {"lines": [[line_id, 3]]}
+        "c@example.com",
+        placed.order.id,
+        {"lines": [[line_id, 3]]},
     )
     assert (await Product.get(id=product.id)).on_hand == 1  # its stock went back
 

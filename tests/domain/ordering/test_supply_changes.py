@@ -39,7 +39,7 @@ async def test_receipt_fills_oldest_backorder_first() -> None:
     line = await _po_line(late_po.id)
     result = await receive(late_po.id, "r-1", [ReceiptLineRequest(line.id, 3)], ctx=b.ctx())
     assert (result.to_queue, result.to_stock) == (3, 0)
-    lines = {l.order_id: l for l in await OrderLine.all()}
+    lines = {ln.order_id: ln for ln in await OrderLine.all()}
     assert (lines[first.order.id].qty_allocated, lines[first.order.id].qty_waiting) == (2, 0)
     assert (lines[second.order.id].qty_allocated, lines[second.order.id].qty_waiting) == (1, 1)
     assert lines[third.order.id].qty_allocated == 0
@@ -51,7 +51,9 @@ async def test_receipt_leftover_goes_to_stock_and_invariant_holds() -> None:
     product = await b.product(supplier_=supplier)
     po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=5), (product, 10))
     await b.order((product, 4))
-    result = await receive(po.id, "r-2", [ReceiptLineRequest((await _po_line(po.id)).id, 10)], ctx=b.ctx())
+    result = await receive(
+        po.id, "r-2", [ReceiptLineRequest((await _po_line(po.id)).id, 10)], ctx=b.ctx()
+    )
     assert (result.to_queue, result.to_stock) == (4, 6)
     refreshed = await Product.get(id=product.id)
     assert (refreshed.on_hand, refreshed.waiting_units) == (6, 0)
@@ -71,24 +73,24 @@ async def test_same_receipt_key_is_applied_once() -> None:
 async def _receiving_state() -> dict[str, list[tuple[Any, ...]]]:
     """Stock, queue, PO lines and receipts as rows, to compare before and after a call."""
     return {
-        "products": await Product.all().order_by("id").values_list(
-            "id", "on_hand", "waiting_units"
-        ),
-        "lines": await OrderLine.all().order_by("id").values_list(
-            "id", "qty_allocated", "qty_waiting"
-        ),
-        "allocations": await Allocation.all().order_by("id").values_list(
-            "id", "line_id", "receipt_id", "quantity"
-        ),
-        "po_lines": await PurchaseOrderLine.all().order_by("id").values_list(
-            "id", "quantity_received"
-        ),
-        "receipts": await Receipt.all().order_by("id").values_list(
-            "id", "key", "purchase_order_id"
-        ),
-        "receipt_lines": await ReceiptLine.all().order_by("id").values_list(
-            "id", "receipt_id", "po_line_id", "quantity", "to_queue", "to_stock"
-        ),
+        "products": await Product.all()
+        .order_by("id")
+        .values_list("id", "on_hand", "waiting_units"),
+        "lines": await OrderLine.all()
+        .order_by("id")
+        .values_list("id", "qty_allocated", "qty_waiting"),
+        "allocations": await Allocation.all()
+        .order_by("id")
+        .values_list("id", "line_id", "receipt_id", "quantity"),
+        "po_lines": await PurchaseOrderLine.all()
+        .order_by("id")
+        .values_list("id", "quantity_received"),
+        "receipts": await Receipt.all()
+        .order_by("id")
+        .values_list("id", "key", "purchase_order_id"),
+        "receipt_lines": await ReceiptLine.all()
+        .order_by("id")
+        .values_list("id", "receipt_id", "po_line_id", "quantity", "to_queue", "to_stock"),
         "eta_changes": await EtaChange.all().order_by("id").values_list("id"),
     }
 
@@ -101,7 +103,7 @@ async def test_a_receipt_key_reused_for_other_goods_is_refused_and_changes_nothi
     po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=5), (helmet, 10), (lamp, 10))
     other_po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=8), (helmet, 10))
     by_product = {
-        l.product_id: l.id for l in await PurchaseOrderLine.filter(purchase_order_id=po.id)
+        ln.product_id: ln.id for ln in await PurchaseOrderLine.filter(purchase_order_id=po.id)
     }
     hl, ll = by_product[helmet.id], by_product[lamp.id]
     other = (await _po_line(other_po.id)).id

@@ -42,9 +42,7 @@ async def test_default_parcel_of_ship_when_ready_order_holds_what_is_in_stock() 
 
 async def test_ship_complete_order_cannot_ship_while_a_line_waits() -> None:
     in_stock, waiting = await b.product(on_hand=3), await b.product()
-    placed = await b.order(
-        (in_stock, 2), (waiting, 1), preference=ShipPreference.SHIP_COMPLETE
-    )
+    placed = await b.order((in_stock, 2), (waiting, 1), preference=ShipPreference.SHIP_COMPLETE)
     with pytest.raises(Conflict) as refused:
         await create_shipment(placed.order.id, ctx=b.ctx())
     assert refused.value.field == "lines"
@@ -55,12 +53,12 @@ async def test_ship_complete_order_ships_whole_once_the_last_line_arrives() -> N
     supplier = await b.supplier()
     in_stock, waiting = await b.product(on_hand=3), await b.product(supplier_=supplier)
     po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=7), (waiting, 5))
-    placed = await b.order(
-        (in_stock, 2), (waiting, 1), preference=ShipPreference.SHIP_COMPLETE
-    )
+    placed = await b.order((in_stock, 2), (waiting, 1), preference=ShipPreference.SHIP_COMPLETE)
     await b.receipt(po, 1)
     parcel = await create_shipment(placed.order.id, ctx=b.ctx())
-    assert await _contents(parcel) == {line.id: q for line, q in zip(placed.order.lines, (2, 1))}
+    assert await _contents(parcel) == {
+        line.id: q for line, q in zip(placed.order.lines, (2, 1), strict=True)
+    }
 
 
 async def test_asking_for_more_than_may_ship_is_refused_naming_the_line() -> None:
@@ -118,7 +116,9 @@ async def test_parcel_leaving_moves_units_from_allocated_to_shipped() -> None:
     parcel = await create_shipment(placed.order.id, ctx=b.ctx())
     sent = await mark_shipped(parcel.id, " DHL ", "JD0001", ctx=b.later(b.ctx(), days=1))
     assert (sent.status, sent.carrier, sent.tracking_number) == (
-        ShipmentStatus.SHIPPED, "DHL", "JD0001"
+        ShipmentStatus.SHIPPED,
+        "DHL",
+        "JD0001",
     )
     assert sent.shipped_at == b.NOON + dt.timedelta(days=1)
     line = await OrderLine.get(id=placed.order.lines[0].id)
@@ -185,6 +185,7 @@ async def test_order_ships_in_two_parcels_around_a_receipt() -> None:
     assert (line.qty_allocated, line.qty_waiting, line.qty_shipped) == (0, 0, 3)
     revenue = await LedgerEntry.filter(kind=LedgerKind.REVENUE_RECOGNISED).order_by("id")
     assert [(e.quantity, e.amount) for e in revenue] == [
-        (1, Decimal("10.00")), (2, Decimal("20.00"))
+        (1, Decimal("10.00")),
+        (2, Decimal("20.00")),
     ]
     assert await OutboxMessage.filter(kind=OutboxKind.SHIPMENT_SENT).count() == 2

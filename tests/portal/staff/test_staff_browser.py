@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.portal.browser import add_staff_member, artifact, browser, live_server  # noqa: F401
+from tests.portal.browser import add_staff_member, artifact
 
 PASSWORD = "a long staff password"
 
@@ -31,8 +31,8 @@ async def shot(page: Page, name: str) -> None:
 
 
 async def test_staff_move_a_po_date_knowing_its_impact_and_see_the_emails_queued(
-    live_server: str,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    live_server: str,
+    browser: Browser,
 ) -> None:
     add_staff_member(live_server, "ops@example.com", "Olivia Ops", PASSWORD)
     page = await browser.new_page(viewport={"width": 1360, "height": 900})
