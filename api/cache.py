@@ -126,15 +126,30 @@ class ResponseCache:
         self.entries: OrderedDict[bytes, Entry] = OrderedDict()
 
     async def answer(self, body: bytes, day: dt.date) -> bytes | None:
+        """The kept answer if its reads still hold, else None (and the entry is dropped).
+
+        Requests run concurrently: while this one awaits its reads, another may drop the same
+        entry, replace it with a newer one, or evict it past the bound. So the entry is touched
+        again only if it is still the one read at the start, and only without awaiting between
+        the check and the change.
+        """
         entry = self.entries.get(body)
-        if entry is None or entry.day != day:
+        if entry is None:
+            return None
+        if entry.day != day:
+            self._drop(body, entry)
             return None
         for read in entry.reads:
             if await read.again() != read.snapshot:
-                del self.entries[body]
+                self._drop(body, entry)
                 return None
-        self.entries.move_to_end(body)
+        if self.entries.get(body) is entry:
+            self.entries.move_to_end(body)
         return entry.body
+
+    def _drop(self, body: bytes, entry: Entry) -> None:
+        if self.entries.get(body) is entry:
+            del self.entries[body]
 
     def keep(self, body: bytes, day: dt.date, reads: list[Read], answer: bytes) -> None:
         if not reads or len(body) > MAX_BODY or b'"errors"' in answer:

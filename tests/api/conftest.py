@@ -11,10 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from app import create_app
 from settings import Settings
 from tests.api.helpers import Api
+from tests.api.live import serving
 
 SETTINGS = Settings(database_url="sqlite://:memory:", secret_key="test-secret")
 
@@ -35,6 +37,13 @@ async def production_api(db: str) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=create_app(settings, manage_database=False))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield Api(client)
+
+
+@pytest.fixture
+async def live_api(db: str) -> AsyncIterator[tuple[httpx.AsyncClient, Starlette]]:
+    """An httpx client of the development app served by uvicorn on a loopback port, and the app."""
+    async for served in serving(SETTINGS):
+        yield served
 
 
 def pytest_configure(config: Any) -> None:
