@@ -182,7 +182,13 @@ def serve(settings: Settings) -> int:
 
     asyncio.run(migrate(settings.database_url))
     asyncio.run(seed_demo_if_empty(settings.database_url, settings.policy))
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        server_header=False,  # no "Server: uvicorn": the software and its version stay unsaid
+    )
     return 0
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
 from api.cache import ResponseCache
@@ -39,14 +41,21 @@ class GraphQLView(GraphQL[ApiContext, None]):
         self.cache = ResponseCache(self.schema._schema)  # type: ignore[attr-defined]
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Refusals of the request itself answer JSON errors (GraphQL over HTTP), never HTML."""
+        try:
+            return await self._answer(request, context, root_value)
+        except HTTPException as error:
+            return _refused(error)
+
+    async def _answer(self, request: Any, context: Any, root_value: Any) -> Any:
         """Catalogue queries answered before are answered again if their rows are unchanged."""
         if not _json_post(request):
             return await super().run(request, context, root_value)
         if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-            return PlainTextResponse("Request body too large.", status_code=413)
+            raise HTTPException(413, "Request body too large.")
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
-            return PlainTextResponse("Request body too large.", status_code=413)
+            raise HTTPException(413, "Request body too large.")
         day = dt.datetime.now(dt.UTC).astimezone(self.policy.zone).date()
         cached = await self.cache.answer(body, day)
         if cached is not None:
@@ -56,6 +65,13 @@ class GraphQLView(GraphQL[ApiContext, None]):
         if isinstance(api_context, ApiContext) and response.status_code == 200:
             self.cache.keep(body, api_context.today, api_context.reads, bytes(response.body))
         return response
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request is one JSON object (a list is a batch, refused as batching is off)."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, (dict, list)):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self.graphql_ide_html, headers={"Content-Security-Policy": IDE_CSP})
@@ -71,6 +87,16 @@ class GraphQLView(GraphQL[ApiContext, None]):
         )
         request.state.api_context = context
         return context
+
+
+def _refused(error: HTTPException) -> Response:
+    """``{"errors": [{"message"}]}``; a mutation sent by GET is 405 with ``Allow: POST``."""
+    status, headers = error.status_code, {}
+    if isinstance(error.__cause__, InvalidOperationTypeError):
+        status, headers = 405, {"Allow": "POST"}
+    elif status == 405:
+        headers = {"Allow": "GET, POST"}
+    return JSONResponse({"errors": [{"message": error.reason}]}, status, headers)
 
 
 def _json_post(request: object) -> bool:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -250,6 +251,12 @@ class AcceptedBuild:
     order_token: str
 
 
+async def _refuse_unknown_quote(request_id: int, quote_id: int, conn: BaseDBAsyncClient) -> None:
+    """A quote that is not one of this build's is not found (rule: never told apart)."""
+    if not await BuildQuote.filter(id=quote_id, request_id=request_id).using_db(conn).exists():
+        raise NotFound("No such quote for this build.", field="quoteId")
+
+
 async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> AcceptedBuild:
     """Acceptance creates a one-line order with a build ETA: today plus the quoted lead time."""
 
@@ -269,6 +276,7 @@ async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> Accep
                     .using_db(conn)
                     .exists()
                 ):
+                    await _refuse_unknown_quote(request.id, quote_id, conn)
                     raise Conflict("This build was accepted with another quote.", field="quoteId")
                 order = await Order.get(id=request.order_id).using_db(conn)
                 return AcceptedBuild(order.id, order_token(ctx, order))
@@ -279,6 +287,7 @@ async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> Accep
                 .first()
             )
             if quote is None or quote.id != quote_id:
+                await _refuse_unknown_quote(request.id, quote_id, conn)
                 raise Conflict(
                     "This quote was replaced; please review the current one.", field="quoteId"
                 )

@@ -160,3 +160,20 @@ async def test_staff_list_custom_builds(api: Api) -> None:
     assert [e["node"]["id"] for e in data["customBuilds"]["edges"]] == [
         requested["customBuild"]["id"]
     ]
+
+
+async def test_accepting_a_quote_that_is_not_this_builds_is_not_found(api: Api) -> None:
+    mine, other = await _request(api), await _request(api, notes="other")
+    foreign = other["customBuild"]["quote"]["id"]
+    for quote_id in (encode("BuildQuote", 999_999), foreign, "not-an-id"):
+        refused = await api.payload(
+            ACCEPT, {"input": {"token": mine["token"], "quoteId": quote_id}}
+        )
+        assert codes(refused) == [("NOT_FOUND", "quoteId")], quote_id
+    accepted = await api.payload(
+        ACCEPT, {"input": {"token": mine["token"], "quoteId": mine["customBuild"]["quote"]["id"]}}
+    )
+    assert accepted["errors"] == []
+    # Once accepted, another build's quote is still not found, not a conflict.
+    after = await api.payload(ACCEPT, {"input": {"token": mine["token"], "quoteId": foreign}})
+    assert codes(after) == [("NOT_FOUND", "quoteId")]

@@ -82,7 +82,21 @@ async def test_queries_over_get_mutations_only_over_post(api: Api) -> None:
     assert got.status_code == 200 and got.json() == {"data": {"product": None}}
     mutation = 'mutation { resendOrderLinks(input: {email: "a@example.com"}) { message } }'
     refused = await api.client.get("/graphql", params={"query": mutation})
-    assert refused.status_code in (400, 405)
+    assert refused.status_code == 405 and refused.headers["allow"] == "POST"
+    assert refused.json() == {"errors": [{"message": "mutations are not allowed when using GET"}]}
+
+
+@pytest.mark.parametrize("raw", ['"just a string"', "[1]", "[]", "null", "42", "true", "{bad"])
+async def test_a_body_that_is_not_one_json_object_is_refused_with_a_json_error(
+    api: Api, raw: str
+) -> None:
+    response = await api.client.post(
+        "/graphql", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/json"
+    errors = response.json()["errors"]
+    assert len(errors) == 1 and errors[0]["message"], errors
 
 
 async def test_post_is_answered_in_place_and_only_as_json(api: Api) -> None:
@@ -98,3 +112,4 @@ async def test_an_oversized_body_is_refused_before_parsing(api: Api) -> None:
     query = "{ __typename }" + " " * 300_000
     response = await api.client.post("/graphql", json={"query": query})
     assert response.status_code == 413
+    assert response.json() == {"errors": [{"message": "Request body too large."}]}
