@@ -11,7 +11,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
-from api.permissions import BUILDS, staff_context
+from api.permissions import BUILDS, requires, staff_context
 from api.types.builds import CustomBuild
 from api.types.orders import Order
 from domain.builds.services import (
@@ -121,7 +121,10 @@ class BuildsMutation:
             order_token=accepted.order_token, order_pk=accepted.order_id
         )
 
-    @strawberry.mutation(description="Staff (scope `builds`): set the quote of a custom build.")
+    @strawberry.mutation(
+        description="Staff (scope `builds`): set the quote of a custom build.",
+        metadata=requires(BUILDS),
+    )
     async def quote_custom_build(
         self,
         info: Info[ApiContext, Any],
@@ -129,7 +132,7 @@ class BuildsMutation:
     ) -> CustomBuildPayload:
         pk = ids.decode("CustomBuild", input.custom_build_id) or 0
         try:
-            ctx = await staff_context(info, BUILDS)
+            ctx = await staff_context(info)
             await adjust_quote(pk, input.price, input.lead_time_days, input.note, ctx=ctx)
         except DomainError as error:
             return CustomBuildPayload(errors=user_errors(error, {"requestId": "customBuildId"}))

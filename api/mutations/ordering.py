@@ -11,7 +11,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
-from api.permissions import ORDERS, staff_context
+from api.permissions import ORDERS, requires, staff_context
 from api.types.orders import Order
 from domain.errors import DomainError
 from domain.ordering.changes import (
@@ -180,14 +180,17 @@ class OrderingMutation:
             return OrderPayload(errors=user_errors(error, BY_TOKEN))
         return OrderPayload(order=Order.of(view))
 
-    @strawberry.mutation(description="Staff (scope `orders`): move an order up or down its queues.")
+    @strawberry.mutation(
+        description="Staff (scope `orders`): move an order up or down its queues.",
+        metadata=requires(ORDERS),
+    )
     async def set_order_priority(
         self,
         info: Info[ApiContext, Any],
         input: SetOrderPriorityInput,  # noqa: A002
     ) -> OrderPayload:
         try:
-            ctx = await staff_context(info, ORDERS)
+            ctx = await staff_context(info)
             view = await set_order_priority(
                 ids.decode("Order", input.order_id) or 0, input.priority, ctx=ctx
             )

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
-from api.permissions import ETAS, PURCHASING, RECEIVING, staff_context
+from api.permissions import ETAS, PURCHASING, RECEIVING, requires, staff_context
 from api.types.purchasing import PurchaseOrder
 from domain.errors import DomainError
 from domain.ordering.queue import Recomputed
@@ -125,14 +125,17 @@ class ReceivePurchaseOrderPayload(EtaImpactPayload):
 
 @strawberry.type
 class PurchasingMutation:
-    @strawberry.mutation(description="Staff (scope `purchasing`): order from a supplier.")
+    @strawberry.mutation(
+        description="Staff (scope `purchasing`): order from a supplier.",
+        metadata=requires(PURCHASING),
+    )
     async def create_purchase_order(
         self,
         info: Info[ApiContext, Any],
         input: CreatePurchaseOrderInput,  # noqa: A002
     ) -> PurchaseOrderPayload:
         try:
-            ctx = await staff_context(info, PURCHASING)
+            ctx = await staff_context(info)
             po = await create_purchase_order(
                 ids.decode("Supplier", input.supplier_id) or 0,
                 input.expected_date,
@@ -145,7 +148,8 @@ class PurchasingMutation:
         return PurchaseOrderPayload(po_pk=po.id)
 
     @strawberry.mutation(
-        description="Staff (scope `etas`): the supplier moved its date; pegged ETAs follow."
+        description="Staff (scope `etas`): the supplier moved its date; pegged ETAs follow.",
+        metadata=requires(ETAS),
     )
     async def update_purchase_order_expected_date(
         self,
@@ -154,14 +158,15 @@ class PurchasingMutation:
     ) -> EtaImpactPayload:
         pk = ids.decode("PurchaseOrder", input.purchase_order_id) or 0
         try:
-            ctx = await staff_context(info, ETAS)
+            ctx = await staff_context(info)
             impact = await revise_expected_date(pk, input.expected_date, input.reason, ctx=ctx)
         except DomainError as error:
             return EtaImpactPayload(errors=user_errors(error))
         return EtaImpactPayload.of(impact, po_pk=pk)
 
     @strawberry.mutation(
-        description="Staff (scope `purchasing`): the rest of a PO line will not come."
+        description="Staff (scope `purchasing`): the rest of a PO line will not come.",
+        metadata=requires(PURCHASING),
     )
     async def cancel_purchase_order_line(
         self,
@@ -170,7 +175,7 @@ class PurchasingMutation:
     ) -> EtaImpactPayload:
         pk = ids.decode("PurchaseOrderLine", input.purchase_order_line_id) or 0
         try:
-            ctx = await staff_context(info, PURCHASING)
+            ctx = await staff_context(info)
             impact = await cancel_purchase_order_line(pk, input.reason, ctx=ctx)
         except DomainError as error:
             return EtaImpactPayload(errors=user_errors(error))
@@ -178,7 +183,8 @@ class PurchasingMutation:
 
     @strawberry.mutation(
         description="Staff (scope `receiving`): goods arrived; they fill the queue first come, "
-        "first served, the rest goes to stock."
+        "first served, the rest goes to stock.",
+        metadata=requires(RECEIVING),
     )
     async def receive_purchase_order(
         self,
@@ -193,7 +199,7 @@ class PurchasingMutation:
             for line in input.lines
         ]
         try:
-            ctx = await staff_context(info, RECEIVING)
+            ctx = await staff_context(info)
             result = await receive(pk, input.receipt_key, lines, ctx=ctx)
         except DomainError as error:
             return ReceivePurchaseOrderPayload(errors=user_errors(error, RECEIPT_FIELDS))

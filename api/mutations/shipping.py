@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
-from api.permissions import SHIPPING, staff_context
+from api.permissions import SHIPPING, requires, staff_context
 from api.types.orders import Shipment
 from domain.errors import DomainError, InvalidInput
 from domain.shipping.services import create_shipment, mark_shipped
@@ -69,7 +69,10 @@ def _lines(given: list[ShipmentLineInput] | None) -> tuple[dict[int, int] | None
 
 @strawberry.type
 class ShippingMutation:
-    @strawberry.mutation(description="Staff (scope `shipping`): pack a parcel of allocated units.")
+    @strawberry.mutation(
+        description="Staff (scope `shipping`): pack a parcel of allocated units.",
+        metadata=requires(SHIPPING),
+    )
     async def create_shipment(
         self,
         info: Info[ApiContext, Any],
@@ -77,7 +80,7 @@ class ShippingMutation:
     ) -> ShipmentPayload:
         positions: dict[str, str] = {}
         try:
-            ctx = await staff_context(info, SHIPPING)
+            ctx = await staff_context(info)
             lines, positions = _lines(input.lines)
             parcel = await create_shipment(
                 ids.decode("Order", input.order_id) or 0,
@@ -95,7 +98,8 @@ class ShippingMutation:
         return ShipmentPayload(shipment_pk=parcel.id)
 
     @strawberry.mutation(
-        description="Staff (scope `shipping`): the parcel left; the customer is emailed."
+        description="Staff (scope `shipping`): the parcel left; the customer is emailed.",
+        metadata=requires(SHIPPING),
     )
     async def mark_shipment_shipped(
         self,
@@ -103,7 +107,7 @@ class ShippingMutation:
         input: MarkShipmentShippedInput,  # noqa: A002
     ) -> ShipmentPayload:
         try:
-            ctx = await staff_context(info, SHIPPING)
+            ctx = await staff_context(info)
             parcel = await mark_shipped(
                 ids.decode("Shipment", input.shipment_id) or 0,
                 input.carrier,

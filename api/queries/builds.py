@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.context import ApiContext
 from api.errors import refused_as_graphql_errors
 from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
-from api.permissions import staff_read
+from api.permissions import READ, requires, staff_read
 from api.types.builds import CustomBuild
 from domain.queries.builds import build_by_token, build_page
 from domain.vocabulary import BuildStatus
@@ -28,7 +28,10 @@ class BuildsQuery:
         view = await build_by_token(token)
         return CustomBuild.of(view) if view else None
 
-    @strawberry.field(description="Staff (scope `read`): custom-build requests, newest first.")
+    @strawberry.field(
+        description="Staff (scope `read`): custom-build requests, newest first.",
+        metadata=requires(READ),
+    )
     async def custom_builds(
         self,
         info: Info[ApiContext, Any],

@@ -11,7 +11,7 @@ from api import ids
 from api.context import ApiContext
 from api.errors import ExpectedError, refused_as_graphql_errors
 from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
-from api.permissions import staff_read
+from api.permissions import READ, requires, staff_read
 from api.types.orders import Order
 from domain.errors import InvalidInput
 from domain.queries.order_reads import order_by_token
@@ -38,7 +38,8 @@ class OrderConnection(Connection[Order]):
 class OrdersQuery:
     @strawberry.field(
         description="With `token` (the secret of the order link): that order, for anyone who "
-        "holds the link. With `id`: any order, for staff (scope `read`). Null when not found."
+        "holds the link. With `id`: any order, for staff (scope `read`). Null when not found.",
+        metadata=requires(READ, argument="id"),
     )
     async def order(
         self,
@@ -56,7 +57,10 @@ class OrdersQuery:
         found = await info.context.loaders.order.load(pk) if pk else None
         return Order.of(found) if found else None
 
-    @strawberry.field(description="Staff (scope `read`): orders, newest first.")
+    @strawberry.field(
+        description="Staff (scope `read`): orders, newest first.",
+        metadata=requires(READ),
+    )
     async def orders(
         self,
         info: Info[ApiContext, Any],

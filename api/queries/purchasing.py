@@ -20,7 +20,7 @@ from api.pagination import (
     int_cursor,
     page_size,
 )
-from api.permissions import staff_read
+from api.permissions import READ, requires, staff_read
 from api.types.purchasing import PurchaseOrder, Supplier
 from domain.errors import InvalidInput
 from domain.queries.purchasing import PoCursor, po_cursor, purchase_order_page, supplier_page
@@ -52,7 +52,10 @@ def _po_cursor(after: str | None) -> PoCursor | None:
 
 @strawberry.type
 class PurchasingQuery:
-    @strawberry.field(description="Staff (scope `read`): suppliers.")
+    @strawberry.field(
+        description="Staff (scope `read`): suppliers.",
+        metadata=requires(READ),
+    )
     async def suppliers(
         self, info: Info[ApiContext, Any], first: int | None = 20, after: str | None = None
     ) -> SupplierConnection:
@@ -65,7 +68,8 @@ class PurchasingQuery:
 
     @strawberry.field(
         description="Staff (scope `read`): purchase orders, overdue ones first, then by "
-        "expected date."
+        "expected date.",
+        metadata=requires(READ),
     )
     async def purchase_orders(
         self,
@@ -99,7 +103,10 @@ class PurchasingQuery:
         built = connection(edges, page.has_next, after)
         return PurchaseOrderConnection(edges=built.edges, page_info=built.page_info)
 
-    @strawberry.field(description="Staff (scope `read`): one purchase order, or null.")
+    @strawberry.field(
+        description="Staff (scope `read`): one purchase order, or null.",
+        metadata=requires(READ),
+    )
     async def purchase_order(
         self,
         info: Info[ApiContext, Any],

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.context import ApiContext
 from api.errors import refused_as_graphql_errors
 from api.pagination import Edge, connection, decode_cursor, encode_cursor, page_size
-from api.permissions import staff_read
+from api.permissions import READ, requires, staff_read
 from api.types.reports import BackorderReport, BackorderRow, BackorderTotals
 from domain.errors import InvalidInput
 from domain.queries.backorders import RowCursor, backorder_rows, backorder_totals
@@ -28,7 +28,8 @@ def _row_cursor(after: str | None) -> RowCursor | None:
 @strawberry.type
 class ReportsQuery:
     @strawberry.field(
-        description="Staff (scope `read`): totals, and per product what waits, most first."
+        description="Staff (scope `read`): totals, and per product what waits, most first.",
+        metadata=requires(READ),
     )
     async def backorder_report(
         self, info: Info[ApiContext, Any], first: int | None = 20, after: str | None = None

@@ -11,8 +11,10 @@ from strawberry.types import Info
 
 from api import ids
 from api.context import ApiContext
+from api.permissions import READ, holds_scope, requires
 from api.types.catalog import Product
 from api.types.common import Eta
+from domain.notifications import wording
 from domain.queries.order_reads import EtaChangeView, NoticeView, ParcelView
 from domain.queries.orders import LineView, OrderView
 from domain.vocabulary import DelayNoticeStatus, EtaReason, ShipmentStatus, ShipPreference
@@ -33,12 +35,25 @@ class EtaChange:
     previous: Eta | None
     eta: Eta
     reason: EtaReason
-    detail: str
+    staff_detail: strawberry.Private[str]
     actor_name: strawberry.Private[str]
 
-    @strawberry.field(description="Who caused it (`staff:3`, `token:7`, `system`); staff only.")
+    @strawberry.field(
+        description="Why, in words for the customer. With scope `read`: the event's own "
+        "detail, written for staff (it may name other orders).",
+        metadata=requires(READ),
+    )
+    async def detail(self, info: Info[ApiContext, Any]) -> str:
+        if await holds_scope(info):
+            return self.staff_detail
+        return wording.reason(self.reason, self.staff_detail)
+
+    @strawberry.field(
+        description="Who caused it (`staff:3`, `token:7`, `system`); null without scope `read`.",
+        metadata=requires(READ),
+    )
     async def actor(self, info: Info[ApiContext, Any]) -> str | None:
-        return self.actor_name if await info.context.staff() else None
+        return self.actor_name if await holds_scope(info) else None
 
     @staticmethod
     def of(view: EtaChangeView) -> EtaChange:
@@ -47,7 +62,7 @@ class EtaChange:
             previous=Eta.of(view.previous) if view.previous else None,
             eta=Eta.of(view.current),
             reason=view.reason,
-            detail=view.detail,
+            staff_detail=view.detail,
             actor_name=view.actor,
         )
 
@@ -152,8 +167,19 @@ class DelayNotice:
     )
     deadline: dt.date
     status: DelayNoticeStatus
-    reason: str
     created_at: dt.datetime
+    cause: strawberry.Private[EtaReason]
+    staff_reason: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Why, in words for the customer. With scope `read`: the event's own "
+        "detail, written for staff (it may name other orders).",
+        metadata=requires(READ),
+    )
+    async def reason(self, info: Info[ApiContext, Any]) -> str:
+        if await holds_scope(info):
+            return self.staff_reason
+        return wording.reason(self.cause, self.staff_reason)
 
     @staticmethod
     def of(view: NoticeView) -> DelayNotice:
@@ -165,8 +191,9 @@ class DelayNotice:
             requires_answer=view.requires_answer,
             deadline=view.deadline,
             status=view.status,
-            reason=view.reason,
             created_at=view.created_at,
+            cause=view.cause,
+            staff_reason=view.reason,
         )
 
 

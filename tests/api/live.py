@@ -42,7 +42,7 @@ async def serving(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, 
         assert server.started, "uvicorn did not start"
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
+            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=120
         ) as client:
             yield client, app
     finally:
