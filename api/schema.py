@@ -8,12 +8,19 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.errors import should_mask
-from api.limits import Limits, ProductionLimits, TokenLimit
+from api.limits import (
+    CachedValidation,
+    Limits,
+    ProductionLimits,
+    QuietExecutor,
+    QuietValidation,
+    TokenLimit,
+)
 from api.mutations.builds import BuildsMutation
 from api.mutations.customers import CustomersMutation
 from api.mutations.ordering import OrderingMutation
@@ -44,10 +51,6 @@ def _parser_cache() -> ParserCache:
     return ParserCache(maxsize=256)
 
 
-def _validation_cache() -> ValidationCache:
-    return ValidationCache(maxsize=256)
-
-
 class ApiSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -64,10 +67,15 @@ def build_schema(*, production: bool) -> ApiSchema:
         TokenLimit,
         _parser_cache,
         ProductionLimits if production else Limits,
-        _validation_cache,
+        QuietValidation if production else CachedValidation,
         _masked,
     ]
-    return ApiSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return ApiSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        execution_context_class=QuietExecutor if production else None,
+    )
 
 
 schema = build_schema(

@@ -113,3 +113,36 @@ async def test_an_oversized_body_is_refused_before_parsing(api: Api) -> None:
     response = await api.client.post("/graphql", json={"query": query})
     assert response.status_code == 413
     assert response.json() == {"errors": [{"message": "Request body too large."}]}
+
+
+# Each would be answered with a "Did you mean ...?" naming part of the schema.
+MISSPELLED = {
+    "field": ("{ prodcts { edges { cursor } } }", None),
+    "argument": ("{ products(frist: 1) { edges { cursor } } }", None),
+    "type": ("{ products { edges { node { ... on Prodct { sku } } } } }", None),
+    "input field": (
+        '{ products(filter: {txt: "bike"}) { edges { cursor } } }',
+        None,
+    ),
+    "input field in variables": (
+        "query($f: ProductFilterInput) { products(filter: $f) { edges { cursor } } }",
+        {"f": {"txt": "bike"}},
+    ),
+    "enum value": ("{ products(filter: {modes: [STOKED]}) { edges { cursor } } }", None),
+    "enum value in variables": (
+        "query($f: ProductFilterInput) { products(filter: $f) { edges { cursor } } }",
+        {"f": {"modes": ["STOKED"]}},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(MISSPELLED))
+async def test_production_errors_suggest_no_names_from_the_schema(
+    api: Api, production_api: Api, kind: str
+) -> None:
+    query, variables = MISSPELLED[kind]
+    development = await api.post(query, variables)
+    assert "Did you mean" in str(development["errors"]), development  # there is one to hide
+    body = await production_api.post(query, variables)
+    assert body["errors"], body
+    assert not any("Did you mean" in error["message"] for error in body["errors"]), body
