@@ -11,6 +11,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
+from api.limits import check_list_sizes
 from api.permissions import BUILDS, requires, staff_context
 from api.types.builds import CustomBuild
 from api.types.orders import Order
@@ -89,16 +90,17 @@ class BuildsMutation:
         info: Info[ApiContext, Any],
         input: RequestCustomBuildInput,  # noqa: A002
     ) -> CustomBuildPayload:
-        data = BuildRequestInput(
-            email=input.email,
-            name=input.name,
-            shipping_address=input.shipping_address,
-            sku=input.sku,
-            notes=input.notes,
-            idempotency_key=input.idempotency_key,
-            choice_ids=[ids.decode("OptionChoice", choice) or 0 for choice in input.choice_ids],
-        )
         try:
+            check_list_sizes(input)
+            data = BuildRequestInput(
+                email=input.email,
+                name=input.name,
+                shipping_address=input.shipping_address,
+                sku=input.sku,
+                notes=input.notes,
+                idempotency_key=input.idempotency_key,
+                choice_ids=[ids.decode("OptionChoice", c) or 0 for c in input.choice_ids],
+            )
             made = await request_custom_build(data, ctx=info.context.customer)
         except DomainError as error:
             return CustomBuildPayload(errors=user_errors(error, {"choices": "choiceIds"}))

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
+from api.limits import check_list_sizes
 from api.permissions import ORDERS, requires, staff_context
 from api.types.orders import Order
 from domain.errors import DomainError
@@ -112,15 +113,16 @@ class OrderingMutation:
     async def place_order(
         self, info: Info[ApiContext, Any], input: PlaceOrderInput
     ) -> PlaceOrderPayload:  # noqa: A002
-        request = OrderRequest(
-            email=input.email,
-            name=input.name,
-            shipping_address=input.shipping_address,
-            lines=[LineRequest(line.sku, line.quantity) for line in input.lines],
-            ship_preference=input.ship_preference,
-            idempotency_key=input.idempotency_key,
-        )
         try:
+            check_list_sizes(input)
+            request = OrderRequest(
+                email=input.email,
+                name=input.name,
+                shipping_address=input.shipping_address,
+                lines=[LineRequest(line.sku, line.quantity) for line in input.lines],
+                ship_preference=input.ship_preference,
+                idempotency_key=input.idempotency_key,
+            )
             placed = await place_order(request, ctx=info.context.customer)
         except DomainError as error:
             return PlaceOrderPayload(errors=user_errors(error))
@@ -134,11 +136,12 @@ class OrderingMutation:
         info: Info[ApiContext, Any],
         input: CancelOrderLinesInput,  # noqa: A002
     ) -> OrderPayload:
-        requests = [
-            CancelRequest(ids.decode("OrderLine", line.line_id) or 0, line.quantity)
-            for line in input.lines
-        ]
         try:
+            check_list_sizes(input)
+            requests = [
+                CancelRequest(ids.decode("OrderLine", line.line_id) or 0, line.quantity)
+                for line in input.lines
+            ]
             order = await find_order_by_token(input.token)
             view = await cancel_order_lines(
                 order.id, requests, ctx=info.context.customer, reason="cancelled by the customer"

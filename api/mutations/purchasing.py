@@ -11,6 +11,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
+from api.limits import check_list_sizes
 from api.permissions import ETAS, PURCHASING, RECEIVING, requires, staff_context
 from api.types.purchasing import PurchaseOrder
 from domain.errors import DomainError
@@ -136,6 +137,7 @@ class PurchasingMutation:
     ) -> PurchaseOrderPayload:
         try:
             ctx = await staff_context(info)
+            check_list_sizes(input)
             po = await create_purchase_order(
                 ids.decode("Supplier", input.supplier_id) or 0,
                 input.expected_date,
@@ -192,14 +194,16 @@ class PurchasingMutation:
         input: ReceivePurchaseOrderInput,  # noqa: A002
     ) -> ReceivePurchaseOrderPayload:
         pk = ids.decode("PurchaseOrder", input.purchase_order_id) or 0
-        lines = [
-            ReceiptLineRequest(
-                ids.decode("PurchaseOrderLine", line.purchase_order_line_id) or 0, line.quantity
-            )
-            for line in input.lines
-        ]
         try:
             ctx = await staff_context(info)
+            check_list_sizes(input)
+            lines = [
+                ReceiptLineRequest(
+                    ids.decode("PurchaseOrderLine", line.purchase_order_line_id) or 0,
+                    line.quantity,
+                )
+                for line in input.lines
+            ]
             result = await receive(pk, input.receipt_key, lines, ctx=ctx)
         except DomainError as error:
             return ReceivePurchaseOrderPayload(errors=user_errors(error, RECEIPT_FIELDS))

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
+from api.limits import check_list_sizes
 from api.permissions import SHIPPING, requires, staff_context
 from api.types.orders import Shipment
 from domain.errors import DomainError, InvalidInput
@@ -81,6 +82,7 @@ class ShippingMutation:
         positions: dict[str, str] = {}
         try:
             ctx = await staff_context(info)
+            check_list_sizes(input)
             lines, positions = _lines(input.lines)
             parcel = await create_shipment(
                 ids.decode("Order", input.order_id) or 0,

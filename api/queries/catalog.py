@@ -10,6 +10,7 @@ from strawberry.types import Info
 from api.cache import Read
 from api.context import ApiContext
 from api.errors import refused_as_graphql_errors
+from api.limits import check_list_sizes
 from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
 from api.types.catalog import Product
 from domain.queries.product_list import (
@@ -50,12 +51,13 @@ class CatalogQuery:
         after: str | None = None,
         filter: ProductFilterInput | None = None,  # noqa: A002 - the public argument name
     ) -> ProductConnection:
+        with refused_as_graphql_errors():
+            check_list_sizes(filter, "filter.")
+            after_id, size = int_cursor(after) or 0, page_size(first)
         wanted = ProductFilter(
             text=(filter.text or "") if filter else "",
             modes=tuple(filter.modes or ()) if filter else (),
         )
-        with refused_as_graphql_errors():
-            after_id, size = int_cursor(after) or 0, page_size(first)
         page = await product_page(wanted, after_id=after_id, first=size)
         info.context.reads.append(
             Read(lambda: page_snapshot(wanted, after_id=after_id, first=size), page.snapshot)
