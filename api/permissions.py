@@ -14,7 +14,7 @@ from strawberry.types import Info
 from api.context import ApiContext
 from api.errors import ExpectedError
 from domain.context import Context
-from domain.errors import PermissionDenied
+from domain.errors import DomainError, PermissionDenied
 from domain.staff.services import require_scope
 
 READ = "read"
@@ -39,8 +39,8 @@ async def staff_context(info: Info[ApiContext, Any], scope: str) -> Context:
 
 
 async def staff_read(info: Info[ApiContext, Any]) -> Context:
-    """For queries: a refusal is a GraphQL error with ``extensions.code``."""
+    """For queries: a refusal (permission, rate) is a GraphQL error with ``extensions.code``."""
     try:
         return await staff_context(info, READ)
-    except PermissionDenied as error:
+    except DomainError as error:
         raise ExpectedError(error) from None

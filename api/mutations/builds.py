@@ -12,6 +12,7 @@ from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
 from api.permissions import BUILDS, staff_context
+from api.throttle import limit
 from api.types.builds import CustomBuild
 from api.types.orders import Order
 from domain.builds.services import (
@@ -99,6 +100,7 @@ class BuildsMutation:
             choice_ids=[ids.decode("OptionChoice", choice) or 0 for choice in input.choice_ids],
         )
         try:
+            await limit(info, "build_request_client")
             made = await request_custom_build(data, ctx=info.context.customer)
         except DomainError as error:
             return CustomBuildPayload(errors=user_errors(error, {"choices": "choiceIds"}))

@@ -12,6 +12,7 @@ from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
 from api.permissions import ORDERS, staff_context
+from api.throttle import limit
 from api.types.orders import Order
 from domain.errors import DomainError
 from domain.ordering.changes import (
@@ -121,6 +122,7 @@ class OrderingMutation:
             idempotency_key=input.idempotency_key,
         )
         try:
+            await limit(info, "place_order_client")
             placed = await place_order(request, ctx=info.context.customer)
         except DomainError as error:
             return PlaceOrderPayload(errors=user_errors(error))
