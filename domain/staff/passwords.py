@@ -13,7 +13,10 @@ Every refusal of a sign-in spends one verification, also for an unknown or locke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -25,6 +28,7 @@ from domain.errors import Unavailable
 
 T = TypeVar("T")
 THREADS = 2
+NICENESS = 10
 MAX_WAITING = 8  # beyond the running ones; about two seconds of work on this machine
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -41,7 +45,9 @@ class PasswordPool:
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="argon2")
+            self._executor = ThreadPoolExecutor(
+                self.threads, thread_name_prefix="argon2", initializer=_lower_priority
+            )
         return self._executor
 
     async def _run(self, work: Callable[[], T]) -> T:
@@ -62,6 +68,14 @@ class PasswordPool:
     async def verify_nothing(self, password: str) -> None:
         """The cost of a real check, for a refusal that needs none (unknown or locked)."""
         await self._run(functools.partial(_verify_nothing, password))
+
+
+def _lower_priority() -> None:
+    """Below the event loop's thread: a burst of checks slows the checks, not every request.
+
+    On Linux the nice value is per thread (and inherited by argon2's own lane threads)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
 
 
 def _verify(password_hash: str, password: str) -> bool:
