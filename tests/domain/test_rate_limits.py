@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from domain.ratelimit.models import RateLimit
 from domain.ratelimit.rates import Rate, RateLimits
 from domain.ratelimit.services import check, hit
 from domain.vocabulary import OutboxKind
+from settings import Settings
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -95,3 +97,21 @@ def test_the_policy_carries_the_default_limits() -> None:
     assert Policy().limits == RateLimits()
     with pytest.raises(KeyError):
         RateLimits().rate("no_such_limit")
+
+
+def test_settings_read_each_rate_from_its_variable_and_name_it_when_wrong() -> None:
+    settings = Settings.from_env(
+        {"RATE_LIMIT_PLACE_ORDER_CLIENT": "5/min", "RATE_LIMIT_API_TOKEN": "off"}
+    )
+    assert settings.policy.limits.place_order_client == Rate(5, 60)
+    assert settings.policy.limits.api_token is None
+    assert settings.policy.limits.links_address == RateLimits().links_address
+    with pytest.raises(ValueError, match="RATE_LIMIT_LINKS_ADDRESS"):
+        Settings.from_env({"RATE_LIMIT_LINKS_ADDRESS": "lots"})
+
+
+def test_the_readme_lists_every_rate_with_its_default() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for name in RateLimits.names():
+        row = f"| `{name.upper()}` | {RateLimits().rate(name)} |"
+        assert row in readme, row
