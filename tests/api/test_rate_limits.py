@@ -31,6 +31,11 @@ RESEND = """mutation($email: String!) { resendOrderLinks(input: {email: $email})
   message errors { code field message } } }"""
 
 
+def waits(response: httpx.Response, seconds: int) -> bool:
+    """Retry-After is the full interval, less the seconds the test itself has taken."""
+    return seconds - 30 < int(response.headers["retry-after"]) <= seconds
+
+
 @pytest.fixture
 async def limited(db: str) -> AsyncIterator[Api]:
     settings = Settings(secret_key="test-secret", rate_limits=LIMITS)
@@ -51,7 +56,7 @@ async def test_place_order_past_its_rate_is_rate_limited_and_places_nothing(limi
     for _ in range(2):
         assert (await limited.payload(PLACE, {"input": order_input((product.sku, 1))}))["order"]
     refused = await raw(limited, PLACE, {"input": order_input((product.sku, 1))})
-    assert refused.status_code == 200 and refused.headers["retry-after"] == "1800"
+    assert refused.status_code == 200 and waits(refused, 1800)
     payload = refused.json()["data"]["placeOrder"]
     assert codes(payload) == [("RATE_LIMITED", None)] and payload["order"] is None
     assert await Order.all().count() == 2
@@ -106,7 +111,7 @@ async def test_a_token_past_its_rate_gets_rate_limited_in_queries_and_mutations(
     for _ in range(2):
         await limited.data(query, token=token)
     refused = await raw(limited, query, {}, token)
-    assert refused.headers["retry-after"] == "30"
+    assert waits(refused, 30)
     body = refused.json()
     assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     mutation = (

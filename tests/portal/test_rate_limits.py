@@ -33,6 +33,11 @@ LIMITS = RateLimits(
 PASSWORD = "correct horse battery staple"
 
 
+def waits(response: httpx.Response, seconds: int) -> bool:
+    """Retry-After is the full interval, less the seconds the test itself has taken."""
+    return seconds - 30 < int(response.headers["retry-after"]) <= seconds
+
+
 @pytest.fixture
 async def limited(db: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(Settings(secret_key="test-secret", rate_limits=LIMITS), manage_database=False)
@@ -59,7 +64,7 @@ async def test_checkout_past_its_rate_answers_429_and_places_nothing(
     assert (await _checkout(limited)).status_code == 303
     await _fill_cart(limited, (helmet, 1))
     refused = await _checkout(limited)
-    assert refused.status_code == 429 and refused.headers["retry-after"] == "3600"
+    assert refused.status_code == 429 and waits(refused, 3600)
     assert "Please wait a moment" in refused.text and "60 minutes" in refused.text
     assert await Order.all().count() == 1
 
@@ -86,7 +91,7 @@ async def test_the_links_page_answers_an_address_asked_too_often_like_any_other(
     queued = await OutboxMessage.filter(kind=OutboxKind.ORDER_LINKS).count()
     assert queued == RateLimits().links_address.limit  # type: ignore[union-attr]
     refused = await post_form(limited, "/links", "/links", {"email": "other@example.com"})
-    assert refused.status_code == 429 and refused.headers["retry-after"] == "900"
+    assert refused.status_code == 429 and waits(refused, 900)
 
 
 async def test_staff_sign_in_is_limited_per_account_and_per_client(
@@ -96,7 +101,7 @@ async def test_staff_sign_in_is_limited_per_account_and_per_client(
     assert (await sign_in(limited, "ada@example.com", "guess guess")).status_code == 400
     assert (await sign_in(limited, "ada@example.com", "guess guess")).status_code == 400
     refused = await sign_in(limited, "ada@example.com", PASSWORD)  # even the right password
-    assert refused.status_code == 429 and refused.headers["retry-after"] == "450"
+    assert refused.status_code == 429 and waits(refused, 450)
     assert "Too many sign-ins" in refused.text
     # Another account from the same client: past the client's rate of three attempts.
     assert (await sign_in(limited, "bob@example.com", "guess guess")).status_code == 429
