@@ -15,7 +15,7 @@ from domain.ordering.models import Order
 from domain.ratelimit.rates import Rate, RateLimits
 from domain.staff.passwords import passwords
 from domain.staff.services import add_staff
-from domain.vocabulary import OutboxKind
+from domain.vocabulary import AvailabilityMode, OutboxKind
 from settings import Settings
 from tests import builders as b
 from tests.portal.conftest import csrf_token, post_form
@@ -70,7 +70,9 @@ async def test_checkout_past_its_rate_answers_429_and_places_nothing(
 
 
 async def test_build_requests_past_their_rate_answer_429(limited: httpx.AsyncClient) -> None:
-    await b.product(mode="custom_build", price="9000.00", lead_time_days=60, sku="MOTO")
+    await b.product(
+        mode=AvailabilityMode.CUSTOM_BUILD, price="9000.00", lead_time_days=60, sku="MOTO"
+    )
     form = {"sku": "MOTO", "email": "r@example.com", "name": "R", "shipping_address": "1 Road"}
     first = await post_form(limited, "/products/MOTO", "/builds", form)
     assert first.status_code in (303, 400)  # asked (quoted, or told what is missing)
