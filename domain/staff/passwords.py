@@ -2,8 +2,10 @@
 
 One argon2id check costs a quarter to half a second of CPU here. Run on the event loop, twenty
 sign-ins at once held every other request (a health check waited 3.3 s). The hashing library
-releases the GIL, so threads run it beside the loop. The queue is bounded: when as many checks
-wait as the threads can finish in a couple of seconds, another is refused at once
+releases the GIL, so threads run it beside the loop, at a lower priority than the loop's own
+thread so that a burst of checks slows the checks and not the other requests (with them at the
+same priority, /healthz still met spikes of half a second). The queue is bounded: when as many
+checks wait as the threads can finish in a couple of seconds, another is refused at once
 (``Unavailable``, answered 503 with Retry-After) rather than waiting behind them.
 
 Every refusal of a sign-in spends one verification, also for an unknown or locked account
