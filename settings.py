@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from domain.notifications.config import (
     message_id_domain,
     parse_smtp_url,
 )
+from domain.ratelimit.rates import Rate, RateLimits
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Settings:
     smtp_timeout_seconds: float = 10.0
     mailbox_dir: str = "var/mailbox"
     mailbox_port: int = 0
+    # RATE_LIMIT_<NAME>=60/h, 30/15min or off, for each name of RateLimits (README, "Limits").
+    rate_limits: RateLimits = RateLimits()
 
     @property
     def production(self) -> bool:
@@ -53,6 +57,7 @@ class Settings:
             store_timezone=self.store_timezone,
             email_threshold_days=self.email_threshold_days,
             base_url=self.base_url,
+            limits=self.rate_limits,
         )
 
     @property
@@ -115,8 +120,22 @@ class Settings:
             smtp_timeout_seconds=float(env.get("SMTP_TIMEOUT_SECONDS", cls.smtp_timeout_seconds)),
             mailbox_dir=env.get("MAILBOX_DIR", cls.mailbox_dir),
             mailbox_port=int(env.get("MAILBOX_PORT", cls.mailbox_port)),
+            rate_limits=rate_limits_from(env),
         )
         if settings.production and settings.secret_key == cls.secret_key:
             raise ValueError("SECRET_KEY must be set in production")
         settings.mail  # noqa: B018 - validates SMTP_URL and the sender address now, not later
         return settings
+
+
+def rate_limits_from(env: Mapping[str, str]) -> RateLimits:
+    """``RATE_LIMIT_PLACE_ORDER_CLIENT=120/h`` and so on; names not given keep their default."""
+    chosen: dict[str, Rate | None] = {}
+    for name in RateLimits.names():
+        variable = f"RATE_LIMIT_{name.upper()}"
+        if variable in env:
+            try:
+                chosen[name] = Rate.parse(env[variable])
+            except ValueError as error:
+                raise ValueError(f"{variable}: {error}") from None
+    return dataclasses.replace(RateLimits(), **chosen)  # type: ignore[arg-type]

@@ -16,6 +16,8 @@ from starlette.responses import Response
 from api.cache import Read
 from api.loaders import Loaders
 from domain.context import Actor, Context, Policy
+from domain.errors import RateLimited
+from domain.ratelimit.services import check
 from domain.staff.services import actor_for_token
 
 CUSTOMER = Actor("customer", "api")
@@ -42,13 +44,27 @@ class ApiContext:
         return Context(CUSTOMER, self.now, self.policy)
 
     async def staff(self) -> Actor | None:
-        """The actor behind the request's API token, or None (absent, unknown or revoked)."""
+        """The actor behind the request's API token, or None (absent, unknown or revoked).
+
+        Each request with a valid token counts once against the token's rate; past it, every
+        staff field of the request raises ``RateLimited``.
+        """
         if self._staff is _UNSET:
-            self._staff = await self._token_actor()
+            try:
+                self._staff = await self._token_actor()
+            except RateLimited as error:
+                self.response.headers["Retry-After"] = str(error.retry_after)
+                self._staff = error
+        if isinstance(self._staff, RateLimited):
+            raise self._staff
         return self._staff  # type: ignore[return-value]
 
     async def _token_actor(self) -> Actor | None:
         scheme, _, secret = self.request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             return None
-        return await actor_for_token(secret.strip(), ctx=Context.system(self.policy, self.now))
+        ctx = Context.system(self.policy, self.now)
+        actor = await actor_for_token(secret.strip(), ctx=ctx)
+        if actor is not None:
+            await check("api_token", actor.ident, ctx=ctx)
+        return actor

@@ -34,6 +34,7 @@ class ErrorCode(Enum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     INSUFFICIENT_AVAILABILITY = "insufficient_availability"
     PERMISSION_DENIED = "permission_denied"
+    RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
 
 

@@ -20,9 +20,9 @@ from typing import Any
 from strawberry.types import Info
 
 from api.context import ApiContext
-from api.errors import ExpectedError
+from api.errors import ExpectedError, refused_as_graphql_errors
 from domain.context import Context
-from domain.errors import PermissionDenied
+from domain.errors import DomainError, PermissionDenied
 from domain.staff.services import require_scope
 
 READ = "read"
@@ -75,14 +75,15 @@ async def staff_context(info: Info[ApiContext, Any]) -> Context:
 
 
 async def staff_read(info: Info[ApiContext, Any]) -> Context:
-    """For queries: a refusal is a GraphQL error with ``extensions.code``."""
+    """For queries: a refusal (permission, rate) is a GraphQL error with ``extensions.code``."""
     try:
         return await staff_context(info)
-    except PermissionDenied as error:
+    except DomainError as error:
         raise ExpectedError(error) from None
 
 
 async def holds_scope(info: Info[ApiContext, Any]) -> bool:
     """Whether the request's token has the field's scope (customers have none)."""
-    actor = await info.context.staff()
+    with refused_as_graphql_errors():  # a token past its rate
+        actor = await info.context.staff()
     return actor is not None and _scope_of(info) in actor.scopes

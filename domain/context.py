@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from domain.ratelimit.rates import RateLimits
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -20,6 +22,7 @@ class Policy:
     quote_valid_days: int = 14
     base_url: str = "http://127.0.0.1:8000"
     currency: str = "EUR"
+    limits: RateLimits = field(default_factory=RateLimits)
 
     @property
     def zone(self) -> ZoneInfo:

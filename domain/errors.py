@@ -7,6 +7,7 @@
     │   └── IdempotencyKeyReused
     ├── InsufficientAvailability  stock plus backorder room cannot cover a line
     ├── PermissionDenied        the actor lacks a scope
+    ├── RateLimited             too many calls of this kind from this key; ``retry_after``
     └── Unavailable             the database could not serve the request; safe to retry
 
 Doors translate these into typed GraphQL errors or form messages; anything else is a bug and
@@ -54,6 +55,16 @@ class InsufficientAvailability(DomainError):
 
 class PermissionDenied(DomainError):
     code = "permission_denied"
+
+
+class RateLimited(DomainError):
+    """A door's rate limit refused the call; nothing was done. Retry after ``retry_after`` s."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
 
 
 class Unavailable(DomainError):

@@ -33,7 +33,10 @@ def portal_mount(policy: Policy, *, production: bool) -> tuple[list[Mount], dict
         status = error.status_code if isinstance(error, HTTPException) else 500
         detail = error.detail if isinstance(error, HTTPException) else ""
         values = {"status": status, "detail": detail}
-        return web.render(request, error_page(request), values, status=status)
+        response = web.render(request, error_page(request), values, status=status)
+        if isinstance(error, HTTPException) and error.headers:
+            response.headers.update(error.headers)  # Retry-After of a 429
+        return response
 
     async def server_error(request: Request, error: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path, exc_info=error)

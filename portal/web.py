@@ -15,8 +15,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from domain.context import Actor, Context, Policy
-from domain.errors import DomainError
+from domain.errors import DomainError, RateLimited
 from domain.notifications import wording
+from domain.ratelimit.services import check
 from portal import formatting
 from portal.security import (
     CSRF_FIELD,
@@ -97,9 +98,32 @@ class Web:
             )
         return form
 
+    async def limit(self, request: Request, name: str, key: str | None = None) -> None:
+        """Count this request against the rate ``name``, keyed by the client's address unless
+        ``key`` is given; past it, 429 with ``Retry-After`` (the error page says to wait)."""
+        try:
+            await check(name, client_of(request) if key is None else key, ctx=self.context())
+        except RateLimited as error:
+            raise HTTPException(
+                429,
+                f"{error.message} Try again in {wait_words(error.retry_after)}.",
+                headers={"Retry-After": str(error.retry_after)},
+            ) from None
+
     @staticmethod
     def redirect(request: Request, name: str, **params: Any) -> RedirectResponse:
         return RedirectResponse(str(request.url_for(name, **params)), status_code=303)
+
+
+def client_of(request: Request) -> str:
+    """The client's IP address (behind a proxy, only with uvicorn's --proxy-headers set)."""
+    return request.client.host if request.client else "unknown"
+
+
+def wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{round(seconds / 60)} minutes"
 
 
 def field_errors(error: DomainError) -> dict[str, str]:

@@ -13,6 +13,7 @@ from api.context import ApiContext
 from api.errors import UserError, user_errors
 from api.limits import check_list_sizes
 from api.permissions import BUILDS, requires, staff_context
+from api.throttle import limit
 from api.types.builds import CustomBuild
 from api.types.orders import Order
 from domain.builds.services import (
@@ -92,6 +93,7 @@ class BuildsMutation:
     ) -> CustomBuildPayload:
         try:
             check_list_sizes(input)
+            await limit(info, "build_request_client")
             data = BuildRequestInput(
                 email=input.email,
                 name=input.name,

@@ -1,4 +1,8 @@
-"""``resendOrderLinks``: the answer is the same whether the address is known or not."""
+"""``resendOrderLinks``: the answer is the same whether the address is known or not.
+
+An address asked for too often gets the same answer too (the domain simply queues nothing);
+a caller past its own rate is told RATE_LIMITED, which says nothing about any address.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from strawberry.types import Info
 
 from api.context import ApiContext
 from api.errors import UserError, user_errors
+from api.throttle import limit
 from domain.customers.services import resend_order_links
 from domain.errors import DomainError
 
@@ -37,6 +42,7 @@ class CustomersMutation:
         input: ResendOrderLinksInput,  # noqa: A002
     ) -> ResendOrderLinksPayload:
         try:
+            await limit(info, "links_client")
             await resend_order_links(input.email, ctx=info.context.customer)
         except DomainError as error:
             return ResendOrderLinksPayload(errors=user_errors(error))

@@ -13,6 +13,7 @@ from api.context import ApiContext
 from api.errors import UserError, user_errors
 from api.limits import check_list_sizes
 from api.permissions import ORDERS, requires, staff_context
+from api.throttle import limit
 from api.types.orders import Order
 from domain.errors import DomainError
 from domain.ordering.changes import (
@@ -115,6 +116,7 @@ class OrderingMutation:
     ) -> PlaceOrderPayload:  # noqa: A002
         try:
             check_list_sizes(input)
+            await limit(info, "place_order_client")
             request = OrderRequest(
                 email=input.email,
                 name=input.name,

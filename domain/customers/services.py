@@ -11,6 +11,7 @@ from domain.customers.models import Customer
 from domain.db import Dialect, fetch
 from domain.errors import InvalidInput
 from domain.notifications.outbox import enqueue
+from domain.ratelimit.services import hit
 from domain.validation import clean_email, clean_text
 from domain.vocabulary import OutboxKind
 
@@ -45,8 +46,13 @@ async def resend_order_links(email: str, *, ctx: Context) -> None:
     """Rule 15: queue an email with the customer's order links, if the address is known.
 
     The caller answers the same way either way; nothing here reveals whether it was known.
+    An address asked for more often than its rate (``links_address``) is not written to again
+    for a while, known or not, and the caller cannot tell: at most a few emails an hour reach
+    anyone, however many strangers ask.
     """
     address = clean_email(email)
+    if not (await hit("links_address", address.lower(), ctx=ctx)).allowed:
+        return
     customer = await Customer.filter(email=address).first()
     if customer is None:
         return

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from tortoise.expressions import Q
 
 from domain.context import Actor, Context
 from domain.customers.links import token_hash
+from domain.db import Dialect, connection, fetch
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.notifications.claim import db_time
 from domain.staff.models import ApiToken, StaffUser
+from domain.staff.passwords import PasswordPool, passwords
 from domain.validation import clean_email, clean_text
 
 SCOPES = frozenset({"read", "orders", "etas", "purchasing", "receiving", "shipping", "builds"})
@@ -20,7 +23,7 @@ TOKEN_PREFIX = "pot_"
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+log = logging.getLogger("preorder.staff")
 
 
 def staff_actor(user: StaffUser) -> Actor:
@@ -36,30 +39,54 @@ async def add_staff(email: str, name: str, password: str) -> StaffUser:
     return await StaffUser.create(
         email=address,
         name=clean_text(name, field="name", max_length=200),
-        password_hash=_hasher.hash(password),
+        password_hash=await passwords.hash(password),
     )
 
 
-async def sign_in(email: str, password: str, *, ctx: Context) -> StaffUser:
-    """The same refusal for an unknown email, a wrong password and a locked account."""
+async def sign_in(
+    email: str, password: str, *, ctx: Context, pool: PasswordPool = passwords
+) -> StaffUser:
+    """The same refusal, after the same work, for an unknown email, a wrong password and a
+    locked account.
+
+    Failures are counted by one guarded statement, so parallel guesses cannot overwrite each
+    other's count: the fifth locks the account, later ones while it is locked count nothing.
+    A right password signs in only if the account is still unlocked when it has been checked.
+    """
     refusal = PermissionDenied("Email or password is not right, or the account is locked.")
     user = await StaffUser.filter(email=(email or "").strip().lower(), active=True).first()
-    if user is None:
-        _hasher.hash(password or "")  # spend the same time as a real check
+    if user is None or (user.locked_until and user.locked_until > ctx.now):
+        await pool.verify_nothing(password or "")  # spend the time of a real check
         raise refusal
-    if user.locked_until and user.locked_until > ctx.now:
+    if not await pool.verify(user.password_hash, password or ""):
+        await _count_failure(user.id, ctx.now)
         raise refusal
-    try:
-        _hasher.verify(user.password_hash, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        failures = user.failed_logins + 1
-        locked = ctx.now + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
-        await StaffUser.filter(id=user.id).update(
-            failed_logins=0 if locked else failures, locked_until=locked
-        )
-        raise refusal from None
-    await StaffUser.filter(id=user.id).update(failed_logins=0, locked_until=None)
+    unlocked = Q(locked_until=None) | Q(locked_until__lte=ctx.now)
+    if not await StaffUser.filter(unlocked, id=user.id).update(failed_logins=0, locked_until=None):
+        raise refusal  # locked by parallel guesses while this password was being checked
     return user
+
+
+async def _count_failure(user_id: int, now: dt.datetime) -> None:
+    conn = connection()
+    at = Dialect(conn).timestamp
+    rows = await fetch(
+        conn,
+        "UPDATE staff_user SET"
+        " failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END,"
+        f" locked_until = CASE WHEN failed_logins + 1 >= ? THEN {at} ELSE NULL END"
+        f" WHERE id = ? AND (locked_until IS NULL OR locked_until <= {at})"
+        " RETURNING failed_logins, locked_until",
+        [
+            MAX_FAILED_LOGINS,
+            MAX_FAILED_LOGINS,
+            db_time(conn, now + LOCKOUT),
+            user_id,
+            db_time(conn, now),
+        ],
+    )
+    if rows and rows[0]["locked_until"] is not None:
+        log.warning("staff account %s locked after %d failed sign-ins", user_id, MAX_FAILED_LOGINS)
 
 
 @dataclass(frozen=True)

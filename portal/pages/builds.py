@@ -28,6 +28,7 @@ FORM_FIELD = {"shippingAddress": "shipping_address"}
 def routes(web: Web) -> list[Route]:
     async def request_build(request: Request) -> Response:
         form = await web.form(request)
+        await web.limit(request, "build_request_client")
         product = await product_by_sku(text(form, "sku"))
         if product is None:
             raise HTTPException(404)

@@ -31,6 +31,7 @@ FORM_FIELD = {"shippingAddress": "shipping_address", "shipPreference": "ship_pre
 def routes(web: Web) -> list[Route]:
     async def checkout(request: Request) -> Response:
         form = await web.form(request)
+        await web.limit(request, "place_order_client")
         values = {name: text(form, name) for name in CHECKOUT_FIELDS}
         lines = await cart_lines(web, request)
         if not lines:
@@ -142,6 +143,7 @@ def routes(web: Web) -> list[Route]:
         if request.method == "GET":
             return web.render(request, "links.html")
         form = await web.form(request)
+        await web.limit(request, "links_client")  # an address asked too often: see the service
         email = text(form, "email")
         try:
             await resend_order_links(email, ctx=web.context())
