@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "domain.reporting.models",
     "domain.staff.models",
     "domain.audit.models",
+    "domain.clock.models",
 ]
 
 T = TypeVar("T")

@@ -139,12 +139,13 @@ def _case(d: Dialect, buckets: list[Bucket], pick: str) -> tuple[str, list[objec
 
 
 def _target_sql(
-    d: Dialect, product_id: int, buckets: list[Bucket], ready: Window
+    d: Dialect, product_id: int, buckets: list[Bucket], ready: Window, today: dt.date
 ) -> tuple[str, list[object]]:
     """A query of every unshipped line of the product with its new window.
 
     Waiting lines take their bucket; lines with no units waiting take the ready window,
-    unless they already have it.
+    unless they already have one that has not begun (rule 18: units still on the shelf when
+    their window begins are dated again from today).
     """
     cols, values = [], []
     for pick, ready_value in (
@@ -165,10 +166,11 @@ def _target_sql(
         }[pick]
         cols.append(
             f"CASE WHEN qty_waiting > 0 THEN {case}"
-            f" WHEN eta_basis = ? THEN {keep} ELSE {param} END AS new_{pick}"
+            f" WHEN eta_basis = ? AND eta_earliest > {d.date} THEN {keep} ELSE {param}"
+            f" END AS new_{pick}"
         )
         values.extend(case_values)
-        values.extend([ready.basis.value, ready_value])
+        values.extend([ready.basis.value, today, ready_value])
     query = (
         "SELECT id, order_id, eta_earliest, eta_latest, eta_basis, pegged_po_line_id,"
         " promised_latest, consented_latest, " + ", ".join(cols) + " FROM ("
@@ -245,7 +247,7 @@ async def _redate_product(
     buckets = supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy)
     ready = ready_window(supply.terms, ctx.today, ctx.policy)
     d = Dialect(conn)
-    target, target_values = _target_sql(d, product_id, buckets, ready)
+    target, target_values = _target_sql(d, product_id, buckets, ready, ctx.today)
     threshold = ctx.policy.email_threshold_days
     moved_early = d.days_between("t.new_earliest", "t.eta_earliest")
     moved_late = d.days_between("t.new_latest", "t.eta_latest")
