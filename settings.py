@@ -41,6 +41,12 @@ class Settings:
     smtp_timeout_seconds: float = 10.0
     mailbox_dir: str = "var/mailbox"
     mailbox_port: int = 0
+    # The promise clock (domain/clock): CLOCK=process leaves it to `preorder clock`.
+    clock_in_app: bool = True
+    clock_poll_seconds: float = 60.0
+    late_delivery_margin_days: int = 7
+    idempotency_retention_days: int = 30
+    sent_mail_retention_days: int = 90
 
     @property
     def production(self) -> bool:
@@ -53,6 +59,9 @@ class Settings:
             store_timezone=self.store_timezone,
             email_threshold_days=self.email_threshold_days,
             base_url=self.base_url,
+            late_delivery_margin_days=self.late_delivery_margin_days,
+            idempotency_retention_days=self.idempotency_retention_days,
+            sent_mail_retention_days=self.sent_mail_retention_days,
         )
 
     @property
@@ -115,8 +124,25 @@ class Settings:
             smtp_timeout_seconds=float(env.get("SMTP_TIMEOUT_SECONDS", cls.smtp_timeout_seconds)),
             mailbox_dir=env.get("MAILBOX_DIR", cls.mailbox_dir),
             mailbox_port=int(env.get("MAILBOX_PORT", cls.mailbox_port)),
+            clock_in_app=_clock_in_app(env.get("CLOCK", "app")),
+            clock_poll_seconds=float(env.get("CLOCK_POLL_SECONDS", cls.clock_poll_seconds)),
+            late_delivery_margin_days=int(
+                env.get("LATE_DELIVERY_MARGIN_DAYS", cls.late_delivery_margin_days)
+            ),
+            idempotency_retention_days=int(
+                env.get("IDEMPOTENCY_RETENTION_DAYS", cls.idempotency_retention_days)
+            ),
+            sent_mail_retention_days=int(
+                env.get("SENT_MAIL_RETENTION_DAYS", cls.sent_mail_retention_days)
+            ),
         )
         if settings.production and settings.secret_key == cls.secret_key:
             raise ValueError("SECRET_KEY must be set in production")
         settings.mail  # noqa: B018 - validates SMTP_URL and the sender address now, not later
         return settings
+
+
+def _clock_in_app(value: str) -> bool:
+    if value not in ("app", "process"):
+        raise ValueError("CLOCK must be 'app' (run inside serve) or 'process' (preorder clock)")
+    return value == "app"

@@ -1,5 +1,7 @@
 """The ledger of scheduled work: one row per job and period that ran to the end."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -16,7 +18,7 @@ class JobRun(Model):
     period = fields.CharField(max_length=32)
     started_at = fields.DatetimeField()
     finished_at = fields.DatetimeField()
-    summary = fields.JSONField(default=dict)  # what it changed: {"lines_moved": 3, ...}
+    summary: Any = fields.JSONField(default=dict)  # what it changed: {"lines_moved": 3, ...}
     runner = fields.CharField(max_length=200, default="")  # host and process, for staff
 
     class Meta:
