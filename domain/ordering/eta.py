@@ -74,14 +74,21 @@ def ready_window(terms: ProductTerms, today: dt.date, policy: Policy) -> Window:
     return _released(terms, today, EtaBasis.IN_STOCK, policy)
 
 
-def late_window(terms: ProductTerms, today: dt.date, policy: Policy) -> Window:
-    """DOMAIN.md rule 20 for a PO whose expected date has passed: the goods are expected from
-    today to ``late_delivery_margin_days`` from today, and the delivery follows by transit.
+def late_window(
+    terms: ProductTerms, expected: dt.date, today: dt.date, policy: Policy
+) -> Window:
+    """DOMAIN.md rule 20 for a PO expected before today: the goods are expected from today to
+    at most ``late_delivery_margin_days`` from today, and the delivery follows by transit.
 
-    A simple rule until the supplier's slip history (rule 21) estimates the margin. Nothing
-    ships before a preorder's release date; a release after the margin makes the PO moot.
+    The end steps by the margin from the expected date (expected + margin, + 2 margins, ...)
+    rather than sliding a day a day, so that a late delivery is told once per margin, not
+    every morning. A simple rule until the supplier's slip history (rule 21) gives the margin.
+    Nothing ships before a preorder's release date; a release after the end makes the PO moot.
     """
-    first, last = today, today + dt.timedelta(days=policy.late_delivery_margin_days)
+    margin = max(policy.late_delivery_margin_days, 1)
+    late_days = max((today - expected).days, 1)
+    last = expected + dt.timedelta(days=margin * -(-late_days // margin))
+    first = today
     if terms.release_date is not None and terms.release_date >= last:
         return delivery_window(terms.release_date, EtaBasis.RELEASE_DATE, policy)
     if terms.release_date is not None:
@@ -117,7 +124,7 @@ def supply_buckets(
             continue
         covered += line.remaining
         if line.expected_date < today:
-            window = late_window(terms, today, policy)
+            window = late_window(terms, line.expected_date, today, policy)
         else:
             window = _released(terms, line.expected_date, EtaBasis.PURCHASE_ORDER, policy)
         buckets.append(Bucket(covered, window, line.po_line_id))

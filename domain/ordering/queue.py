@@ -282,14 +282,20 @@ async def _issue_delay_notices(
     """Rule 10: a line whose new latest date passes what the customer accepted gets a notice.
 
     Any open notice of a line that moved is superseded: the newest window is the one to answer.
+    Unless the line is still late by less than the email threshold beyond what that notice
+    told (rule 9): then the notice stands, so that a window whose earliest day moves with the
+    calendar (rule 18) does not send a notice every morning.
     A second delay past a date the customer already consented to requires an explicit answer.
     """
     reference = "COALESCE(l.consented_latest, l.promised_latest)"
+    beyond_told = d.days_between("c.new_latest", "delay_notice.new_latest")
     await execute(
         conn,
         "UPDATE delay_notice SET status = 'superseded' WHERE status = 'open' AND line_id IN"
-        " (SELECT line_id FROM eta_change WHERE event_id = ?)",
-        [event_id],
+        " (SELECT c.line_id FROM eta_change c JOIN order_line l ON l.id = c.line_id"
+        "  WHERE c.event_id = ? AND NOT (c.new_latest > " + reference + ""
+        f"  AND delay_notice.new_latest IS NOT NULL AND {beyond_told} < ?))",
+        [event_id, ctx.policy.email_threshold_days],
     )
     deadline = ctx.today + dt.timedelta(days=ctx.policy.delay_answer_days)
     return await execute(
@@ -299,7 +305,9 @@ async def _issue_delay_notices(
         f" SELECT l.order_id, l.id, c.event_id, {reference}, c.new_earliest, c.new_latest,"
         f" l.consented_latest IS NOT NULL, {d.date}, 'open', {d.timestamp}"
         " FROM eta_change c JOIN order_line l ON l.id = c.line_id"
-        f" WHERE c.event_id = ? AND c.new_latest > {reference}",
+        f" WHERE c.event_id = ? AND c.new_latest > {reference}"
+        " AND NOT EXISTS (SELECT 1 FROM delay_notice n WHERE n.line_id = l.id"
+        " AND n.status = 'open')",
         [deadline, ctx.now, event_id],
     )
 

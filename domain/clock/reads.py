@@ -1,0 +1,63 @@
+"""What staff see of the clock: each daily job's last run, what it changed, and the next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from domain.clock.jobs import DAILY
+from domain.clock.models import JobRun
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    job: str
+    what: str
+    last_day: dt.date | None  # None: never ran
+    finished_at: dt.datetime | None
+    changed: tuple[tuple[str, Any], ...]  # ("lines moved", 3), ...
+    runner: str
+    next_day: dt.date  # today while today's run is still to come
+
+
+@dataclass(frozen=True)
+class ClockView:
+    today: dt.date
+    jobs: list[JobStatus]
+
+    @property
+    def caught_up(self) -> bool:
+        return all(job.last_day == self.today for job in self.jobs)
+
+
+async def clock_view(today: dt.date) -> ClockView:
+    """One query: the newest run of each daily job."""
+    names = [job.name for job in DAILY]
+    newest: dict[str, dict[str, Any]] = {}
+    for row in (
+        await JobRun.filter(job__in=names)
+        .order_by("-period", "-id")
+        .limit(len(names) * 14)
+        .values("job", "period", "finished_at", "summary", "runner")
+    ):
+        newest.setdefault(row["job"], row)
+    jobs = []
+    for job in DAILY:
+        row = newest.get(job.name)
+        last = dt.date.fromisoformat(row["period"]) if row else None
+        summary = row["summary"] if row and isinstance(row["summary"], dict) else {}
+        jobs.append(
+            JobStatus(
+                job=job.name,
+                what=job.what,
+                last_day=last,
+                finished_at=row["finished_at"] if row else None,
+                changed=tuple((key.replace("_", " "), value) for key, value in summary.items()),
+                runner=row["runner"] if row else "",
+                next_day=today + dt.timedelta(days=1)
+                if last is not None and last >= today
+                else today,
+            )
+        )
+    return ClockView(today, jobs)
