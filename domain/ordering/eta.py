@@ -74,9 +74,7 @@ def ready_window(terms: ProductTerms, today: dt.date, policy: Policy) -> Window:
     return _released(terms, today, EtaBasis.IN_STOCK, policy)
 
 
-def late_window(
-    terms: ProductTerms, expected: dt.date, today: dt.date, policy: Policy
-) -> Window:
+def late_window(terms: ProductTerms, expected: dt.date, today: dt.date, policy: Policy) -> Window:
     """DOMAIN.md rule 20 for a PO expected before today: the goods are expected from today to
     at most ``late_delivery_margin_days`` from today, and the delivery follows by transit.
 
