@@ -53,7 +53,9 @@ async def clock_view(today: dt.date) -> ClockView:
                 what=job.what,
                 last_day=last,
                 finished_at=row["finished_at"] if row else None,
-                changed=tuple((key.replace("_", " "), value) for key, value in summary.items()),
+                changed=tuple(  # by name: PostgreSQL keeps JSON keys in its own order
+                    (key.replace("_", " "), value) for key, value in sorted(summary.items())
+                ),
                 runner=row["runner"] if row else "",
                 next_day=today + dt.timedelta(days=1)
                 if last is not None and last >= today
