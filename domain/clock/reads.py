@@ -44,22 +44,20 @@ async def clock_view(today: dt.date) -> ClockView:
         newest.setdefault(row["job"], row)
     jobs = []
     for job in DAILY:
-        row = newest.get(job.name)
-        last = dt.date.fromisoformat(row["period"]) if row else None
-        summary = row["summary"] if row and isinstance(row["summary"], dict) else {}
+        run: dict[str, Any] = newest.get(job.name) or {}
+        last = dt.date.fromisoformat(run["period"]) if run else None
+        summary = run["summary"] if run and isinstance(run["summary"], dict) else {}
         jobs.append(
             JobStatus(
                 job=job.name,
                 what=job.what,
                 last_day=last,
-                finished_at=row["finished_at"] if row else None,
+                finished_at=run.get("finished_at"),
                 changed=tuple(  # by name: PostgreSQL keeps JSON keys in its own order
                     (key.replace("_", " "), value) for key, value in sorted(summary.items())
                 ),
-                runner=row["runner"] if row else "",
-                next_day=today + dt.timedelta(days=1)
-                if last is not None and last >= today
-                else today,
+                runner=run.get("runner", ""),
+                next_day=today + dt.timedelta(days=1) if last and last >= today else today,
             )
         )
     return ClockView(today, jobs)
