@@ -1,4 +1,5 @@
-"""Composition root: builds the Starlette app; starts and stops the ORM and the email sender."""
+"""Composition root: builds the Starlette app; starts and stops the ORM, the email sender and
+the promise clock."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.routing import Route
 from tortoise import Tortoise
 
 from api.http import graphql_route
+from domain.clock.runner import running_clock
 from domain.db import connection, tortoise_config
 from domain.notifications.service import running_sender
 from portal import portal_mount
@@ -51,9 +53,15 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             _enable_global_fallback=True,
         )
         try:
-            async with contextlib.AsyncExitStack() as mail:
+            async with contextlib.AsyncExitStack() as background:
                 if settings.mail_sender_in_app:
-                    await mail.enter_async_context(running_sender(settings.mail, settings.policy))
+                    await background.enter_async_context(
+                        running_sender(settings.mail, settings.policy)
+                    )
+                if settings.clock_in_app:
+                    await background.enter_async_context(
+                        running_clock(settings.policy, poll_seconds=settings.clock_poll_seconds)
+                    )
                 yield
         finally:
             await Tortoise.close_connections()

@@ -1,9 +1,10 @@
-"""The ``preorder`` command: serve, migrate, seed, bench, API tokens, the API bench, staff."""
+"""The ``preorder`` command: serve, migrate, seed, bench, tokens, staff, worker, clock."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import sys
 
@@ -46,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     commands.add_parser("worker", help="send the emails of the outbox, beside the app processes")
+    clock = commands.add_parser(
+        "clock", help="run the daily jobs (ETA review, delay notices, quotes) beside the app"
+    )
+    clock.add_argument("--once", action="store_true", help="run one day's jobs, print, exit")
+    clock.add_argument(
+        "--day", type=_store_day, help="with --once: the store day to run (YYYY-MM-DD)"
+    )
     bench_mail = commands.add_parser("bench-mail", help="benchmark the email sender")
     bench_mail.add_argument("--orders", type=int, default=1000, help="two emails per order")
     bench_mail.add_argument("--rounds", type=int, default=5)
@@ -101,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         return 0
+    if args.command == "clock":
+        if args.day is not None and not args.once:
+            parser.error("--day needs --once")
+        return clock_command(settings, once=args.once, day=args.day)
     if args.command == "bench-mail":
         from bench_mail import run as run_mail_bench
 
@@ -171,6 +183,44 @@ async def _add_staff(settings: Settings, email: str, name: str, password: str) -
         print(f"staff member {user.id} added: {user.name} <{user.email}>; sign in at /staff/")
 
     return await _run_with_orm(settings, "staff", work)
+
+
+def _store_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def clock_command(settings: Settings, *, once: bool, day: dt.date | None) -> int:
+    """``clock``: the loop until SIGINT or SIGTERM; ``clock --once``: one day, printed."""
+    from domain.clock.jobs import store_day
+    from domain.clock.runner import run_day, serve_clock
+
+    if not once:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        asyncio.run(
+            serve_clock(settings.database_url, settings.policy, settings.clock_poll_seconds)
+        )
+        return 0
+    the_day = day or store_day(settings.policy)
+    failed = False
+
+    async def work() -> None:
+        nonlocal failed
+        print(f"clock {the_day}:")
+        for outcome in await run_day(the_day, settings.policy):
+            if outcome.error:
+                failed = True
+                text = f"failed, will be retried: {outcome.error}"
+            elif outcome.summary is None:
+                text = "already ran for this day"
+            else:
+                text = ", ".join(f"{k} {v}" for k, v in outcome.summary.items()) or "done"
+            print(f"  {outcome.job}: {text}")
+
+    code = asyncio.run(_run_with_orm(settings, "clock", work))
+    return 1 if failed else code
 
 
 def serve(settings: Settings) -> int:

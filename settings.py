@@ -45,6 +45,12 @@ class Settings:
     mailbox_port: int = 0
     # RATE_LIMIT_<NAME>=60/h, 30/15min or off, for each name of RateLimits (README, "Limits").
     rate_limits: RateLimits = RateLimits()
+    # The promise clock (domain/clock): CLOCK=process leaves it to `preorder clock`.
+    clock_in_app: bool = True
+    clock_poll_seconds: float = 60.0
+    late_delivery_margin_days: int = 7
+    idempotency_retention_days: int = 30
+    sent_mail_retention_days: int = 90
 
     @property
     def production(self) -> bool:
@@ -58,6 +64,9 @@ class Settings:
             email_threshold_days=self.email_threshold_days,
             base_url=self.base_url,
             limits=self.rate_limits,
+            late_delivery_margin_days=self.late_delivery_margin_days,
+            idempotency_retention_days=self.idempotency_retention_days,
+            sent_mail_retention_days=self.sent_mail_retention_days,
         )
 
     @property
@@ -121,6 +130,17 @@ class Settings:
             mailbox_dir=env.get("MAILBOX_DIR", cls.mailbox_dir),
             mailbox_port=int(env.get("MAILBOX_PORT", cls.mailbox_port)),
             rate_limits=rate_limits_from(env),
+            clock_in_app=_clock_in_app(env.get("CLOCK", "app")),
+            clock_poll_seconds=float(env.get("CLOCK_POLL_SECONDS", cls.clock_poll_seconds)),
+            late_delivery_margin_days=int(
+                env.get("LATE_DELIVERY_MARGIN_DAYS", cls.late_delivery_margin_days)
+            ),
+            idempotency_retention_days=int(
+                env.get("IDEMPOTENCY_RETENTION_DAYS", cls.idempotency_retention_days)
+            ),
+            sent_mail_retention_days=int(
+                env.get("SENT_MAIL_RETENTION_DAYS", cls.sent_mail_retention_days)
+            ),
         )
         if settings.production and settings.secret_key == cls.secret_key:
             raise ValueError("SECRET_KEY must be set in production")
@@ -139,3 +159,9 @@ def rate_limits_from(env: Mapping[str, str]) -> RateLimits:
             except ValueError as error:
                 raise ValueError(f"{variable}: {error}") from None
     return dataclasses.replace(RateLimits(), **chosen)  # type: ignore[arg-type]
+
+
+def _clock_in_app(value: str) -> bool:
+    if value not in ("app", "process"):
+        raise ValueError("CLOCK must be 'app' (run inside serve) or 'process' (preorder clock)")
+    return value == "app"

@@ -20,6 +20,13 @@ class Policy:
     transit_days_max: int = 5
     delay_answer_days: int = 7
     quote_valid_days: int = 14
+    # DOMAIN.md rule 20, a simple rule until supplier slip history (rule 21) replaces it: goods
+    # of an overdue PO are expected from today to this many days from today.
+    late_delivery_margin_days: int = 7
+    # Housekeeping by the clock: idempotency keys are forgotten after this many days (a retry
+    # older than that creates anew), and sent emails are deleted after this many.
+    idempotency_retention_days: int = 30
+    sent_mail_retention_days: int = 90
     base_url: str = "http://127.0.0.1:8000"
     currency: str = "EUR"
     limits: RateLimits = field(default_factory=RateLimits)

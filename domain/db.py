@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "domain.staff.models",
     "domain.audit.models",
     "domain.ratelimit.models",
+    "domain.clock.models",
 ]
 
 T = TypeVar("T")

@@ -13,6 +13,7 @@ class AvailabilityMode(StrEnum):
 class EtaBasis(StrEnum):
     IN_STOCK = "in_stock"
     PURCHASE_ORDER = "purchase_order"
+    LATE_DELIVERY = "late_delivery"  # pegged to an overdue PO: the delivery is late (rule 20)
     LEAD_TIME = "lead_time"
     RELEASE_DATE = "release_date"
     BUILD = "build"

@@ -41,6 +41,7 @@ def window(value: Window) -> str:
 BASIS_WORDS = {
     EtaBasis.IN_STOCK: "in stock",
     EtaBasis.PURCHASE_ORDER: "from a confirmed supplier delivery",
+    EtaBasis.LATE_DELIVERY: "the supplier's delivery is late; new estimate",
     EtaBasis.LEAD_TIME: "from the supplier's usual lead time",
     EtaBasis.RELEASE_DATE: "from the release date",
     EtaBasis.BUILD: "from the build time",
@@ -72,9 +73,13 @@ def estimate(product: ProductView, available: Availability) -> str:
     if product.mode == AvailabilityMode.PREORDER:
         if eta.basis == EtaBasis.RELEASE_DATE and product.release_date:
             return f"Preorder, ships from {day(product.release_date)}"
+        if eta.basis == EtaBasis.LATE_DELIVERY:
+            return f"Preorder, the supplier's delivery is late: now arrives {window(eta)}"
         return f"Preorder, arrives {window(eta)}"
     if available.in_stock > 0:
         return f"In stock, arrives {window(eta)}"
     if eta.basis == EtaBasis.UNKNOWN:
         return "Backordered, date to be confirmed"
+    if eta.basis == EtaBasis.LATE_DELIVERY:
+        return f"Backordered, the supplier's delivery is late: now arrives {window(eta)}"
     return f"Backordered, arrives {window(eta)}"

@@ -44,6 +44,7 @@ def window(value: Window) -> str:
 BASIS = {
     EtaBasis.IN_STOCK: "in stock",
     EtaBasis.PURCHASE_ORDER: "based on a confirmed delivery from our supplier",
+    EtaBasis.LATE_DELIVERY: "our supplier's delivery is late; this is our new estimate",
     EtaBasis.LEAD_TIME: "based on our supplier's usual lead time (no delivery is booked yet)",
     EtaBasis.RELEASE_DATE: "based on the release date",
     EtaBasis.BUILD: "based on the time it takes to make",
@@ -69,7 +70,8 @@ REASONS = {
     EtaReason.RECEIPT: "A delivery from our supplier arrived.",
     EtaReason.ORDER_CANCELLED: "Other orders ahead of yours in the queue were cancelled.",
     EtaReason.PRIORITY_CHANGED: "The queue for these items was rearranged.",
-    EtaReason.DAILY_REVIEW: "We reviewed our delivery schedule.",
+    EtaReason.DAILY_REVIEW: "Our daily check of delivery dates found one we could no longer "
+    "keep, so we set a new one.",
 }
 
 # ``revise_expected_date`` writes "<PO> now expected <date> (was <date>): <reason>".

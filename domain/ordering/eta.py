@@ -74,6 +74,30 @@ def ready_window(terms: ProductTerms, today: dt.date, policy: Policy) -> Window:
     return _released(terms, today, EtaBasis.IN_STOCK, policy)
 
 
+def late_window(terms: ProductTerms, expected: dt.date, today: dt.date, policy: Policy) -> Window:
+    """DOMAIN.md rule 20 for a PO expected before today: the goods are expected from today to
+    at most ``late_delivery_margin_days`` from today, and the delivery follows by transit.
+
+    The end steps by the margin from the expected date (expected + margin, + 2 margins, ...)
+    rather than sliding a day a day, so that a late delivery is told once per margin, not
+    every morning. A simple rule until the supplier's slip history (rule 21) gives the margin.
+    Nothing ships before a preorder's release date; a release after the end makes the PO moot.
+    """
+    margin = max(policy.late_delivery_margin_days, 1)
+    late_days = max((today - expected).days, 1)
+    last = expected + dt.timedelta(days=margin * -(-late_days // margin))
+    first = today
+    if terms.release_date is not None and terms.release_date >= last:
+        return delivery_window(terms.release_date, EtaBasis.RELEASE_DATE, policy)
+    if terms.release_date is not None:
+        first = max(first, terms.release_date)
+    return Window(
+        first + dt.timedelta(days=policy.transit_days_min),
+        last + dt.timedelta(days=policy.transit_days_max),
+        EtaBasis.LATE_DELIVERY,
+    )
+
+
 def build_window(start: dt.date, lead_time_days: int, policy: Policy) -> Window:
     return delivery_window(start + dt.timedelta(days=lead_time_days), EtaBasis.BUILD, policy)
 
@@ -88,8 +112,8 @@ def supply_buckets(
 ) -> list[Bucket]:
     """Open PO lines in expected-date order, then supplier lead time beyond them.
 
-    An overdue PO (expected before today) is dated today at the earliest: its units are late,
-    not already here.
+    An overdue PO (expected before today) is late, not "arriving today": its units get the
+    ``late_delivery`` window (rule 20).
     """
     buckets: list[Bucket] = []
     covered = 0
@@ -97,8 +121,10 @@ def supply_buckets(
         if line.remaining <= 0:
             continue
         covered += line.remaining
-        ship = max(line.expected_date, today)
-        window = _released(terms, ship, EtaBasis.PURCHASE_ORDER, policy)
+        if line.expected_date < today:
+            window = late_window(terms, line.expected_date, today, policy)
+        else:
+            window = _released(terms, line.expected_date, EtaBasis.PURCHASE_ORDER, policy)
         buckets.append(Bucket(covered, window, line.po_line_id))
     if terms.lead_time_days is None:
         beyond = UNKNOWN

@@ -139,12 +139,13 @@ def _case(d: Dialect, buckets: list[Bucket], pick: str) -> tuple[str, list[objec
 
 
 def _target_sql(
-    d: Dialect, product_id: int, buckets: list[Bucket], ready: Window
+    d: Dialect, product_id: int, buckets: list[Bucket], ready: Window, today: dt.date
 ) -> tuple[str, list[object]]:
     """A query of every unshipped line of the product with its new window.
 
     Waiting lines take their bucket; lines with no units waiting take the ready window,
-    unless they already have it.
+    unless they already have one that has not begun (rule 18: units still on the shelf when
+    their window begins are dated again from today).
     """
     cols, values = [], []
     for pick, ready_value in (
@@ -165,10 +166,11 @@ def _target_sql(
         }[pick]
         cols.append(
             f"CASE WHEN qty_waiting > 0 THEN {case}"
-            f" WHEN eta_basis = ? THEN {keep} ELSE {param} END AS new_{pick}"
+            f" WHEN eta_basis = ? AND eta_earliest > {d.date} THEN {keep} ELSE {param}"
+            f" END AS new_{pick}"
         )
         values.extend(case_values)
-        values.extend([ready.basis.value, ready_value])
+        values.extend([ready.basis.value, today, ready_value])
     query = (
         "SELECT id, order_id, eta_earliest, eta_latest, eta_basis, pegged_po_line_id,"
         " promised_latest, consented_latest, " + ", ".join(cols) + " FROM ("
@@ -245,7 +247,7 @@ async def _redate_product(
     buckets = supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy)
     ready = ready_window(supply.terms, ctx.today, ctx.policy)
     d = Dialect(conn)
-    target, target_values = _target_sql(d, product_id, buckets, ready)
+    target, target_values = _target_sql(d, product_id, buckets, ready, ctx.today)
     threshold = ctx.policy.email_threshold_days
     moved_early = d.days_between("t.new_earliest", "t.eta_earliest")
     moved_late = d.days_between("t.new_latest", "t.eta_latest")
@@ -280,14 +282,20 @@ async def _issue_delay_notices(
     """Rule 10: a line whose new latest date passes what the customer accepted gets a notice.
 
     Any open notice of a line that moved is superseded: the newest window is the one to answer.
+    Unless the line is still late by less than the email threshold beyond what that notice
+    told (rule 9): then the notice stands, so that a window whose earliest day moves with the
+    calendar (rule 18) does not send a notice every morning.
     A second delay past a date the customer already consented to requires an explicit answer.
     """
     reference = "COALESCE(l.consented_latest, l.promised_latest)"
+    beyond_told = d.days_between("c.new_latest", "delay_notice.new_latest")
     await execute(
         conn,
         "UPDATE delay_notice SET status = 'superseded' WHERE status = 'open' AND line_id IN"
-        " (SELECT line_id FROM eta_change WHERE event_id = ?)",
-        [event_id],
+        " (SELECT c.line_id FROM eta_change c JOIN order_line l ON l.id = c.line_id"
+        "  WHERE c.event_id = ? AND NOT (c.new_latest > " + reference + ""
+        f"  AND delay_notice.new_latest IS NOT NULL AND {beyond_told} < ?))",
+        [event_id, ctx.policy.email_threshold_days],
     )
     deadline = ctx.today + dt.timedelta(days=ctx.policy.delay_answer_days)
     return await execute(
@@ -297,7 +305,9 @@ async def _issue_delay_notices(
         f" SELECT l.order_id, l.id, c.event_id, {reference}, c.new_earliest, c.new_latest,"
         f" l.consented_latest IS NOT NULL, {d.date}, 'open', {d.timestamp}"
         " FROM eta_change c JOIN order_line l ON l.id = c.line_id"
-        f" WHERE c.event_id = ? AND c.new_latest > {reference}",
+        f" WHERE c.event_id = ? AND c.new_latest > {reference}"
+        " AND NOT EXISTS (SELECT 1 FROM delay_notice n WHERE n.line_id = l.id"
+        " AND n.status = 'open')",
         [deadline, ctx.now, event_id],
     )
 

@@ -1,5 +1,5 @@
 """The dashboard: late purchase orders first, then this week's deliveries, waiting units by
-age, and the orders already past the date they were promised."""
+age, the orders already past the date they were promised, and what the clock did."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.clock.reads import clock_view
 from domain.queries.staff_dashboard import dashboard
 from portal.staff import charts
 from portal.staff.desk import Desk
@@ -23,6 +24,9 @@ def routes(desk: Desk) -> list[Route]:
             ],
             title="Units waiting, by how long their order has waited",
         )
-        return desk.page(request, "dashboard.html", {"board": board, "ages_chart": ages})
+        clock = await clock_view(ctx.today)
+        return desk.page(
+            request, "dashboard.html", {"board": board, "ages_chart": ages, "clock": clock}
+        )
 
     return [Route("/", home, name="dashboard")]

@@ -300,6 +300,10 @@ def check_pegging(
             line,
             supply[line["product_id"]],
         )
+        if basis == EtaBasis.LATE_DELIVERY:  # rule 20: pegged to a PO that was overdue
+            assert pegged is not None and line["eta_earliest"] <= line["eta_latest"], line
+            assert expected_dates[pegged] < line["eta_earliest"], line
+            continue
         assert line["eta_latest"] - line["eta_earliest"] == dt.timedelta(
             days=policy.transit_days_max - policy.transit_days_min
         ), line

@@ -58,10 +58,37 @@ def test_po_lines_with_nothing_left_to_receive_add_no_bucket() -> None:
     assert [(b.upto, b.po_line_id) for b in buckets] == [(2, 2), (UNBOUNDED, None)]
 
 
-def test_overdue_po_is_dated_today_not_in_the_past() -> None:
-    overdue = SupplyLine(1, day(-6), 2)
+def test_overdue_po_is_a_late_delivery_from_today_to_the_late_margin_not_arriving_today() -> None:
+    margin = POLICY.late_delivery_margin_days
+    overdue = SupplyLine(1, day(-1), 2)
     buckets = supply_buckets(stocked(), [overdue], TODAY, POLICY)
+    assert buckets[0].window == Window(day(2), day(margin - 1 + 5), EtaBasis.LATE_DELIVERY)
+    assert buckets[0].po_line_id == 1
+
+
+def test_a_late_window_ends_by_steps_of_the_margin_so_it_is_not_moved_every_day() -> None:
+    margin = POLICY.late_delivery_margin_days
+    expected = day(-1)
+    ends = [
+        supply_buckets(stocked(), [SupplyLine(1, expected, 2)], day(n), POLICY)[0].window
+        for n in range(0, 2 * margin)
+    ]
+    assert {w.latest for w in ends[:margin]} == {day(margin - 1 + 5)}
+    assert {w.latest for w in ends[margin:]} == {day(2 * margin - 1 + 5)}
+    assert all(w.earliest == day(n + 2) for n, w in enumerate(ends))
+
+
+def test_a_po_expected_today_is_not_overdue_yet() -> None:
+    buckets = supply_buckets(stocked(), [SupplyLine(1, TODAY, 2)], TODAY, POLICY)
     assert buckets[0].window == shipped_on(0, EtaBasis.PURCHASE_ORDER)
+
+
+def test_a_late_po_never_ships_a_preorder_before_its_release_date() -> None:
+    margin = POLICY.late_delivery_margin_days
+    soon = supply_buckets(preorder(3), [SupplyLine(1, day(-1), 2)], TODAY, POLICY)
+    assert soon[0].window == Window(day(3 + 2), day(margin - 1 + 5), EtaBasis.LATE_DELIVERY)
+    far = supply_buckets(preorder(margin + 10), [SupplyLine(1, day(-1), 2)], TODAY, POLICY)
+    assert far[0].window == shipped_on(margin + 10, EtaBasis.RELEASE_DATE)
 
 
 def test_units_beyond_every_po_wait_for_supplier_lead_time_from_today() -> None:

@@ -88,3 +88,28 @@ async def test_the_reports_page_draws_every_chart_as_svg_without_scripts(
         assert title in words
     assert "CoolAir 1 0 0% 10.0 1" in words  # one overdue PO, nothing received, 10 days so far
     assert "recognised €200.00" in words  # the helmets shipped this week
+
+
+async def test_staff_see_each_clock_job_with_its_last_run_what_it_changed_and_the_next(
+    staff: httpx.AsyncClient,
+) -> None:
+    from domain.clock.runner import run_day
+    from portal.formatting import day as shown
+
+    words = text_of((await staff.get("/staff/")).text)
+    clock = words[words.index("The daily clock") : words.index("Orders past their promised date")]
+    assert "Today's run is still to come" in clock and "never" in clock
+    product = await b.product(on_hand=3)
+    await b.order((product, 1), context=b.ctx(now=dt.datetime.now(dt.UTC) - dt.timedelta(days=5)))
+    await run_day(today(), now_ctx().policy)
+    words = text_of((await staff.get("/staff/")).text)
+    clock = words[words.index("The daily clock") : words.index("Orders past their promised date")]
+    assert "Today's run is done" in clock
+    review = clock[clock.index("The daily review of delivery dates") :]
+    tomorrow = shown(today() + dt.timedelta(days=1))
+    assert re.match(
+        rf"The daily review of delivery dates {re.escape(shown(today()))}, finished .+?"
+        rf" 1 delay notices; 1 emails queued; 1 lines moved; 1 orders moved; 1 queues"
+        rf" {re.escape(tomorrow)}",
+        review,
+    ), review
