@@ -38,7 +38,7 @@ from domain.ordering.queue import load_terms, open_supply, recompute_queues
 from domain.queries.order_reads import order_view
 from domain.queries.orders import OrderView
 from domain.reporting.ledger import post
-from domain.validation import clean_text, idempotency_key, positive_quantity
+from domain.validation import clean_email, clean_text, idempotency_key, positive_quantity
 from domain.vocabulary import EtaBasis, EtaReason, LedgerKind, OutboxKind, ShipPreference
 
 ORDER_LINK = "order"
@@ -65,7 +65,7 @@ class OrderRequest:
     def fingerprint(self) -> str:
         body = asdict(self)
         body.pop("idempotency_key")
-        body["email"] = body["email"].strip().lower()
+        body["email"] = clean_email(body["email"])
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -99,6 +99,7 @@ async def place_order(request: OrderRequest, *, ctx: Context) -> PlacedOrder:
 
 
 def _validate(request: OrderRequest) -> None:
+    clean_email(request.email)
     clean_text(request.shipping_address, field="shippingAddress", max_length=1000, multiline=True)
     if not request.lines:
         raise InvalidInput("Add at least one product.", field="lines")

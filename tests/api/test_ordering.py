@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from domain.ordering.models import DelayNotice
+from domain.notifications.models import OutboxMessage
+from domain.ordering.models import DelayNotice, Order
 from domain.purchasing.services import revise_expected_date
 from tests import builders as b
 from tests.api.helpers import Api, codes, now_ctx, today
@@ -79,6 +80,17 @@ async def test_invalid_input_names_the_field(api: Api) -> None:
     assert codes(payload) == [("INVALID", "email")]
     payload = await api.payload(PLACE, {"input": order_input(("UNKNOWN", 1))})
     assert codes(payload) == [("INVALID", "lines[0].sku")]
+
+
+async def test_an_address_that_can_never_be_emailed_places_no_order(api: Api) -> None:
+    product = await b.product(on_hand=1)
+    typo = order_input((product.sku, 1), email="nora@example..com")
+    payload = await api.payload(PLACE, {"input": typo})
+    assert codes(payload) == [("INVALID", "email")] and payload["order"] is None
+    assert await Order.all().count() == 0 and await OutboxMessage.all().count() == 0
+    spaced = order_input((product.sku, 1), email=" Nora@Example.COM ")
+    placed = await api.payload(PLACE, {"input": spaced})
+    assert placed["errors"] == [] and placed["order"]["email"] == "nora@example.com"
 
 
 async def test_an_idempotency_key_replays_and_refuses_other_input(api: Api) -> None:

@@ -90,6 +90,18 @@ async def test_checkout_with_a_bad_email_names_the_field_and_saves_nothing(
     assert (await Product.get(id=helmet.id)).on_hand == 5
 
 
+async def test_checkout_to_an_address_that_can_never_be_emailed_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    helmet = await b.product(on_hand=5, sku="HELMET")
+    await _fill_cart(client, (helmet, 1))
+    refused = await _checkout(client, email="nora@example..com")
+    assert refused.status_code == 400
+    assert 'id="email-error"' in refused.text and "valid email" in refused.text
+    assert "we have emailed you" not in refused.text.lower()
+    assert await Order.all().count() == 0 and await OutboxMessage.all().count() == 0
+
+
 async def test_checkout_past_the_cap_says_how_many_remain(client: httpx.AsyncClient) -> None:
     capped = await b.product(on_hand=0, cap=2, sku="CAPPED")
     await _fill_cart(client, (capped, 1))
@@ -198,6 +210,9 @@ async def test_resending_links_answers_the_same_for_known_and_unknown_addresses(
     assert await OutboxMessage.filter(kind=OutboxKind.ORDER_LINKS).count() == 1
     bad = await post_form(client, "/links", "/links", {"email": "nope"})
     assert bad.status_code == 400 and 'id="email-error"' in bad.text
+    typo = await post_form(client, "/links", "/links", {"email": "known@example..com"})
+    assert typo.status_code == 400 and 'id="email-error"' in typo.text
+    assert await OutboxMessage.filter(kind=OutboxKind.ORDER_LINKS).count() == 1
 
 
 async def test_timeline_never_names_another_customers_order(client: httpx.AsyncClient) -> None:
