@@ -34,6 +34,13 @@ class PoLineRequest:
     quantity: int
 
 
+def _not_in_the_past(expected_date: dt.date, ctx: Context) -> None:
+    """A supplier's promise is a day still to come: a past one would make the PO overdue at
+    once and date every pegged line in the past (rule 18). Both doors meet this here."""
+    if expected_date < ctx.today:
+        raise InvalidInput("The expected date cannot be in the past.", field="expectedDate")
+
+
 async def _recompute(
     conn: BaseDBAsyncClient, product_ids: list[int], ctx: Context, reason: EtaReason, detail: str
 ) -> Recomputed:
@@ -59,8 +66,7 @@ async def create_purchase_order(
         raise InvalidInput("Add at least one line.", field="lines")
     for index, line in enumerate(lines):
         positive_quantity(line.quantity, field=f"lines[{index}].quantity", maximum=1_000_000)
-    if expected_date < ctx.today:
-        raise InvalidInput("The expected date cannot be in the past.", field="expectedDate")
+    _not_in_the_past(expected_date, ctx)
 
     async def work() -> PurchaseOrder:
         async with in_transaction() as conn:
@@ -132,6 +138,7 @@ async def revise_expected_date(
     po_id: int, new_date: dt.date, reason: str, *, ctx: Context
 ) -> Recomputed:
     """The supplier moved its promise: every pegged line behind it moves (rules 8 to 10)."""
+    _not_in_the_past(new_date, ctx)
     why = clean_text(reason, field="reason", max_length=300)
 
     async def work() -> Recomputed:

@@ -173,6 +173,29 @@ async def test_revising_the_expected_date_reports_what_moved(api: Api) -> None:
     assert codes(no_reason) == [("INVALID", "reason")]
 
 
+async def test_a_past_expected_date_is_refused_as_the_console_refuses_it(api: Api) -> None:
+    ctx = now_ctx()
+    supplier = await b.supplier(lead_time_days=90)
+    product = await b.product(supplier_=supplier)
+    due = today() + dt.timedelta(days=5)
+    po = await b.purchase_order(supplier, due, (product, 10), context=ctx)
+    await b.order((product, 2), context=ctx)
+    payload = await api.payload(
+        REVISE,
+        {
+            "input": {
+                "purchaseOrderId": encode("PurchaseOrder", po.id),
+                "expectedDate": "2001-01-01",
+                "reason": "typo",
+            }
+        },
+        token=await staff_token("etas"),
+    )
+    assert codes(payload) == [("INVALID", "expectedDate")]
+    assert payload["linesMoved"] == 0 and payload["purchaseOrder"] is None
+    assert (await PurchaseOrder.get(id=po.id)).expected_date == due
+
+
 async def test_cancel_a_purchase_order_line(api: Api) -> None:
     ctx = now_ctx()
     supplier = await b.supplier(lead_time_days=50)
