@@ -35,6 +35,7 @@ from domain.ordering.eta import (
 )
 from domain.ordering.models import Allocation, Order, OrderLine
 from domain.ordering.queue import load_terms, open_supply, recompute_queues
+from domain.ordering.together import shown_windows
 from domain.queries.order_reads import order_view
 from domain.queries.orders import OrderView
 from domain.reporting.ledger import post
@@ -153,6 +154,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
                     conn, order, index, request.lines[index], products[index], ahead_of, ctx
                 )
             )
+        await _promise_together(conn, order, lines)
         await Allocation.bulk_create(
             [
                 Allocation(line_id=line.id, quantity=line.qty_allocated, created_at=ctx.now)
@@ -181,6 +183,38 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
         view = await order_view(order.id, conn)
     return PlacedOrder(view, token)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    open: int
+    eta: Window
+
+
+async def _promise_together(conn: BaseDBAsyncClient, order: Order, lines: list[OrderLine]) -> None:
+    """Under ``ship_complete`` each line is promised the parcel's window: the order's latest.
+
+    Only the promise changes; the line's own ETA stays its supply date (``together.py``).
+    """
+    placed = [
+        _Placed(line.quantity, Window(line.eta_earliest, line.eta_latest, line.eta_basis))
+        for line in lines
+    ]
+    shown_all = shown_windows(placed, order.ship_preference)
+    for line, own, shown in zip(lines, placed, shown_all, strict=True):
+        if shown == own.eta:
+            continue
+        line.promised_earliest, line.promised_latest = shown.earliest, shown.latest
+        line.promised_basis = shown.basis
+        await (
+            OrderLine.filter(id=line.id)
+            .using_db(conn)
+            .update(
+                promised_earliest=shown.earliest,
+                promised_latest=shown.latest,
+                promised_basis=shown.basis,
+            )
+        )
 
 
 async def _products(conn: BaseDBAsyncClient, request: OrderRequest) -> list[Product]:

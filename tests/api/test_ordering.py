@@ -186,6 +186,34 @@ async def test_customer_changes_ship_preference(api: Api) -> None:
     assert payload == {"order": {"shipPreference": "SHIP_COMPLETE"}, "errors": []}
 
 
+async def test_ship_complete_shows_every_line_the_orders_latest_window(api: Api) -> None:
+    ctx = now_ctx()
+    supplier = await b.supplier()
+    helmet = await b.product(on_hand=5)
+    aircon = await b.product(supplier_=supplier)
+    await b.purchase_order(supplier, today() + dt.timedelta(days=10), (aircon, 10), context=ctx)
+    both = order_input((helmet.sku, 1), (aircon.sku, 2), shipPreference="SHIP_COMPLETE")
+    placed = await api.payload(PLACE, {"input": both})
+    helmet_line, aircon_line = placed["order"]["lines"]
+    parcel = aircon_line["eta"]
+    assert parcel["basis"] == "PURCHASE_ORDER"
+    assert helmet_line["eta"] == parcel and helmet_line["promisedEta"] == parcel
+    assert aircon_line["promisedEta"] == parcel
+    token = placed["orderToken"]
+
+    async def etas() -> list[dict[str, Any]]:
+        order = (await api.data(ORDER, {"token": token}))["order"]
+        return [line["eta"] for line in order["lines"]]
+
+    assert await etas() == [parcel, parcel]
+    await api.payload(PREFERENCE, {"input": {"token": token, "shipPreference": "SHIP_WHEN_READY"}})
+    own = await etas()
+    assert own[0]["basis"] == "IN_STOCK" and own[0]["latest"] < parcel["earliest"]
+    assert own[1] == parcel
+    await api.payload(PREFERENCE, {"input": {"token": token, "shipPreference": "SHIP_COMPLETE"}})
+    assert await etas() == [parcel, parcel]
+
+
 async def _delayed_order() -> tuple[str, int]:
     ctx = now_ctx()
     supplier = await b.supplier(lead_time_days=90)

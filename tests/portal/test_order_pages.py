@@ -13,7 +13,7 @@ from domain.notifications.models import OutboxMessage
 from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import DelayNotice, Order, OrderLine
 from domain.purchasing.services import revise_expected_date
-from domain.vocabulary import OutboxKind
+from domain.vocabulary import OutboxKind, ShipPreference
 from tests import builders as b
 from tests.portal.conftest import csrf_token, post_form
 
@@ -64,6 +64,22 @@ async def test_checkout_places_the_order_and_shows_the_split(client: httpx.Async
     line = await OrderLine.get(product_id=aircon.id)
     assert line.qty_waiting == 2
     assert "Your cart is empty" in (await client.get("/cart")).text
+
+
+async def test_ship_complete_order_page_shows_every_line_the_parcels_dates(
+    client: httpx.AsyncClient,
+) -> None:
+    supplier = await b.supplier()
+    helmet = await b.product(on_hand=5, sku="HELMET")
+    aircon = await b.product(supplier_=supplier, sku="AC")
+    await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=10), (aircon, 5))
+    placed = await b.order((helmet, 1), (aircon, 1), preference=ShipPreference.SHIP_COMPLETE)
+    page = await client.get(f"/orders/{placed.token}?done=placed")
+    assert page.status_code == 200
+    assert "ships now" not in page.text and "1 in stock, held to ship together" in page.text
+    in_stock = f"{b.TODAY + dt.timedelta(days=2):%b} {(b.TODAY + dt.timedelta(days=2)).day}"
+    assert in_stock not in page.text  # the helmet's own, earlier date is nowhere
+    assert page.text.count("Mar 13") >= 4  # promised and current, for both lines
 
 
 async def test_checkout_without_consent_to_a_later_part_is_refused(
