@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from domain.ordering import amounts
 from domain.ordering.eta import Window
 from domain.ordering.together import together
 from domain.vocabulary import EtaBasis, ShipPreference
@@ -76,7 +77,8 @@ class Order:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0"))
+        """Every unit not cancelled (``ordering/amounts.py``)."""
+        return amounts.total(self.lines)
 
 
 @dataclass(frozen=True)

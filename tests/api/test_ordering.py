@@ -150,6 +150,20 @@ async def test_customer_cancels_waiting_units_with_the_orders_token(api: Api) ->
     assert codes(too_many) == [("INVALID", "lines[0].quantity")]
 
 
+async def test_cancelled_units_leave_the_total_and_show_the_refund_due(api: Api) -> None:
+    product = await b.product(price="100.00")
+    placed = await b.order((product, 3), context=now_ctx())
+    read = f"query($token: String!) {{ order(token: $token) {{ total refundDue {ORDER_FIELDS} }} }}"
+    before = (await api.data(read, {"token": placed.token}))["order"]
+    assert (before["total"], before["refundDue"]) == ("300.00", "0.00")
+    line_id = before["lines"][0]["id"]
+    await api.payload(
+        CANCEL, {"input": {"token": placed.token, "lines": [{"lineId": line_id, "quantity": 2}]}}
+    )
+    after = (await api.data(read, {"token": placed.token}))["order"]
+    assert (after["total"], after["refundDue"]) == ("100.00", "200.00")
+
+
 async def test_a_customer_token_cannot_touch_someone_elses_order(api: Api) -> None:
     product = await b.product()
     mine = await b.order((product, 1), context=now_ctx())

@@ -151,7 +151,9 @@ async def test_customer_cancels_an_unshipped_line(client: httpx.AsyncClient) -> 
     assert done.status_code == 303
     line = await OrderLine.get(id=placed.order.lines[0].id)
     assert (line.qty_cancelled, line.qty_waiting) == (2, 1)
-    assert "Cancelled" in (await client.get(done.headers["location"])).text
+    after = (await client.get(done.headers["location"])).text
+    assert "Cancelled" in after
+    assert "Total €100.00." in after and "Refund due to you: €200.00." in after
 
 
 async def test_cancelling_more_than_is_open_shows_the_message_and_changes_nothing(
