@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import re
 
+from email_validator import EmailNotValidError, validate_email
+
 from domain.errors import InvalidInput
 
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def clean_email(value: str, *, field: str = "email") -> str:
-    address = (value or "").strip().lower()
-    if len(address) > 254 or not _EMAIL.match(address) or _CONTROL.search(address):
+    """The address as stored and compared, or an error naming ``field``.
+
+    Syntax only (email-validator, no DNS: a lookup would block and fails offline), and only
+    addresses the mail path can send to: plain ASCII, since the sender writes no SMTPUTF8
+    (an internationalised domain is kept in its ``xn--`` form). Lower-cased whole: a customer
+    is one address whatever its spelling, and mailboxes do not tell case apart in practice.
+    """
+    address = (value or "").strip()
+    if _CONTROL.search(address):
         raise InvalidInput("Enter a valid email address.", field=field)
-    return address
+    try:
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise InvalidInput(f"Enter a valid email address: {error}", field=field) from None
+    normalized = (checked.ascii_email or checked.normalized).lower()
+    if len(normalized) > 254:
+        raise InvalidInput("Enter a valid email address.", field=field)
+    return normalized
 
 
 def clean_text(

@@ -32,6 +32,17 @@ RECEIPT_FIELDS = {"poLineId": "purchaseOrderLineId"}
 class PurchaseOrderLineInput:
     sku: str
     quantity: int
+    custom_build_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The accepted custom build this unit is made for: its receipt fills that"
+        " build's line, never another customer's build of the same product.",
+    )
+
+    def request(self) -> PoLineRequest:
+        build = None
+        if self.custom_build_id is not None:
+            build = ids.decode("CustomBuild", self.custom_build_id) or 0  # 0: not found
+        return PoLineRequest(self.sku, self.quantity, build_request_id=build)
 
 
 @strawberry.input
@@ -141,7 +152,7 @@ class PurchasingMutation:
             po = await create_purchase_order(
                 ids.decode("Supplier", input.supplier_id) or 0,
                 input.expected_date,
-                [PoLineRequest(line.sku, line.quantity) for line in input.lines],
+                [line.request() for line in input.lines],
                 ctx=ctx,
                 key=input.idempotency_key,
             )

@@ -208,7 +208,12 @@ class Order:
     ship_preference: ShipPreference
     priority: int
     placed_at: dt.datetime
-    total: Decimal
+    total: Decimal = strawberry.field(
+        description="What the order costs now: every unit ordered and not cancelled."
+    )
+    refund_due: Decimal = strawberry.field(
+        description="Owed back to the customer: the cancelled units, refunded in full."
+    )
     lines: list[OrderLine]
     pk: strawberry.Private[int]
 
@@ -225,6 +230,7 @@ class Order:
             priority=view.priority,
             placed_at=view.placed_at,
             total=view.total,
+            refund_due=view.refund_due,
             lines=[OrderLine.of(line, view.id) for line in view.lines],
             pk=view.id,
         )

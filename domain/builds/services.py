@@ -25,7 +25,7 @@ from domain.ordering.eta import build_window
 from domain.ordering.models import Order, OrderLine
 from domain.ordering.services import order_token
 from domain.reporting.ledger import post
-from domain.validation import clean_text, idempotency_key
+from domain.validation import clean_email, clean_text, idempotency_key
 from domain.vocabulary import AvailabilityMode, BuildStatus, LedgerKind, OutboxKind, ShipPreference
 
 BUILD_LINK = "build"
@@ -57,6 +57,7 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
     key = idempotency_key(data.idempotency_key)
     if key and (existing := await BuildRequest.filter(idempotency_key=key).first()):
         return await _replayed(existing, data, ctx)
+    clean_email(data.email)
     notes = clean_text(data.notes, field="notes", max_length=2000, required=False, multiline=True)
     address = clean_text(
         data.shipping_address, field="shippingAddress", max_length=1000, multiline=True
@@ -153,7 +154,7 @@ async def _replayed(
         existing.shipping_name,
     )
     asked = (
-        (data.email or "").strip().lower(),
+        clean_email(data.email),
         data.sku,
         sorted(set(data.choice_ids)),
         (data.notes or "").strip(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -19,6 +20,7 @@ from domain.ordering.eta import Window
 from domain.ordering.models import Allocation, OrderLine
 from domain.ordering.models import Order as OrderModel
 from domain.ordering.services import ORDER_LINK
+from domain.ordering.together import shown_windows
 from domain.vocabulary import EtaBasis, ShipPreference
 
 
@@ -108,10 +110,19 @@ async def load_orders(
             shipping_address=head["shipping_address"],
             ship_preference=ShipPreference(head["ship_preference"]),
             link=order_link(policy, head["number"], head["token_salt"]),
-            lines=tuple(lines[head["id"]]),
+            lines=_as_shown(lines[head["id"]], ShipPreference(head["ship_preference"])),
         )
         for head in heads
     }
+
+
+def _as_shown(lines: list[Line], preference: ShipPreference) -> tuple[Line, ...]:
+    """Each line with the window the customer is told (ship-together under ship_complete)."""
+    shown = shown_windows(lines, preference)
+    return tuple(
+        line if line.eta == eta else replace(line, eta=eta)
+        for line, eta in zip(lines, shown, strict=True)
+    )
 
 
 async def _placed_from_stock(

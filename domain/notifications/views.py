@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from domain.ordering import amounts
 from domain.ordering.eta import Window
+from domain.ordering.together import together
 from domain.vocabulary import EtaBasis, ShipPreference
 
 
@@ -75,7 +77,8 @@ class Order:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0"))
+        """Every unit not cancelled (``ordering/amounts.py``)."""
+        return amounts.total(self.lines)
 
 
 @dataclass(frozen=True)
@@ -96,15 +99,8 @@ def plan_parcels(lines: tuple[Line, ...], preference: ShipPreference) -> tuple[P
     if preference == ShipPreference.SHIP_COMPLETE:
         if all(line.waits == 0 for line in open_lines):
             return (Parcel(True, None, tuple((line.name, line.open) for line in open_lines)),)
-        waiting = [line.eta for line in open_lines if line.waits]
-        known = [w for w in waiting if w.earliest and w.latest]
-        last: Window | None = None
-        if len(known) == len(waiting):
-            last = Window(
-                max(w.earliest for w in known if w.earliest),
-                max(w.latest for w in known if w.latest),
-                EtaBasis.UNKNOWN,
-            )
+        parcel = together(line.eta for line in open_lines if line.waits)
+        last = None if parcel.latest is None else parcel
         return (Parcel(False, last, tuple((line.name, line.open) for line in open_lines)),)
     parcels = []
     now = tuple((line.name, line.ships_now) for line in open_lines if line.ships_now)

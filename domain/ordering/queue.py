@@ -88,6 +88,8 @@ async def fill_queue(
 ) -> int:
     """Give ``units`` to the queue first come, first served; return how many it took.
 
+    A custom build's line is no place in this queue: it waits for the unit made for it
+    (:func:`fill_build_line`), never a neighbour's of another configuration.
     The caller puts what is left in stock, and must hold the product row (guarded update) so
     that no concurrent fill sees the same queue.
     """
@@ -98,7 +100,8 @@ async def fill_queue(
         f"SELECT id, {d.least('qty_waiting', '? - (cum - qty_waiting)')} AS fill FROM ("
         f" SELECT id, qty_waiting, SUM(qty_waiting) OVER (ORDER BY {QUEUE_ORDER}"
         "  ROWS UNBOUNDED PRECEDING) AS cum"
-        " FROM order_line WHERE product_id = ? AND qty_waiting > 0) q"
+        " FROM order_line WHERE product_id = ? AND qty_waiting > 0"
+        "  AND build_request_id IS NULL) q"
         " WHERE cum - qty_waiting < ?"
     )
     fill_values = [units, product_id, units]
@@ -117,6 +120,66 @@ async def fill_queue(
         fill_values,
     )
     return int(taken[0]["n"])
+
+
+async def peg_build_line(conn: BaseDBAsyncClient, build_request_id: int, po_line_id: int) -> bool:
+    """Peg a custom build's waiting line to the PO line made for it; False when the build no
+    longer waits, or already has a unit on order (pegged to a line with units still to come).
+    """
+    return (
+        await execute(
+            conn,
+            "UPDATE order_line SET pegged_po_line_id = ? WHERE build_request_id = ?"
+            " AND qty_waiting > 0 AND (pegged_po_line_id IS NULL OR NOT EXISTS ("
+            "  SELECT 1 FROM purchase_order_line p WHERE p.id = order_line.pegged_po_line_id"
+            "  AND p.quantity - p.quantity_received - p.quantity_cancelled > 0))",
+            [po_line_id, build_request_id],
+        )
+        == 1
+    )
+
+
+async def fill_build_line(
+    conn: BaseDBAsyncClient,
+    po_line_id: int,
+    units: int,
+    *,
+    receipt_id: int | None,
+    now: dt.datetime,
+) -> int:
+    """Give ``units`` of a PO line made for a custom build to that build's line, only to it.
+
+    Returns how many it took (none when the build was cancelled meanwhile). Guarded and
+    relative like every stock write: the line must still wait for what it is given. The
+    caller holds the product row.
+    """
+    rows = await fetch(
+        conn,
+        "SELECT id, product_id, qty_waiting FROM order_line WHERE pegged_po_line_id = ?"
+        " AND build_request_id IS NOT NULL AND qty_waiting > 0 ORDER BY id LIMIT 1",
+        [po_line_id],
+    )
+    if units <= 0 or not rows:
+        return 0
+    line_id, product_id = rows[0]["id"], rows[0]["product_id"]
+    fill = min(units, int(rows[0]["qty_waiting"]))
+    changed = await execute(
+        conn,
+        "UPDATE order_line SET qty_waiting = qty_waiting - ?, qty_allocated = qty_allocated + ?"
+        " WHERE id = ? AND qty_waiting >= ?",
+        [fill, fill, line_id, fill],
+    )
+    if changed != 1:
+        return 0
+    d = Dialect(conn)
+    await execute(
+        conn,
+        "INSERT INTO allocation (line_id, receipt_id, quantity, created_at)"
+        f" VALUES (?, ?, ?, {d.timestamp})",
+        [line_id, receipt_id, fill, now],
+    )
+    await adjust(conn, product_id, waiting_units=-fill)
+    return fill
 
 
 def _case(d: Dialect, buckets: list[Bucket], pick: str) -> tuple[str, list[object]]:

@@ -35,10 +35,11 @@ from domain.ordering.eta import (
 )
 from domain.ordering.models import Allocation, Order, OrderLine
 from domain.ordering.queue import load_terms, open_supply, recompute_queues
+from domain.ordering.together import shown_windows
 from domain.queries.order_reads import order_view
 from domain.queries.orders import OrderView
 from domain.reporting.ledger import post
-from domain.validation import clean_text, idempotency_key, positive_quantity
+from domain.validation import clean_email, clean_text, idempotency_key, positive_quantity
 from domain.vocabulary import EtaBasis, EtaReason, LedgerKind, OutboxKind, ShipPreference
 
 ORDER_LINK = "order"
@@ -65,7 +66,7 @@ class OrderRequest:
     def fingerprint(self) -> str:
         body = asdict(self)
         body.pop("idempotency_key")
-        body["email"] = body["email"].strip().lower()
+        body["email"] = clean_email(body["email"])
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -99,6 +100,7 @@ async def place_order(request: OrderRequest, *, ctx: Context) -> PlacedOrder:
 
 
 def _validate(request: OrderRequest) -> None:
+    clean_email(request.email)
     clean_text(request.shipping_address, field="shippingAddress", max_length=1000, multiline=True)
     if not request.lines:
         raise InvalidInput("Add at least one product.", field="lines")
@@ -152,6 +154,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
                     conn, order, index, request.lines[index], products[index], ahead_of, ctx
                 )
             )
+        await _promise_together(conn, order, lines)
         await Allocation.bulk_create(
             [
                 Allocation(line_id=line.id, quantity=line.qty_allocated, created_at=ctx.now)
@@ -180,6 +183,38 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
         view = await order_view(order.id, conn)
     return PlacedOrder(view, token)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    open: int
+    eta: Window
+
+
+async def _promise_together(conn: BaseDBAsyncClient, order: Order, lines: list[OrderLine]) -> None:
+    """Under ``ship_complete`` each line is promised the parcel's window: the order's latest.
+
+    Only the promise changes; the line's own ETA stays its supply date (``together.py``).
+    """
+    placed = [
+        _Placed(line.quantity, Window(line.eta_earliest, line.eta_latest, line.eta_basis))
+        for line in lines
+    ]
+    shown_all = shown_windows(placed, order.ship_preference)
+    for line, own, shown in zip(lines, placed, shown_all, strict=True):
+        if shown == own.eta:
+            continue
+        line.promised_earliest, line.promised_latest = shown.earliest, shown.latest
+        line.promised_basis = shown.basis
+        await (
+            OrderLine.filter(id=line.id)
+            .using_db(conn)
+            .update(
+                promised_earliest=shown.earliest,
+                promised_latest=shown.latest,
+                promised_basis=shown.basis,
+            )
+        )
 
 
 async def _products(conn: BaseDBAsyncClient, request: OrderRequest) -> list[Product]:

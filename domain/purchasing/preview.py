@@ -69,14 +69,12 @@ class _RollBack(Exception):
         self.impact = impact
 
 
-async def _checked(po_id: int, new_date: dt.date, ctx: Context) -> PurchaseOrder:
+async def _checked(po_id: int, new_date: dt.date) -> PurchaseOrder:
     po = await PurchaseOrder.filter(id=po_id).first()
     if po is None:
         raise NotFound("No such purchase order.", field="purchaseOrderId")
     if po.status != PurchaseOrderStatus.OPEN:
         raise Conflict("Only an open purchase order can be revised.", field="purchaseOrderId")
-    if new_date < ctx.today:
-        raise InvalidInput("The new expected date cannot be in the past.", field="expectedDate")
     if new_date == po.expected_date:
         raise InvalidInput("This is already the expected date.", field="expectedDate")
     return po
@@ -85,9 +83,8 @@ async def _checked(po_id: int, new_date: dt.date, ctx: Context) -> PurchaseOrder
 async def change_expected_date(
     po_id: int, new_date: dt.date, reason: str, *, ctx: Context
 ) -> Recomputed:
-    """``revise_expected_date`` with the checks a person at a form needs: not in the past,
-    not the date it already has."""
-    await _checked(po_id, new_date, ctx)
+    """``revise_expected_date`` refusing, for a person at a form, the date it already has."""
+    await _checked(po_id, new_date)
     return await revise_expected_date(po_id, new_date, reason, ctx=ctx)
 
 
@@ -95,7 +92,7 @@ async def preview_expected_date(
     po_id: int, new_date: dt.date, reason: str, *, ctx: Context
 ) -> DateChangeImpact:
     """The exact outcome of ``change_expected_date`` now, with nothing kept."""
-    po = await _checked(po_id, new_date, ctx)
+    po = await _checked(po_id, new_date)
     try:
         async with in_transaction() as conn:
             done = await revise_expected_date(po_id, new_date, reason, ctx=ctx)

@@ -14,9 +14,16 @@ from domain.catalog import stock
 from domain.catalog.models import Product, Supplier
 from domain.context import Context
 from domain.customers.links import new_number
-from domain.db import connection, with_retries
+from domain.db import connection, fetch, with_retries
 from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
-from domain.ordering.queue import Recomputed, recompute_queues, supply_units
+from domain.ordering.models import OrderLine
+from domain.ordering.queue import (
+    Recomputed,
+    fill_build_line,
+    peg_build_line,
+    recompute_queues,
+    supply_units,
+)
 from domain.purchasing.models import (
     PurchaseOrder,
     PurchaseOrderDateChange,
@@ -32,6 +39,14 @@ from domain.vocabulary import EtaReason, PurchaseOrderStatus
 class PoLineRequest:
     sku: str
     quantity: int
+    build_request_id: int | None = None  # the custom build this unit is made for
+
+
+def _not_in_the_past(expected_date: dt.date, ctx: Context) -> None:
+    """A supplier's promise is a day still to come: a past one would make the PO overdue at
+    once and date every pegged line in the past (rule 18). Both doors meet this here."""
+    if expected_date < ctx.today:
+        raise InvalidInput("The expected date cannot be in the past.", field="expectedDate")
 
 
 async def _recompute(
@@ -59,8 +74,7 @@ async def create_purchase_order(
         raise InvalidInput("Add at least one line.", field="lines")
     for index, line in enumerate(lines):
         positive_quantity(line.quantity, field=f"lines[{index}].quantity", maximum=1_000_000)
-    if expected_date < ctx.today:
-        raise InvalidInput("The expected date cannot be in the past.", field="expectedDate")
+    _not_in_the_past(expected_date, ctx)
 
     async def work() -> PurchaseOrder:
         async with in_transaction() as conn:
@@ -71,6 +85,7 @@ async def create_purchase_order(
             for index, line in enumerate(lines):
                 if line.sku not in products:
                     raise InvalidInput("No such product.", field=f"lines[{index}].sku")
+            await _check_builds(conn, lines, products)
             po = await PurchaseOrder.create(
                 number=new_number("PO"),
                 supplier_id=supplier_id,
@@ -87,9 +102,23 @@ async def create_purchase_order(
                         quantity=line.quantity,
                     )
                     for line in lines
+                    if line.build_request_id is None
                 ],
                 using_db=conn,
             )
+            for index, line in enumerate(lines):
+                if line.build_request_id is not None:
+                    made = await PurchaseOrderLine.create(
+                        purchase_order_id=po.id,
+                        product_id=products[line.sku].id,
+                        quantity=line.quantity,
+                        using_db=conn,
+                    )
+                    if not await peg_build_line(conn, line.build_request_id, made.id):
+                        raise Conflict(
+                            "This custom build no longer waits, or its unit is on order already.",
+                            field=f"lines[{index}].customBuildId",
+                        )
             product_ids = [products[line.sku].id for line in lines]
             await _recompute(conn, product_ids, ctx, EtaReason.PO_CREATED, f"{po.number} created")
             return po
@@ -102,6 +131,49 @@ async def create_purchase_order(
         raise
 
 
+async def builds_of(po_ids: list[int], conn: BaseDBAsyncClient | None = None) -> dict[int, int]:
+    """The PO lines of these POs made for a custom build: PO line id -> build request id.
+
+    A build's line is pegged to the PO line made for it (set when the PO is created).
+    """
+    rows = await fetch(
+        conn or connection(),
+        "SELECT l.pegged_po_line_id AS po_line_id, l.build_request_id FROM order_line l"
+        " JOIN purchase_order_line p ON p.id = l.pegged_po_line_id"
+        " WHERE l.build_request_id IS NOT NULL AND p.purchase_order_id IN ("
+        + ", ".join("?" for _ in po_ids)
+        + ")",
+        list(po_ids),
+    )
+    return {row["po_line_id"]: row["build_request_id"] for row in rows}
+
+
+async def _check_builds(
+    conn: BaseDBAsyncClient, lines: list[PoLineRequest], products: dict[str, Product]
+) -> None:
+    """A unit made for a custom build: one unit of the build's own product, once accepted
+    (acceptance made the build's order line, which is what the unit will fill)."""
+    wanted = {line.build_request_id for line in lines if line.build_request_id is not None}
+    if not wanted:
+        return
+    build_lines = {
+        row["build_request_id"]: row["product_id"]
+        for row in await OrderLine.filter(build_request_id__in=wanted)
+        .using_db(conn)
+        .values("build_request_id", "product_id")
+    }
+    for index, line in enumerate(lines):
+        if line.build_request_id is None:
+            continue
+        field = f"lines[{index}].customBuildId"
+        if line.build_request_id not in build_lines:
+            raise NotFound("No accepted custom build matches.", field=field)
+        if build_lines[line.build_request_id] != products[line.sku].id:
+            raise InvalidInput("This custom build is of another product.", field=field)
+        if line.quantity != 1:
+            raise InvalidInput("A custom build is one unit.", field=f"lines[{index}].quantity")
+
+
 async def _replayed(
     existing: PurchaseOrder, supplier_id: int, expected_date: dt.date, lines: list[PoLineRequest]
 ) -> PurchaseOrder:
@@ -109,17 +181,18 @@ async def _replayed(
 
     The expected date compared is the one the PO was created with, before any revision.
     """
+    made_for = await builds_of([existing.id])
     ordered = sorted(
-        (row["product__sku"], row["quantity"])
+        (row["product__sku"], row["quantity"], made_for.get(row["id"], 0))
         for row in await PurchaseOrderLine.filter(purchase_order_id=existing.id).values(
-            "product__sku", "quantity"
+            "id", "product__sku", "quantity"
         )
     )
     first_revision = (
         await PurchaseOrderDateChange.filter(purchase_order_id=existing.id).order_by("id").first()
     )
     created_for = first_revision.old_date if first_revision else existing.expected_date
-    asked = sorted((line.sku, line.quantity) for line in lines)
+    asked = sorted((line.sku, line.quantity, line.build_request_id or 0) for line in lines)
     if (existing.supplier_id, created_for, ordered) != (supplier_id, expected_date, asked):  # type: ignore[attr-defined]
         raise IdempotencyKeyReused(
             "This idempotency key was used for a different purchase order.",
@@ -132,6 +205,7 @@ async def revise_expected_date(
     po_id: int, new_date: dt.date, reason: str, *, ctx: Context
 ) -> Recomputed:
     """The supplier moved its promise: every pegged line behind it moves (rules 8 to 10)."""
+    _not_in_the_past(new_date, ctx)
     why = clean_text(reason, field="reason", max_length=300)
 
     async def work() -> Recomputed:
@@ -292,7 +366,9 @@ async def _receive(
             ln.id: ln
             for ln in await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
         }
-        per_product: dict[int, int] = {}
+        made_for = await builds_of([po_id], conn)
+        per_product: dict[int, int] = {}  # units for the product's queue
+        builds: dict[int, int] = {}  # units made for one custom build: PO line id -> units
         for index, request in enumerate(lines):
             po_line = po_lines.get(request.po_line_id)
             if po_line is None:
@@ -306,6 +382,10 @@ async def _receive(
                     field=f"lines[{index}].quantity",
                 )
             po_line.quantity_received += request.quantity
+            if po_line.id in made_for:
+                builds[po_line.id] = builds.get(po_line.id, 0) + request.quantity
+                per_product.setdefault(po_line.product_id, 0)  # type: ignore[attr-defined]
+                continue
             per_product[po_line.product_id] = (
                 per_product.get(po_line.product_id, 0) + request.quantity
             )
@@ -322,12 +402,17 @@ async def _receive(
             to_queue[product_id] = await supply_units(
                 conn, product_id, per_product[product_id], receipt_id=receipt.id, now=ctx.now
             )
+        to_build = await _supply_builds(conn, po_lines, builds, receipt.id, ctx)
         rows = []
         remaining_to_queue = dict(to_queue)
         for request in lines:
             po_line = po_lines[request.po_line_id]
-            queued = min(request.quantity, remaining_to_queue[po_line.product_id])
-            remaining_to_queue[po_line.product_id] -= queued
+            if po_line.id in to_build:
+                queued = min(request.quantity, to_build[po_line.id])
+                to_build[po_line.id] -= queued
+            else:
+                queued = min(request.quantity, remaining_to_queue[po_line.product_id])
+                remaining_to_queue[po_line.product_id] -= queued
             rows.append(
                 ReceiptLine(
                     receipt_id=receipt.id,
@@ -347,6 +432,31 @@ async def _receive(
         impact = await _recompute(
             conn, list(per_product), ctx, EtaReason.RECEIPT, f"{po.number}: goods received"
         )
-        total_queue = sum(to_queue.values())
-        total = sum(per_product.values())
+        total_queue = sum(row.to_queue for row in rows)
+        total = sum(row.quantity for row in rows)
         return ReceiptResult(receipt.id, True, total_queue, total - total_queue, impact)
+
+
+async def _supply_builds(
+    conn: BaseDBAsyncClient,
+    po_lines: dict[int, PurchaseOrderLine],
+    builds: dict[int, int],
+    receipt_id: int,
+    ctx: Context,
+) -> dict[int, int]:
+    """Units made for a custom build fill that build's line; what it no longer needs (it was
+    cancelled meanwhile) is stock. The caller holds the product rows. PO line id -> filled."""
+    filled: dict[int, int] = {}
+    for po_line_id in sorted(builds):
+        po_line = po_lines[po_line_id]
+        units = builds[po_line_id]
+        filled[po_line_id] = await fill_build_line(
+            conn,
+            po_line_id,
+            units,
+            receipt_id=receipt_id,
+            now=ctx.now,
+        )
+        product_id: int = po_line.product_id  # type: ignore[attr-defined]
+        await stock.adjust(conn, product_id, on_hand=units - filled[po_line_id])
+    return filled

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from domain.customers.links import token_hash
 from domain.db import connection, fetch
 from domain.ordering.eta import Window
+from domain.ordering.together import shown_windows
 from domain.queries.orders import LineView, OrderView
 from domain.queries.rows import (
     as_bool,
@@ -109,10 +110,19 @@ async def _assemble(orders: list[dict[str, Any]], conn: BaseDBAsyncClient) -> di
             ship_preference=ShipPreference(row["ship_preference"]),
             priority=row["priority"],
             placed_at=moment(row["placed_at"]),
-            lines=lines[row["id"]],
+            lines=_as_shown(lines[row["id"]], ShipPreference(row["ship_preference"])),
         )
         for row in orders
     }
+
+
+def _as_shown(lines: list[LineView], preference: ShipPreference) -> list[LineView]:
+    """Each line with the window the customer is told (ship-together under ship_complete)."""
+    shown = shown_windows(lines, preference)
+    return [
+        line if line.eta == eta else replace(line, eta=eta)
+        for line, eta in zip(lines, shown, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from domain.ordering import amounts
 from domain.ordering.eta import Window
 from domain.vocabulary import ShipPreference
 
@@ -44,4 +45,9 @@ class OrderView:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0"))
+        """Every unit not cancelled; cancelled ones are in ``refund_due``."""
+        return amounts.total(self.lines)
+
+    @property
+    def refund_due(self) -> Decimal:
+        return amounts.refund_due(self.lines)

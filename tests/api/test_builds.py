@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from api.ids import encode
-from domain.builds.models import BuildQuote
+from domain.builds.models import BuildQuote, BuildRequest
 from tests import builders as b
 from tests.api.helpers import Api, codes, staff_token
 
@@ -55,6 +55,12 @@ async def test_request_a_build_and_read_it_by_its_link(api: Api) -> None:
     seen = (await api.data(BUILD, {"token": payload["token"]}))["customBuild"]
     assert seen["notes"] == "Matte black" and seen["order"] is None
     assert (await api.data(BUILD, {"token": "forged"}))["customBuild"] is None
+
+
+async def test_a_build_for_an_address_that_can_never_be_emailed_is_refused(api: Api) -> None:
+    payload = await _request(api, email="nora@example..com")
+    assert codes(payload) == [("INVALID", "email")] and payload["customBuild"] is None
+    assert await BuildRequest.all().count() == 0
 
 
 async def test_a_missing_required_option_is_refused(api: Api) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from domain.ordering.models import DelayNotice
+from domain.notifications.models import OutboxMessage
+from domain.ordering.models import DelayNotice, Order
 from domain.purchasing.services import revise_expected_date
 from tests import builders as b
 from tests.api.helpers import Api, codes, now_ctx, today
@@ -81,6 +82,17 @@ async def test_invalid_input_names_the_field(api: Api) -> None:
     assert codes(payload) == [("INVALID", "lines[0].sku")]
 
 
+async def test_an_address_that_can_never_be_emailed_places_no_order(api: Api) -> None:
+    product = await b.product(on_hand=1)
+    typo = order_input((product.sku, 1), email="nora@example..com")
+    payload = await api.payload(PLACE, {"input": typo})
+    assert codes(payload) == [("INVALID", "email")] and payload["order"] is None
+    assert await Order.all().count() == 0 and await OutboxMessage.all().count() == 0
+    spaced = order_input((product.sku, 1), email=" Nora@Example.COM ")
+    placed = await api.payload(PLACE, {"input": spaced})
+    assert placed["errors"] == [] and placed["order"]["email"] == "nora@example.com"
+
+
 async def test_an_idempotency_key_replays_and_refuses_other_input(api: Api) -> None:
     product = await b.product(on_hand=10)
     first = await api.payload(PLACE, {"input": order_input((product.sku, 2), idempotencyKey="k1")})
@@ -138,6 +150,20 @@ async def test_customer_cancels_waiting_units_with_the_orders_token(api: Api) ->
     assert codes(too_many) == [("INVALID", "lines[0].quantity")]
 
 
+async def test_cancelled_units_leave_the_total_and_show_the_refund_due(api: Api) -> None:
+    product = await b.product(price="100.00")
+    placed = await b.order((product, 3), context=now_ctx())
+    read = f"query($token: String!) {{ order(token: $token) {{ total refundDue {ORDER_FIELDS} }} }}"
+    before = (await api.data(read, {"token": placed.token}))["order"]
+    assert (before["total"], before["refundDue"]) == ("300.00", "0.00")
+    line_id = before["lines"][0]["id"]
+    await api.payload(
+        CANCEL, {"input": {"token": placed.token, "lines": [{"lineId": line_id, "quantity": 2}]}}
+    )
+    after = (await api.data(read, {"token": placed.token}))["order"]
+    assert (after["total"], after["refundDue"]) == ("100.00", "200.00")
+
+
 async def test_a_customer_token_cannot_touch_someone_elses_order(api: Api) -> None:
     product = await b.product()
     mine = await b.order((product, 1), context=now_ctx())
@@ -172,6 +198,34 @@ async def test_customer_changes_ship_preference(api: Api) -> None:
         PREFERENCE, {"input": {"token": placed.token, "shipPreference": "SHIP_COMPLETE"}}
     )
     assert payload == {"order": {"shipPreference": "SHIP_COMPLETE"}, "errors": []}
+
+
+async def test_ship_complete_shows_every_line_the_orders_latest_window(api: Api) -> None:
+    ctx = now_ctx()
+    supplier = await b.supplier()
+    helmet = await b.product(on_hand=5)
+    aircon = await b.product(supplier_=supplier)
+    await b.purchase_order(supplier, today() + dt.timedelta(days=10), (aircon, 10), context=ctx)
+    both = order_input((helmet.sku, 1), (aircon.sku, 2), shipPreference="SHIP_COMPLETE")
+    placed = await api.payload(PLACE, {"input": both})
+    helmet_line, aircon_line = placed["order"]["lines"]
+    parcel = aircon_line["eta"]
+    assert parcel["basis"] == "PURCHASE_ORDER"
+    assert helmet_line["eta"] == parcel and helmet_line["promisedEta"] == parcel
+    assert aircon_line["promisedEta"] == parcel
+    token = placed["orderToken"]
+
+    async def etas() -> list[dict[str, Any]]:
+        order = (await api.data(ORDER, {"token": token}))["order"]
+        return [line["eta"] for line in order["lines"]]
+
+    assert await etas() == [parcel, parcel]
+    await api.payload(PREFERENCE, {"input": {"token": token, "shipPreference": "SHIP_WHEN_READY"}})
+    own = await etas()
+    assert own[0]["basis"] == "IN_STOCK" and own[0]["latest"] < parcel["earliest"]
+    assert own[1] == parcel
+    await api.payload(PREFERENCE, {"input": {"token": token, "shipPreference": "SHIP_COMPLETE"}})
+    assert await etas() == [parcel, parcel]
 
 
 async def _delayed_order() -> tuple[str, int]:

@@ -11,6 +11,7 @@ from api.ids import encode
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from tests import builders as b
 from tests.api.helpers import Api, codes, now_ctx, staff_token, today
+from tests.domain.builds import test_build_supply as builds
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -173,6 +174,29 @@ async def test_revising_the_expected_date_reports_what_moved(api: Api) -> None:
     assert codes(no_reason) == [("INVALID", "reason")]
 
 
+async def test_a_past_expected_date_is_refused_as_the_console_refuses_it(api: Api) -> None:
+    ctx = now_ctx()
+    supplier = await b.supplier(lead_time_days=90)
+    product = await b.product(supplier_=supplier)
+    due = today() + dt.timedelta(days=5)
+    po = await b.purchase_order(supplier, due, (product, 10), context=ctx)
+    await b.order((product, 2), context=ctx)
+    payload = await api.payload(
+        REVISE,
+        {
+            "input": {
+                "purchaseOrderId": encode("PurchaseOrder", po.id),
+                "expectedDate": "2001-01-01",
+                "reason": "typo",
+            }
+        },
+        token=await staff_token("etas"),
+    )
+    assert codes(payload) == [("INVALID", "expectedDate")]
+    assert payload["linesMoved"] == 0 and payload["purchaseOrder"] is None
+    assert (await PurchaseOrder.get(id=po.id)).expected_date == due
+
+
 async def test_cancel_a_purchase_order_line(api: Api) -> None:
     ctx = now_ctx()
     supplier = await b.supplier(lead_time_days=50)
@@ -240,3 +264,43 @@ async def test_receive_fills_the_queue_once_per_receipt_key(api: Api) -> None:
     assert codes(foreign) == [("INVALID", "lines[0].purchaseOrderLineId")]
     refused = await api.payload(RECEIVE, receipt(1, key="dn-4"), token=await staff_token("read"))
     assert codes(refused) == [("PERMISSION_DENIED", None)]
+
+
+async def test_a_unit_ordered_for_a_custom_build_fills_that_build_only(api: Api) -> None:
+    motorcycle, ada, bea = await builds.two_builds()
+    supplier = await b.supplier()
+    bea_build = encode("CustomBuild", bea.build_request_id)  # type: ignore[attr-defined]
+
+    async def create(custom_build_id: str) -> dict[str, Any]:
+        line = {"sku": motorcycle.sku, "quantity": 1, "customBuildId": custom_build_id}
+        return await api.payload(
+            CREATE,
+            {
+                "input": {
+                    "supplierId": encode("Supplier", supplier.id),
+                    "expectedDate": (today() + dt.timedelta(days=20)).isoformat(),
+                    "lines": [line],
+                }
+            },
+            token=await staff_token("purchasing"),
+        )
+
+    assert codes(await create("forged")) == [("NOT_FOUND", "lines[0].customBuildId")]
+    created = await create(bea_build)
+    assert created["errors"] == []
+    po = created["purchaseOrder"]
+    received = await api.payload(
+        RECEIVE,
+        {
+            "input": {
+                "purchaseOrderId": po["id"],
+                "receiptKey": "bike-for-bea",
+                "lines": [{"purchaseOrderLineId": po["lines"][0]["id"], "quantity": 1}],
+            }
+        },
+        token=await staff_token("receiving"),
+    )
+    assert received["errors"] == []
+    assert (received["unitsToBackorders"], received["unitsToStock"]) == (1, 0)
+    assert await builds.quantities(bea) == (0, 1, 0)
+    assert await builds.quantities(ada) == (1, 0, 0)

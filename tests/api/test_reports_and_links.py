@@ -75,3 +75,5 @@ async def test_resending_links_answers_the_same_for_known_and_unknown_addresses(
     )
     assert len(sent) == before + 1 and sent[-1] == "known@example.com"
     assert codes(await api.payload(RESEND, {"email": "not-an-address"})) == [("INVALID", "email")]
+    typo = await api.payload(RESEND, {"email": "nora@example..com"})
+    assert codes(typo) == [("INVALID", "email")] and typo["message"] is None

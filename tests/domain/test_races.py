@@ -36,7 +36,7 @@ from domain.customers.models import Customer
 from domain.db import connection, is_postgres
 from domain.errors import IdempotencyKeyReused, InsufficientAvailability, InvalidInput
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
-from domain.ordering.models import Order, OrderLine
+from domain.ordering.models import Allocation, Order, OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, PlacedOrder, place_order
 from domain.purchasing import services as purchasing
 from domain.purchasing.models import PurchaseOrderLine, Receipt, ReceiptLine
@@ -45,6 +45,7 @@ from domain.reporting.models import LedgerEntry
 from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import LedgerKind
 from tests import builders as b
+from tests.domain.builds import test_build_supply as builds
 from tests.domain.test_state_machine import check_invariants
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -500,3 +501,29 @@ async def test_a_cancel_racing_a_receipt_reads_the_line_as_the_receipt_left_it(
     refreshed = await Product.get(id=product.id)
     assert (refreshed.on_hand, refreshed.waiting_units) == (1, 0)
     await check_invariants(b.TODAY, {product.id: 0})
+
+
+async def test_build_units_racing_a_cancelled_build_each_reach_only_their_own_build() -> None:
+    """Bea's unit arrives while Bea cancels, and Ada's arrives at once: whatever the order,
+    Bea's unit ends in stock and Ada's line holds Ada's unit, never Bea's."""
+    for round_ in range(ROUNDS // 2):
+        motorcycle, ada, bea = await builds.two_builds()
+        for_bea, for_ada = (
+            await builds.made_for(motorcycle, bea),
+            await builds.made_for(motorcycle, ada),
+        )
+        outcomes = await race(
+            *jittered(
+                round_,
+                b.receipt(for_bea, 1),
+                b.receipt(for_ada, 1),
+                cancel_order_lines(bea.order_id, [CancelRequest(bea.id)], ctx=b.ctx()),  # type: ignore[attr-defined]
+            )
+        )
+        assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+        assert await builds.quantities(bea) == (0, 0, 1)
+        assert await builds.quantities(ada) == (0, 1, 0)
+        held = await Allocation.filter(line_id=ada.id).values_list("receipt_id", flat=True)
+        assert held == [outcomes[1].receipt_id]
+        product = await Product.get(id=motorcycle.id)
+        assert (product.on_hand, product.waiting_units) == (1, 0)

@@ -84,5 +84,28 @@ async def test_build_request_missing_a_required_group_names_it(client: httpx.Asy
     assert await BuildRequest.all().count() == 0
 
 
+async def test_build_request_to_an_address_that_can_never_be_emailed_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    _, options = await _motorcycle()
+    frame, engine = options["Frame"]["Classic"], options["Engine"]["650"]
+    refused = await post_form(
+        client,
+        "/products/MOTO",
+        "/builds",
+        {
+            "sku": "MOTO",
+            f"group_{frame.group_id}": str(frame.id),
+            f"group_{engine.group_id}": str(engine.id),
+            "email": "rider@example..com",
+            "name": "Rider",
+            "shipping_address": "1 Road",
+        },
+    )
+    assert refused.status_code == 400
+    assert "valid email address" in refused.text
+    assert await BuildRequest.all().count() == 0
+
+
 async def test_build_link_with_a_wrong_token_is_not_found(client: httpx.AsyncClient) -> None:
     assert (await client.get("/builds/wrong")).status_code == 404

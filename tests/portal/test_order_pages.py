@@ -13,7 +13,7 @@ from domain.notifications.models import OutboxMessage
 from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import DelayNotice, Order, OrderLine
 from domain.purchasing.services import revise_expected_date
-from domain.vocabulary import OutboxKind
+from domain.vocabulary import OutboxKind, ShipPreference
 from tests import builders as b
 from tests.portal.conftest import csrf_token, post_form
 
@@ -66,6 +66,22 @@ async def test_checkout_places_the_order_and_shows_the_split(client: httpx.Async
     assert "Your cart is empty" in (await client.get("/cart")).text
 
 
+async def test_ship_complete_order_page_shows_every_line_the_parcels_dates(
+    client: httpx.AsyncClient,
+) -> None:
+    supplier = await b.supplier()
+    helmet = await b.product(on_hand=5, sku="HELMET")
+    aircon = await b.product(supplier_=supplier, sku="AC")
+    await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=10), (aircon, 5))
+    placed = await b.order((helmet, 1), (aircon, 1), preference=ShipPreference.SHIP_COMPLETE)
+    page = await client.get(f"/orders/{placed.token}?done=placed")
+    assert page.status_code == 200
+    assert "ships now" not in page.text and "1 in stock, held to ship together" in page.text
+    in_stock = f"{b.TODAY + dt.timedelta(days=2):%b} {(b.TODAY + dt.timedelta(days=2)).day}"
+    assert in_stock not in page.text  # the helmet's own, earlier date is nowhere
+    assert page.text.count("Mar 13") >= 4  # promised and current, for both lines
+
+
 async def test_checkout_without_consent_to_a_later_part_is_refused(
     client: httpx.AsyncClient,
 ) -> None:
@@ -88,6 +104,18 @@ async def test_checkout_with_a_bad_email_names_the_field_and_saves_nothing(
     assert 'value="Ada Lovelace"' in refused.text
     assert await Order.all().count() == 0
     assert (await Product.get(id=helmet.id)).on_hand == 5
+
+
+async def test_checkout_to_an_address_that_can_never_be_emailed_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    helmet = await b.product(on_hand=5, sku="HELMET")
+    await _fill_cart(client, (helmet, 1))
+    refused = await _checkout(client, email="nora@example..com")
+    assert refused.status_code == 400
+    assert 'id="email-error"' in refused.text and "valid email" in refused.text
+    assert "we have emailed you" not in refused.text.lower()
+    assert await Order.all().count() == 0 and await OutboxMessage.all().count() == 0
 
 
 async def test_checkout_past_the_cap_says_how_many_remain(client: httpx.AsyncClient) -> None:
@@ -123,7 +151,9 @@ async def test_customer_cancels_an_unshipped_line(client: httpx.AsyncClient) -> 
     assert done.status_code == 303
     line = await OrderLine.get(id=placed.order.lines[0].id)
     assert (line.qty_cancelled, line.qty_waiting) == (2, 1)
-    assert "Cancelled" in (await client.get(done.headers["location"])).text
+    after = (await client.get(done.headers["location"])).text
+    assert "Cancelled" in after
+    assert "Total €100.00." in after and "Refund due to you: €200.00." in after
 
 
 async def test_cancelling_more_than_is_open_shows_the_message_and_changes_nothing(
@@ -198,6 +228,9 @@ async def test_resending_links_answers_the_same_for_known_and_unknown_addresses(
     assert await OutboxMessage.filter(kind=OutboxKind.ORDER_LINKS).count() == 1
     bad = await post_form(client, "/links", "/links", {"email": "nope"})
     assert bad.status_code == 400 and 'id="email-error"' in bad.text
+    typo = await post_form(client, "/links", "/links", {"email": "known@example..com"})
+    assert typo.status_code == 400 and 'id="email-error"' in typo.text
+    assert await OutboxMessage.filter(kind=OutboxKind.ORDER_LINKS).count() == 1
 
 
 async def test_timeline_never_names_another_customers_order(client: httpx.AsyncClient) -> None:

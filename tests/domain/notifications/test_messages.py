@@ -74,6 +74,9 @@ async def test_confirmation_of_ship_complete_promises_one_parcel(smtp: SmtpServe
         assert "expected 13 to 16 March 2027" in part
         assert "Parcel 1" in part and "Parcel 2" not in part
     assert "Parcel 1, expected 13 to 16 March 2027:" in mail.text
+    for part in (mail.text, mail.html):
+        assert "in stock, ships now" not in part
+        assert "1 in stock, ships with the rest: expected 13 to 16 March 2027" in part
 
 
 async def test_customer_text_is_escaped_in_html_and_plain_in_text(smtp: SmtpServer) -> None:

@@ -12,6 +12,7 @@ from domain.notifications.models import OutboxMessage
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderDateChange
 from domain.purchasing.preview import change_expected_date, preview_expected_date
+from domain.purchasing.services import revise_expected_date
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -97,3 +98,19 @@ async def test_the_preview_refuses_what_the_change_would_refuse() -> None:
     with pytest.raises(Conflict):
         await change_expected_date(po.id, b.TODAY + dt.timedelta(days=20), "x", ctx=b.ctx())
     assert await PurchaseOrderDateChange.all().count() == 0
+
+
+async def test_an_expected_date_cannot_be_moved_into_the_past_through_any_door() -> None:
+    po = await _store()
+    before, lines_before = await _rows(), await OrderLine.all().values("id", "eta_latest")
+    with pytest.raises(InvalidInput) as refused:
+        await revise_expected_date(po.id, b.TODAY - dt.timedelta(days=1), "Late", ctx=b.ctx())
+    assert (refused.value.field, refused.value.message) == (
+        "expectedDate",
+        "The expected date cannot be in the past.",
+    )
+    assert await _rows() == before
+    assert await OrderLine.all().values("id", "eta_latest") == lines_before
+    assert (await PurchaseOrder.get(id=po.id)).expected_date == po.expected_date
+    today = await revise_expected_date(po.id, b.TODAY, "Arrives today", ctx=b.ctx())
+    assert today.lines_moved == 3
