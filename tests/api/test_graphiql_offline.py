@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Request, async_playwright, expect
+from playwright.async_api import Browser, async_playwright, expect
 from strawberry.http.ides import get_graphql_ide_html
 
 from api import ide
@@ -19,7 +19,9 @@ from tests.portal.browser import CHROMIUM, CHROMIUM_FLAGS, artifact
 from tests.portal.browser import live_server as live_server  # noqa: F401 - fixture
 
 TEMPLATE = get_graphql_ide_html(graphql_ide="graphiql")
-PINNED = re.findall(r'(?:src|href)="(https://unpkg\.com/[^"]+)"\s+integrity="sha384-([^"]+)"', TEMPLATE)
+PINNED = re.findall(
+    r'(?:src|href)="(https://unpkg\.com/[^"]+)"\s+integrity="sha384-([^"]+)"', TEMPLATE
+)
 
 
 async def ide_page(api: Api) -> str:

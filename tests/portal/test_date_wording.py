@@ -20,9 +20,7 @@ def window(first: tuple[int, int, int], last: tuple[int, int, int]) -> Window:
 
 def test_a_page_writes_a_window_with_an_en_dash() -> None:
     assert formatting.window(window((THIS_YEAR, 12, 8), (THIS_YEAR, 12, 11))) == "Dec 8\u201311"
-    assert (
-        formatting.window(window((THIS_YEAR, 3, 30), (THIS_YEAR, 4, 2))) == "Mar 30 \u2013 Apr 2"
-    )
+    assert formatting.window(window((THIS_YEAR, 3, 30), (THIS_YEAR, 4, 2))) == "Mar 30 \u2013 Apr 2"
     later = THIS_YEAR + 1
     assert formatting.window(window((later, 3, 3), (later, 3, 6))) == f"Mar 3\u20136, {later}"
 
