@@ -21,7 +21,6 @@ from domain.context import Policy
 MAX_BODY_BYTES = 256 * 1024  # an order of 100 lines is a few kilobytes
 
 
-
 class GraphQLView(GraphQL[ApiContext, None]):
     def __init__(self, policy: Policy, *, production: bool) -> None:
         super().__init__(
