@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tortoise import Tortoise
 
-from api.http import graphql_route
+from api.http import graphql_routes
 from domain.clock.runner import running_clock
 from domain.db import connection, tortoise_config
 from domain.notifications.service import running_sender
@@ -70,7 +70,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
     dev_routes = [] if settings.production else dev_mailbox_routes(settings.mailbox_dir)
     routes = [
         Route("/healthz", healthz, name="healthz"),
-        graphql_route(settings.policy, production=settings.production),
+        *graphql_routes(settings.policy, production=settings.production),
         *dev_routes,  # before the portal's catch-all mount
         *portal_routes,
     ]

@@ -8,25 +8,19 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET
 
+from api import ide
 from api.cache import ResponseCache
 from api.context import ApiContext
 from api.schema import build_schema
 from domain.context import Policy
 
 MAX_BODY_BYTES = 256 * 1024  # an order of 100 lines is a few kilobytes
-
-# GraphiQL (development only) loads its scripts and styles from unpkg.com.
-IDE_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; font-src 'self' data: https://unpkg.com; "
-    "img-src 'self' data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'"
-)
 
 
 class GraphQLView(GraphQL[ApiContext, None]):
@@ -74,7 +68,11 @@ class GraphQLView(GraphQL[ApiContext, None]):
         return parsed
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(self.graphql_ide_html, headers={"Content-Security-Policy": IDE_CSP})
+        """GraphiQL from this machine's ``/graphiql-assets`` (api/ide.py), never from a CDN."""
+        html = ide.local_ide_html(self.graphql_ide_html)
+        if not ide.assets_installed(html):
+            return ide.missing_assets_page()
+        return HTMLResponse(html, headers={"Content-Security-Policy": ide.ide_csp(html)})
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -107,11 +105,13 @@ def _json_post(request: object) -> bool:
     )
 
 
-def graphql_route(policy: Policy, *, production: bool) -> Route:
-    """``Route``, not ``Mount``: a mount answers POST /graphql with a redirect."""
-    return Route(
+def graphql_routes(policy: Policy, *, production: bool) -> list[Route | Mount]:
+    """``Route``, not ``Mount``: a mount answers POST /graphql with a redirect. In development,
+    GraphiQL's files are served beside it."""
+    route = Route(
         "/graphql",
         GraphQLView(policy, production=production),
         methods=["GET", "POST"],
         name="graphql",
     )
+    return [route] if production else [route, ide.assets_mount()]

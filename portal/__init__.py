@@ -8,8 +8,8 @@ from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from domain.context import Policy
@@ -21,7 +21,7 @@ log = logging.getLogger("preorder.portal")
 STATIC = Path(__file__).parent / "static"
 
 
-def portal_mount(policy: Policy, *, production: bool) -> tuple[list[Mount], dict]:
+def portal_mount(policy: Policy, *, production: bool) -> tuple[list[BaseRoute], dict]:
     """The portal's mounts and the app-wide error pages it renders."""
     web = Web(policy, production=production)
     routes = [*catalog.routes(web), *orders.routes(web), *builds.routes(web)]
@@ -42,8 +42,19 @@ def portal_mount(policy: Policy, *, production: bool) -> tuple[list[Mount], dict
         log.exception("unhandled error on %s", request.url.path, exc_info=error)
         return web.render(request, error_page(request), {"status": 500, "detail": ""}, status=500)
 
-    mounts = [
+    async def favicon(request: Request) -> Response:
+        """Browsers ask for /favicon.ico whatever the page links: the same icon, no 404."""
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+    async def staff_home(request: Request) -> Response:
+        """``/staff`` is not under the ``/staff/`` mount: send it to the console, not to the
+        customer 404."""
+        return RedirectResponse(str(request.url_for("staff:dashboard")), status_code=308)
+
+    mounts: list[BaseRoute] = [
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
+        Route("/favicon.ico", favicon, name="favicon"),
+        Route("/staff", staff_home, name="staff-home"),
         staff_mount(web),  # before the catch-all customer mount
         Mount("", routes=routes, name="portal"),
     ]

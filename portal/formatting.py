@@ -25,17 +25,25 @@ def day(value: dt.date | None) -> str:
 
 
 def window(value: Window) -> str:
-    """``Mar 3 to 6``, ``Mar 30 to Apr 2``, or ``to be confirmed``."""
+    """``Mar 3–6``, ``Mar 30 – Apr 2``, or ``date to be confirmed``: the ranges written the way
+    the emails write them (``domain/notifications/wording.window``), with an en dash."""
     if value.earliest is None or value.latest is None:
         return "date to be confirmed"
     if value.earliest == value.latest:
         return day(value.earliest)
     if (value.earliest.year, value.earliest.month) == (value.latest.year, value.latest.month):
-        same_month = f"{value.earliest:%b} {value.earliest.day} to {value.latest.day}"
+        same_month = f"{value.earliest:%b} {value.earliest.day}\u2013{value.latest.day}"
         if value.earliest.year == dt.date.today().year:
             return same_month
         return f"{same_month}, {value.earliest.year}"
-    return f"{day(value.earliest)} to {day(value.latest)}"
+    return f"{day(value.earliest)} \u2013 {day(value.latest)}"
+
+
+def change(previous: Window | None, current: Window) -> str:
+    """A moved estimate: ``Dec 8–11 → Dec 12–15``; a first one: ``expected Dec 8–11``."""
+    if previous is None:
+        return f"expected {window(current)}"
+    return f"{window(previous)} \u2192 {window(current)}"
 
 
 BASIS_WORDS = {

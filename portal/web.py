@@ -48,6 +48,7 @@ class Web:
         env.filters["money"] = lambda v: formatting.money(v, policy.currency)
         env.filters["day"] = formatting.day
         env.filters["window"] = formatting.window
+        env.filters["change"] = formatting.change
         env.filters["basis"] = formatting.basis
         env.filters["weeks"] = formatting.weeks
         # Event details are written for staff and may name other orders: customers read the

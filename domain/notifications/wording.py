@@ -28,17 +28,19 @@ def day(value: dt.date | None) -> str:
 
 @lru_cache(maxsize=4096)
 def window(value: Window) -> str:
-    """``3 to 6 March 2027``, ``30 March to 2 April 2027``, or that the date is unknown."""
+    """``3–6 March 2027``, ``30 March – 2 April 2027``, or that the date is unknown.
+
+    The same en-dash ranges as the portal's ``Mar 3–6`` (portal/formatting.py)."""
     first, last = value.earliest, value.latest
     if first is None or last is None:
         return "date to be confirmed"
     if first == last:
         return day(first)
     if first.year != last.year:
-        return f"{day(first)} to {day(last)}"
+        return f"{day(first)} \u2013 {day(last)}"
     if first.month != last.month:
-        return f"{first.day} {first:%B} to {day(last)}"
-    return f"{first.day} to {day(last)}"
+        return f"{first.day} {first:%B} \u2013 {day(last)}"
+    return f"{first.day}\u2013{day(last)}"
 
 
 BASIS = {

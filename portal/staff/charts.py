@@ -35,11 +35,15 @@ def _number(value: float) -> str:
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
+    """The chart at its drawn size inside a frame that scrolls sideways when the window is
+    narrower: shrunk to a phone's width, its text would be drawn 5 px high. The frame takes
+    focus so that a keyboard can scroll it, and is named by the chart's title."""
     ident = f"chart-{next(_ids)}"
     return Markup(
+        f'<div class="chart-frame" tabindex="0" role="region" aria-labelledby="{ident}">'
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
         f' role="img" aria-labelledby="{ident}" xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="{ident}">{escape(title)}</title>{"".join(body)}</svg>'
+        f'<title id="{ident}">{escape(title)}</title>{"".join(body)}</svg></div>'
     )
 
 

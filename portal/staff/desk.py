@@ -27,6 +27,7 @@ class Desk:
         env.filters["plural"] = formatting.plural
         env.filters["kind"] = formatting.kind
         env.filters["reason"] = formatting.reason
+        env.filters["detail"] = formatting.detail
 
     @staticmethod
     def staff(request: Request) -> StaffUser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from portal.formatting import day
@@ -52,3 +53,20 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 def kind(value: str) -> str:
     return KINDS.get(str(value), str(value).replace("_", " "))
+
+
+# ``revise_expected_date`` stores "<PO> now expected <ISO date> (was <ISO date>): <reason>".
+_PO_DATE_DETAIL = re.compile(
+    r"^(?P<po>\S+) now expected (?P<new>\d{4}-\d{2}-\d{2}) \(was (?P<old>\d{4}-\d{2}-\d{2})\)"
+)
+
+
+def detail(value: str) -> str:
+    """An event's stored detail with its dates written like every other date staff read:
+    ``PO-1 now expected Dec 12 (was Dec 8): ...``, not ISO."""
+
+    def dates(found: re.Match[str]) -> str:
+        new, old = dt.date.fromisoformat(found["new"]), dt.date.fromisoformat(found["old"])
+        return f"{found['po']} now expected {day(new)} (was {day(old)})"
+
+    return _PO_DATE_DETAIL.sub(dates, value or "", count=1)

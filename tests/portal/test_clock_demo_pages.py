@@ -19,11 +19,11 @@ from domain.ordering.services import ORDER_LINK
 from tests.portal.conftest import SETTINGS
 
 MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-WINDOW = r"[A-Z][a-z]{2} \d{1,2}(?:, \d{4})?(?: to (?:[A-Z][a-z]{2} )?\d{1,2}(?:, \d{4})?)?"
+WINDOW = r"[A-Z][a-z]{2} \d{1,2}(?:, \d{4})?(?:(?: to |–| – )(?:[A-Z][a-z]{2} )?\d{1,2}(?:, \d{4})?)?"
 
 
 def earliest(window: str, today: dt.date) -> dt.date:
-    """The first date of a window as the portal writes it (``Mar 3 to 6, 2027``)."""
+    """The first date of a window as the portal writes it (``Mar 3–6, 2027``)."""
     found = re.match(r"([A-Z][a-z]{2}) (\d{1,2})(?:, (\d{4}))?", window)
     assert found, window
     year = found.group(3)
@@ -39,7 +39,7 @@ def current_estimates(html: str) -> list[str]:
     text = re.sub(r"\s+", " ", text)
     found = re.findall(rf"\barriv(?:es|ing) ({WINDOW})", text)
     for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
-        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         if len(cells) == 7:  # the order's lines table: the last cell is the current estimate
             cell = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", cells[-1]))).strip()
             if cell != "—" and (match := re.match(WINDOW, cell)):

@@ -245,3 +245,35 @@ async def test_timeline_never_names_another_customers_order(client: httpx.AsyncC
     page = await client.get(f"/orders/{second.token}")
     assert "Other orders ahead of yours in the queue were cancelled." in page.text
     assert first.order.number not in page.text
+
+
+async def test_the_timeline_writes_a_moved_estimate_as_old_window_arrow_new_window(
+    client: httpx.AsyncClient,
+) -> None:
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=10), (product, 2))
+    placed = await b.order((product, 1))
+    await revise_expected_date(
+        po.id, b.TODAY + dt.timedelta(days=20), "Late ship", ctx=b.later(b.ctx(), seconds=1)
+    )
+    page = (await client.get(f"/orders/{placed.token}")).text
+    a_window = r"[A-Z][a-z]{2} \d+(?:\u2013\d+| \u2013 [A-Z][a-z]{2} \d+)?(?:, \d{4})?"
+    assert re.search(rf"{product.name}: {a_window} \u2192 {a_window}\.", page), page
+    assert "moved from" not in page
+
+
+async def test_the_placed_summary_leaves_out_a_line_cancelled_since(
+    client: httpx.AsyncClient,
+) -> None:
+    helmet = await b.product(on_hand=5)
+    aircon = await b.product(on_hand=0)
+    placed = await b.order((helmet, 1), (aircon, 2))
+    aircon_line = next(line for line in placed.order.lines if line.sku == aircon.sku)
+    await cancel_order_lines(
+        placed.order.id, [CancelRequest(aircon_line.id)], ctx=b.later(b.ctx(), seconds=1)
+    )
+    page = (await client.get(f"/orders/{placed.token}?done=placed")).text
+    summary = page.split('<ul class="split">', 1)[1].split("</ul>", 1)[0]
+    assert helmet.name in summary and aircon.name not in summary
+    assert ": , arriving" not in page

@@ -52,7 +52,7 @@ async def test_confirmation_tells_what_ships_now_what_waits_and_the_split(smtp: 
     for part in (mail.text, mail.html):
         assert names[helmet.sku] in part and names[cooler.sku] in part
         assert "2 in stock, ships now" in part
-        assert "expected 13 to 16 March 2027" in part  # PO in 10 days plus 2 to 5 days transit
+        assert "expected 13–16 March 2027" in part  # PO in 10 days plus 2 to 5 days transit
         assert "based on a confirmed delivery from our supplier" in part
         assert "How your order will be split" in part
         assert "Parcel 1" in part and "Parcel 2" in part
@@ -71,12 +71,12 @@ async def test_confirmation_of_ship_complete_promises_one_parcel(smtp: SmtpServe
     mail = only(smtp, "confirmed")
     for part in (mail.text, mail.html):
         assert "ship everything together" in part
-        assert "expected 13 to 16 March 2027" in part
+        assert "expected 13–16 March 2027" in part
         assert "Parcel 1" in part and "Parcel 2" not in part
-    assert "Parcel 1, expected 13 to 16 March 2027:" in mail.text
+    assert "Parcel 1, expected 13–16 March 2027:" in mail.text
     for part in (mail.text, mail.html):
         assert "in stock, ships now" not in part
-        assert "1 in stock, ships with the rest: expected 13 to 16 March 2027" in part
+        assert "1 in stock, ships with the rest: expected 13–16 March 2027" in part
 
 
 async def test_customer_text_is_escaped_in_html_and_plain_in_text(smtp: SmtpServer) -> None:
@@ -108,8 +108,8 @@ async def test_earlier_date_is_good_news_with_old_and_new_window(smtp: SmtpServe
     mail = only(smtp, "arrives sooner")
     assert mail.subject == f"Good news: order {placed.order.number} arrives sooner"
     for part in (mail.text, mail.html):
-        assert "23 to 26 March 2027" in part  # was
-        assert "15 to 18 March 2027" in part  # now
+        assert "23–26 March 2027" in part  # was
+        assert "15–18 March 2027" in part  # now
         assert "arrive earlier than we said" in part
         assert "The container arrived early" in part
         assert "sorry" not in part
@@ -132,8 +132,8 @@ async def test_later_date_within_the_promise_apologises_and_says_why(smtp: SmtpS
     assert mail.subject == f"Order {placed.order.number}: a new delivery date"
     for part in (mail.text, mail.html):
         assert "we are sorry" in part
-        assert "13 to 16 March 2027" in part  # was: the PO in 10 days
-        assert "28 to 31 March 2027" in part  # now: the PO in 25 days, still before the promise
+        assert "13–16 March 2027" in part  # was: the PO in 10 days
+        assert "28–31 March 2027" in part  # now: the PO in 25 days, still before the promise
         assert "Port strike in Rotterdam" in part
         assert "We ordered new stock" not in part  # told in the email before
 
@@ -150,7 +150,7 @@ async def test_delay_notice_offers_waiting_or_refund_by_a_deadline(smtp: SmtpSer
     mail = only(smtp, "is delayed")
     assert mail.subject == f"Order {placed.order.number} is delayed: keep waiting or cancel"
     for part in (mail.text, mail.html):
-        assert "2 to 5 April 2027" in part  # the new window
+        assert "2–5 April 2027" in part  # the new window
         assert "16 March 2027" in part  # what the customer was promised
         assert "Factory closed for a holiday" in part
         assert "Keep waiting" in part and "Cancel" in part
@@ -192,7 +192,7 @@ async def test_shipment_lists_the_parcel_and_what_is_still_coming(smtp: SmtpServ
         assert "DHL" in part and parcel.tracking_number in part
         assert "In this parcel" in part
         assert "Still coming" in part
-        assert "expected 13 to 16 March 2027" in part
+        assert "expected 13–16 March 2027" in part
     name = placed.order.lines[0].name
     assert f"2 x {name}" in mail.text and f"3 x {name}" in mail.text
 

@@ -208,7 +208,7 @@ async def test_only_the_newest_eta_email_is_sent_and_it_tells_every_change(
     text = mails[0].text
     assert "First slip" in text and "Second slip" in text
     assert "You were expecting it by 16 March 2027" in text  # the promise, before both
-    assert "2 to 5 April 2027" in text  # after both
+    assert "2–5 April 2027" in text  # after both
 
 
 async def test_an_older_eta_email_waiting_to_retry_is_never_sent_after_a_newer_one(

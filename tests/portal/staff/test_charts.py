@@ -16,7 +16,7 @@ def test_bar_lengths_are_proportional_and_labels_escaped() -> None:
             label_width=170,
         )
     )
-    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.startswith('<div class="chart-frame"') and svg.endswith("</svg></div>")
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "B &amp; C" in svg
     assert "Units &#34;waiting&#34;" in svg or "Units &quot;waiting&quot;" in svg
     widths = [float(w) for w in re.findall(r'<rect class="s0"[^>]* width="([\d.]+)"', svg)]

@@ -14,6 +14,7 @@ from domain.notifications.models import OutboxMessage
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderDateChange, PurchaseOrderLine
 from domain.purchasing.preview import change_expected_date
+from portal.formatting import day
 from tests import builders as b
 from tests.portal.conftest import csrf_token
 from tests.portal.staff.conftest import hidden, now_ctx, submit, text_of, today
@@ -166,6 +167,9 @@ async def test_confirming_the_preview_does_what_it_said_and_records_who(
         "Moved 3 lines in 3 orders; 3 customers emailed (3 emails queued); 3 delay notices." in page
     )
     assert "by Ada Admin <ada@example.com>. “Factory fire”" in page
+    old_date = today() + dt.timedelta(days=10)
+    assert f"Done. {po.number} now expected {day(new_date)} (was {day(old_date)})" in page
+    assert new_date.isoformat() not in page  # the banner writes dates like every other page
     assert await OutboxMessage.filter(kind="delay_notice").count() == 3
     change = await PurchaseOrderDateChange.get()
     assert change.actor.startswith("staff:") and change.new_date == new_date
