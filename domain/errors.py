@@ -7,7 +7,10 @@
     │   └── IdempotencyKeyReused
     ├── InsufficientAvailability  stock plus backorder room cannot cover a line
     ├── PermissionDenied        the actor lacks a scope
-    └── Unavailable             the database could not serve the request; safe to retry
+    └── Unavailable             too much contention for this request now; safe to retry
+
+A database that cannot serve at all is ``domain.db.DatabaseUnavailable``, outside this tree on
+purpose: it is no answer to the request, and each door maps it once to 503.
 
 Doors translate these into typed GraphQL errors or form messages; anything else is a bug and
 is masked.

@@ -101,6 +101,11 @@ class Sender:
         self.mailer = Mailer(self.smtp)
         self._circuit = _Circuit()
 
+    @property
+    def server_down(self) -> bool:
+        """The last attempt to reach the mail server failed (and none has succeeded since)."""
+        return self._circuit.last is not None
+
     async def run(self, stop: asyncio.Event | None = None, *, until_idle: bool = False) -> Stats:
         """Send until ``stop`` is set (or, with ``until_idle``, until no row is due)."""
         stop = stop or asyncio.Event()
