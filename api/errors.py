@@ -114,7 +114,7 @@ def refused_as_graphql_errors() -> Iterator[None]:
 def unavailable(error: GraphQLError) -> GraphQLError | None:
     """An error caused by an outage, as a readable ``UNAVAILABLE`` error at the same path."""
     original = error.original_error
-    if original is None or isinstance(original, ExpectedError):
+    if original is None or isinstance(original, (ExpectedError, DomainError)):
         return None
     found = outage(original)
     if found is None:
@@ -125,6 +125,6 @@ def unavailable(error: GraphQLError) -> GraphQLError | None:
         source=error.source,
         positions=error.positions,
         path=error.path,
-        original_error=ExpectedError(found),
+        original_error=found,
         extensions={"code": ErrorCode.UNAVAILABLE.name},
     )
