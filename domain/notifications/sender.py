@@ -147,6 +147,7 @@ class Sender:
                 continue
             if rows:
                 drained = False
+                recorder.hold(rows)
                 await self._prepare(rows, queue, recorder)
             elif until_idle and not drained:
                 # Nothing due now; what is in hand may still be given back, or come due again.
@@ -167,6 +168,7 @@ class Sender:
             # One connection for the batch's few statements: no pool round trips between them.
             async with in_transaction() as conn:
                 stale = await supersede(conn, rows)
+                recorder.forget([row for row in rows if row.id in stale])
                 live = [row for row in rows if row.id not in stale]
                 batch = await self._load(conn, live)
             prepared = await self._write(batch, live)
