@@ -212,6 +212,28 @@ async def with_retries(work: Callable[[], Awaitable[T]], *, attempts: int = 4) -
     raise AssertionError("unreachable")
 
 
+MAX_PARAMETERS = 900  # per statement: far below SQLite's limit (32,766) and PostgreSQL's (32,767)
+
+
+def packed(
+    items: Sequence[T], cost: Callable[[T], int], budget: int = MAX_PARAMETERS
+) -> list[list[T]]:
+    """``items`` in order, in groups whose parameters (``cost`` each) stay within ``budget``.
+
+    An item that alone costs more than the budget gets a group of its own.
+    """
+    groups: list[list[T]] = []
+    used = budget
+    for item in items:
+        weight = cost(item)
+        if used + weight > budget or not groups:
+            groups.append([])
+            used = 0
+        groups[-1].append(item)
+        used += weight
+    return groups
+
+
 class Dialect:
     """The few SQL spellings that differ between SQLite and PostgreSQL."""
 
@@ -222,6 +244,15 @@ class Dialect:
     def date(self) -> str:
         """A date parameter: PostgreSQL cannot infer its type inside CASE."""
         return "CAST(? AS DATE)" if self.postgres else "?"
+
+    @property
+    def integer(self) -> str:
+        """An integer parameter whose type PostgreSQL cannot infer (in VALUES, in CASE)."""
+        return "CAST(? AS BIGINT)" if self.postgres else "?"
+
+    @property
+    def text(self) -> str:
+        return "CAST(? AS TEXT)" if self.postgres else "?"
 
     @property
     def timestamp(self) -> str:
