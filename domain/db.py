@@ -118,6 +118,9 @@ OUTAGE_TEXT = (
     "pool is closing",
     "pool is closed",
     "deadlock detected",
+    # asyncpg, when the server terminates a connection in the middle of a query (a shutdown):
+    # the termination message arrives while the protocol is busy with the query.
+    "cannot switch to state",
 )
 
 

@@ -34,6 +34,9 @@ OUTAGES = {
     "server shutting down": asyncpg.exceptions.AdminShutdownError("terminating connection"),
     "server starting": asyncpg.exceptions.CannotConnectNowError("the database is starting up"),
     "connection lost": asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
+    "terminated mid-query": asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    ),
     "too many connections": asyncpg.exceptions.TooManyConnectionsError("sorry"),
     "statement timeout": asyncpg.exceptions.QueryCanceledError("canceling statement"),
     "serialization past retries": asyncpg.exceptions.SerializationError("could not serialize"),
