@@ -3,6 +3,7 @@ the promise clock."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from tortoise import Tortoise
 from api.http import graphql_routes
 from domain.clock.runner import running_clock
 from domain.db import connection, tortoise_config
+from domain.notifications.sender import Sender
 from domain.notifications.service import running_sender
 from portal import portal_mount
 from portal.devmail import routes as dev_mailbox_routes
@@ -26,14 +28,27 @@ from settings import Settings
 log = logging.getLogger("preorder")
 
 
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+
 async def healthz(request: Request) -> JSONResponse:
-    """Healthy only when the database answers."""
+    """Which dependency is down: 503 when the database is, since then nothing can be served.
+
+    The mail server is reported (when this process sends mail) but is no reason for 503: every
+    email waits in the outbox, so orders and pages go on while it is away.
+    """
+    body: dict[str, str] = {"status": "ok", "database": "up"}
     try:
-        await connection().execute_query("SELECT 1")
-    except Exception:  # noqa: BLE001 - any failure means unhealthy
-        log.exception("health check failed")
-        return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+        await asyncio.wait_for(connection().execute_query("SELECT 1"), HEALTH_TIMEOUT_SECONDS)
+    except Exception as error:  # noqa: BLE001 - any failure means the database cannot serve
+        log.warning("health check: database unavailable: %r", error)
+        body.update(status="unavailable", database="down")
+    sender = getattr(request.app.state, "sender", None)
+    if isinstance(sender, Sender):
+        body["smtp"] = "down" if sender.server_down else "up"
+        if sender.server_down and body["status"] == "ok":
+            body["status"] = "degraded"
+    return JSONResponse(body, status_code=503 if body["database"] == "down" else 200)
 
 
 def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
@@ -55,7 +70,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         try:
             async with contextlib.AsyncExitStack() as background:
                 if settings.mail_sender_in_app:
-                    await background.enter_async_context(
+                    app.state.sender = await background.enter_async_context(
                         running_sender(settings.mail, settings.policy)
                     )
                 if settings.clock_in_app:

@@ -9,6 +9,10 @@ side without a union per mutation.
 Queries: a missing object, or one the caller may not see, is ``null``. A refused argument or a
 missing permission is a GraphQL error whose ``extensions`` carry the same ``code`` and
 ``field``. Anything else is a bug: masked as "Unexpected error." and logged.
+
+Outages: a database that cannot serve (``domain.db.outage``), in a query or a mutation, is a
+GraphQL error with code ``UNAVAILABLE``, answered with HTTP 503 and ``Retry-After``
+(``api/http.py``): not a payload error, since nothing about the input was wrong.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from enum import Enum
 import strawberry
 from graphql import GraphQLError
 
+from domain.db import outage
 from domain.errors import DomainError, InsufficientAvailability
 
 log = logging.getLogger("preorder.api")
@@ -91,6 +96,8 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, (ExpectedError, DomainError)):
         return False
+    if outage(original) is not None:
+        return False  # told as UNAVAILABLE by ``unavailable``
     if isinstance(original, GraphQLError):
         return should_mask(original)
     return True
@@ -103,3 +110,22 @@ def refused_as_graphql_errors() -> Iterator[None]:
         yield
     except DomainError as error:
         raise ExpectedError(error) from None
+
+
+def unavailable(error: GraphQLError) -> GraphQLError | None:
+    """An error caused by an outage, as a readable ``UNAVAILABLE`` error at the same path."""
+    original = error.original_error
+    if original is None or isinstance(original, (ExpectedError, DomainError)):
+        return None
+    found = outage(original)
+    if found is None:
+        return None
+    return GraphQLError(
+        found.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=found,
+        extensions={"code": ErrorCode.UNAVAILABLE.name},
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 from typing import Any
 
 from cross_web import HTTPException
@@ -11,14 +13,21 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from api import ide
 from api.cache import ResponseCache
 from api.context import ApiContext
+from api.errors import ErrorCode
 from api.schema import build_schema
 from domain.context import Policy
+from domain.db import DatabaseUnavailable, outage
+
+log = logging.getLogger("preorder.api")
+UNAVAILABLE = ErrorCode.UNAVAILABLE.name
 
 MAX_BODY_BYTES = 256 * 1024  # an order of 100 lines is a few kilobytes
 
@@ -42,6 +51,18 @@ class GraphQLView(GraphQL[ApiContext, None]):
             return _refused(error)
 
     async def _answer(self, request: Any, context: Any, root_value: Any) -> Any:
+        """The answer, or 503 when the database cannot serve: an outage outside execution
+        (the answer cache's reads) is caught here, one inside it by ``process_result``."""
+        try:
+            return await self._run(request, context, root_value)
+        except Exception as error:
+            found = outage(error)
+            if found is None:
+                raise
+            log.warning("database unavailable: %r", error)
+            return unavailable_response(found)
+
+    async def _run(self, request: Any, context: Any, root_value: Any) -> Any:
         """Catalogue queries answered before are answered again if their rows are unchanged."""
         if not _json_post(request):
             return await super().run(request, context, root_value)
@@ -66,6 +87,19 @@ class GraphQLView(GraphQL[ApiContext, None]):
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, "The request body must be a JSON object.")
         return parsed
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """An answer with an ``UNAVAILABLE`` error is a 503 with ``Retry-After``."""
+        response = await super().process_result(request, result)
+        codes = {(error.extensions or {}).get("code") for error in result.errors or []}
+        api_context = getattr(request.state, "api_context", None)
+        if UNAVAILABLE in codes and isinstance(api_context, ApiContext):
+            log.warning("database unavailable during %s", request.url.path)
+            api_context.response.status_code = 503
+            api_context.response.headers["Retry-After"] = str(DatabaseUnavailable.retry_after)
+        return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from this machine's ``/graphiql-assets`` (api/ide.py), never from a CDN."""
@@ -95,6 +129,19 @@ def _refused(error: HTTPException) -> Response:
     elif status == 405:
         headers = {"Allow": "GET, POST"}
     return JSONResponse({"errors": [{"message": error.reason}]}, status, headers)
+
+
+def unavailable_response(error: DatabaseUnavailable) -> Response:
+    body = {
+        "data": None,
+        "errors": [{"message": error.message, "extensions": {"code": UNAVAILABLE}}],
+    }
+    return Response(
+        json.dumps(body),
+        status_code=503,
+        media_type="application/json",
+        headers={"Retry-After": str(error.retry_after)},
+    )
 
 
 def _json_post(request: object) -> bool:

@@ -12,7 +12,7 @@ from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from api.errors import should_mask
+from api.errors import should_mask, unavailable
 from api.limits import (
     CachedValidation,
     Limits,
@@ -43,8 +43,16 @@ Mutation = merge_types(
 )
 
 
+class MaskUnexpected(MaskErrors):
+    """Outages become ``UNAVAILABLE`` errors; other unexpected errors are masked."""
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        told = [unavailable(error) or error for error in errors]
+        return super()._process_errors(told)
+
+
 def _masked() -> MaskErrors:
-    return MaskErrors(should_mask_error=should_mask)
+    return MaskUnexpected(should_mask_error=should_mask)
 
 
 def _parser_cache() -> ParserCache:

@@ -9,8 +9,12 @@ from typing import Any, TypeVar
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError
 
+from domain import tortoise_fixes
 from domain.errors import Unavailable
+
+tortoise_fixes.apply()
 
 MODEL_MODULES = [
     "domain.catalog.models",
@@ -39,6 +43,7 @@ def tortoise_config(
         credentials = connection["credentials"]
         credentials["minsize"] = 1
         credentials["maxsize"] = pool_size
+        credentials["timeout"] = 5  # connecting: a server that does not answer is down
         credentials["server_settings"] = {
             "statement_timeout": str(statement_timeout_ms),
             "lock_timeout": str(statement_timeout_ms),
@@ -100,9 +105,88 @@ async def execute(conn: BaseDBAsyncClient, query: str, values: Sequence[Any] = (
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 
+# SQLSTATEs that mean the server cannot serve now, whatever the request: connection
+# exceptions (class 08), shutting down or starting up (57P01-57P03), too many connections,
+# a statement or lock wait cut off by its timeout, and retryable conflicts that outlived
+# their retries.
+OUTAGE_SQLSTATES = RETRYABLE_SQLSTATES | {"53300", "57014", "55P03", "57P01", "57P02", "57P03"}
+OUTAGE_TEXT = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+    "connection is closed",
+    "connection was closed",
+    "pool is closing",
+    "pool is closed",
+    "deadlock detected",
+    # asyncpg, when the server terminates a connection in the middle of a query (a shutdown):
+    # the termination message arrives while the protocol is busy with the query.
+    "cannot switch to state",
+)
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not serve the request (down, restarting, overloaded or locked):
+    nothing about the request is wrong, and the same request may succeed shortly.
+
+    Deliberately not a ``DomainError``: a door's ``except DomainError`` turns those into form
+    or payload errors, and an outage is neither. It goes on up, and each door answers it once
+    (GraphQL: ``UNAVAILABLE`` with 503; pages: the 503 page), both with ``Retry-After``.
+    :func:`outage` is the one place that tells a driver error of this kind from a bug.
+    """
+
+    code = "unavailable"
+    retry_after = 5  # seconds: a restart of the database takes about this long
+
+    def __init__(
+        self, message: str = "The store is temporarily unavailable; please try again shortly."
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and the errors it was raised from or while handling, nearest first."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [error]
+    while todo and len(seen) < 16:
+        current = todo.pop(0)
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        todo += [current.__cause__, current.__context__]
+    return seen
+
+
+def _is_outage(error: BaseException) -> bool:
+    code = getattr(error, "sqlstate", None)
+    if code and (str(code) in OUTAGE_SQLSTATES or str(code).startswith("08")):
+        return True
+    if isinstance(error, (OSError, TimeoutError, DBConnectionError)):
+        return True  # refused, reset, unreachable; a connect or pool wait that timed out
+    text = str(error).lower()
+    return any(part in text for part in OUTAGE_TEXT)
+
+
+def outage(error: BaseException) -> DatabaseUnavailable | None:
+    """The outage behind ``error``, or None when it is not one (a bug stays a bug).
+
+    Tortoise passes driver errors through raw or wraps them (``OperationalError`` from
+    ``sqlite3.OperationalError``), so the whole chain of causes is read.
+    """
+    for candidate in _chain(error):
+        if isinstance(candidate, DatabaseUnavailable):
+            return candidate
+        if _is_outage(candidate):
+            unavailable = DatabaseUnavailable()
+            unavailable.__cause__ = error
+            return unavailable
+    return None
+
 
 def _sqlstate(error: BaseException) -> str | None:
-    for candidate in (error, error.__cause__, error.__context__):
+    for candidate in _chain(error):
         code = getattr(candidate, "sqlstate", None)
         if code:
             return str(code)
@@ -110,20 +194,16 @@ def _sqlstate(error: BaseException) -> str | None:
 
 
 def is_transient(error: BaseException) -> bool:
-    if _sqlstate(error) in RETRYABLE_SQLSTATES:
-        return True
-    text = str(error).lower()
-    return (
-        "database is locked" in text
-        or "deadlock detected" in text
-        or isinstance(error, (ConnectionError, OSError))
-    )
+    """Worth running the whole unit of work again at once: a conflict, or a lost connection."""
+    if isinstance(error, (Unavailable, DatabaseUnavailable)):
+        return False  # already decided, e.g. by an inner retry loop
+    return _sqlstate(error) in RETRYABLE_SQLSTATES or outage(error) is not None
 
 
 async def with_retries(work: Callable[[], Awaitable[T]], *, attempts: int = 4) -> T:
     """Run a transactional unit of work again after a deadlock or serialization failure.
 
-    Driver errors that persist become ``Unavailable``; a client never sees them raw.
+    Driver errors that persist become ``DatabaseUnavailable``; a client never sees them raw.
     """
     for attempt in range(1, attempts + 1):
         try:
@@ -132,9 +212,31 @@ async def with_retries(work: Callable[[], Awaitable[T]], *, attempts: int = 4) -
             if not is_transient(error):
                 raise
             if attempt == attempts:
-                raise Unavailable("The store is busy; please try again.") from error
+                raise DatabaseUnavailable() from error
             await asyncio.sleep(0.01 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+MAX_PARAMETERS = 900  # per statement: far below SQLite's limit (32,766) and PostgreSQL's (32,767)
+
+
+def packed(
+    items: Sequence[T], cost: Callable[[T], int], budget: int = MAX_PARAMETERS
+) -> list[list[T]]:
+    """``items`` in order, in groups whose parameters (``cost`` each) stay within ``budget``.
+
+    An item that alone costs more than the budget gets a group of its own.
+    """
+    groups: list[list[T]] = []
+    used = budget
+    for item in items:
+        weight = cost(item)
+        if used + weight > budget or not groups:
+            groups.append([])
+            used = 0
+        groups[-1].append(item)
+        used += weight
+    return groups
 
 
 class Dialect:
@@ -147,6 +249,15 @@ class Dialect:
     def date(self) -> str:
         """A date parameter: PostgreSQL cannot infer its type inside CASE."""
         return "CAST(? AS DATE)" if self.postgres else "?"
+
+    @property
+    def integer(self) -> str:
+        """An integer parameter whose type PostgreSQL cannot infer (in VALUES, in CASE)."""
+        return "CAST(? AS BIGINT)" if self.postgres else "?"
+
+    @property
+    def text(self) -> str:
+        return "CAST(? AS TEXT)" if self.postgres else "?"
 
     @property
     def timestamp(self) -> str:

@@ -7,12 +7,14 @@ import logging
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from domain.context import Policy
+from portal.outage import OutagePages
 from portal.pages import builds, catalog, orders
 from portal.staff import staff_mount
 from portal.web import Web
@@ -51,11 +53,17 @@ def portal_mount(policy: Policy, *, production: bool) -> tuple[list[BaseRoute], 
         customer 404."""
         return RedirectResponse(str(request.url_for("staff:dashboard")), status_code=308)
 
+    def outage_page(request: Request, status: int) -> Response:
+        return web.render(
+            request, error_page(request), {"status": status, "detail": ""}, status=status
+        )
+
+    outages = [Middleware(OutagePages, render=outage_page)]
     mounts: list[BaseRoute] = [
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
         Route("/favicon.ico", favicon, name="favicon"),
         Route("/staff", staff_home, name="staff-home"),
-        staff_mount(web),  # before the catch-all customer mount
-        Mount("", routes=routes, name="portal"),
+        staff_mount(web, middleware=outages),  # before the catch-all customer mount
+        Mount("", routes=routes, name="portal", middleware=outages),
     ]
     return mounts, {HTTPException: http_error, 500: server_error}

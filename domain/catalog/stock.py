@@ -14,7 +14,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 
 from domain.catalog.models import Product
-from domain.db import fetch
+from domain.db import Dialect, execute, fetch, is_postgres, packed
 from domain.vocabulary import AvailabilityMode
 
 
@@ -76,17 +76,19 @@ async def reserve(
 async def lock(conn: BaseDBAsyncClient, product_ids: list[int]) -> None:
     """Hold product rows in a stable order (PostgreSQL; SQLite serialises transactions).
 
-    Not ``.values()``: Tortoise 1.1.9 drops FOR UPDATE from values queries, silently. NO KEY
-    UPDATE still excludes every other holder, and lets rows that reference the product be
-    written meanwhile (their foreign-key checks only need KEY SHARE).
+    One statement per few hundred products: the rows are locked in the order the sort hands
+    them to the lock, and the groups go in ascending order too. NO KEY UPDATE still excludes
+    every other holder, and lets rows that reference the product be written meanwhile (their
+    foreign-key checks only need KEY SHARE).
     """
-    for product_id in sorted(set(product_ids)):
-        await (
-            Product.filter(id=product_id)
-            .select_for_update(no_key=True)
-            .only("id")
-            .using_db(conn)
-            .first()
+    if not is_postgres(conn):
+        return
+    for group in packed(sorted(set(product_ids)), lambda _: 1):
+        await fetch(
+            conn,
+            f"SELECT id FROM product WHERE id IN ({', '.join('?' for _ in group)})"
+            " ORDER BY id FOR NO KEY UPDATE",
+            group,
         )
 
 
@@ -98,3 +100,18 @@ async def adjust(
         .using_db(conn)
         .update(on_hand=F("on_hand") + on_hand, waiting_units=F("waiting_units") + waiting_units)
     )
+
+
+async def adjust_many(conn: BaseDBAsyncClient, changes: dict[int, tuple[int, int]]) -> None:
+    """Add ``(on_hand, waiting_units)`` to each product: one statement per few hundred."""
+    d = Dialect(conn)
+    moved = sorted(product_id for product_id, change in changes.items() if change != (0, 0))
+    for group in packed(moved, lambda _: 3):
+        rows = ", ".join(f"({d.integer}, {d.integer}, {d.integer})" for _ in group)
+        await execute(
+            conn,
+            f"WITH a(product_id, add_on_hand, add_waiting) AS (VALUES {rows})"
+            " UPDATE product SET on_hand = on_hand + a.add_on_hand,"
+            " waiting_units = waiting_units + a.add_waiting FROM a WHERE product.id = a.product_id",
+            [value for product_id in group for value in (product_id, *changes[product_id])],
+        )

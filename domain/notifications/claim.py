@@ -30,9 +30,14 @@ COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Claimed:
-    """A row this sender may send until ``lease_until``."""
+    """A row this sender may send until ``lease_until``.
+
+    ``lease_until`` moves forward while the row is in hand: the recorder renews the lease
+    (:func:`renew`) and is the only writer of it, so guarded writes always name the lease the
+    database holds.
+    """
 
     id: int
     kind: OutboxKind
@@ -145,6 +150,33 @@ async def coverage(conn: BaseDBAsyncClient, rows: list[Claimed]) -> dict[int, li
     for row in found:
         events[row["row_id"]].append(row["event_id"])
     return {row_id: sorted(set(found_events)) for row_id, found_events in events.items()}
+
+
+async def renew(
+    conn: BaseDBAsyncClient, rows: list[Claimed], *, now: dt.datetime, lease: float
+) -> set[int]:
+    """Extend the lease of rows still in hand, each only if it is still this sender's lease.
+
+    One statement per lease held (in practice per batch). A row renewed gets its new
+    ``lease_until``; one whose lease was lost (it ran out and another sender took it) keeps
+    the old one, and the sender gives it up before sending. Returns the ids renewed.
+    """
+    until = now + dt.timedelta(seconds=lease)
+    renewed: set[int] = set()
+    for held in {row.lease_until for row in rows}:
+        group = [row for row in rows if row.lease_until == held]
+        found = await fetch(
+            conn,
+            f"UPDATE outbox_message SET lease_until = ? WHERE id IN ({marks(group)})"
+            " AND status = 'pending' AND lease_until = ? RETURNING id",
+            [db_time(conn, until), *[row.id for row in group], db_time(conn, held)],
+        )
+        ids = {row["id"] for row in found}
+        for row in group:
+            if row.id in ids:
+                row.lease_until = until
+        renewed |= ids
+    return renewed
 
 
 async def release(conn: BaseDBAsyncClient, rows: list[Claimed]) -> int:

@@ -6,6 +6,12 @@ commits (all sent ids since the last write in one ``UPDATE``), at most every ``R
 ``sent`` is written whatever the lease says: the server took the message, and saying so is
 always right. A retry or a dead letter is written only under this sender's own lease: if the
 lease ran out, the row may be another sender's now, and that sender decides.
+
+The recorder also renews the lease of every row still in hand (claimed, not yet told
+about) once a third of the lease has passed, so a batch that takes longer to send than the
+lease is neither handed back unsent nor claimed by a second sender. Renewing and writing
+outcomes run in this one task, one after the other, so a guarded write always names the
+lease the database holds.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import Dialect, connection, execute
-from domain.notifications.claim import Claimed, db_time, release
+from domain.notifications.claim import Claimed, db_time, release, renew
 from domain.notifications.config import SenderConfig
 from domain.notifications.retry import Failure, decide
 from domain.queries.rows import marks
@@ -100,13 +106,26 @@ class Recorder:
         self.jitter = jitter
         self.stats = Stats()
         self._sent: list[Claimed] = []
-        self._unsent: list[Outcome] = []
+        self._unsent: list[tuple[Claimed, OutboxStatus, str, dt.datetime | None]] = []
         self._released: list[Claimed] = []
+        self._held: dict[int, Claimed] = {}  # claimed, no outcome yet: their leases are renewed
         self._wake = asyncio.Event()
         self._closing = False
         self._writing = False
 
+    def hold(self, rows: list[Claimed]) -> None:
+        """Rows just claimed: their leases are kept alive until their outcome is handed over."""
+        for row in rows:
+            self._held[row.id] = row
+        self._wake.set()  # the loop sets its renewal timer from the rows in hand
+
+    def forget(self, rows: list[Claimed]) -> None:
+        """Rows taken out of the batch otherwise (superseded): nothing more to renew."""
+        for row in rows:
+            self._held.pop(row.id, None)
+
     def sent(self, row: Claimed) -> None:
+        self._held.pop(row.id, None)
         self._sent.append(row)
         self._wake.set()
 
@@ -125,16 +144,17 @@ class Recorder:
         status = OutboxStatus.DEAD if decision.dead else OutboxStatus.PENDING
         if decision.dead:
             log.warning("outbox %s (%s) dead: %s", row.id, row.kind, decision.reason)
-        self._unsent.append(
-            Outcome(row.id, row.lease_until, status, decision.reason, decision.next_attempt_at)
-        )
+        self._held.pop(row.id, None)
+        self._unsent.append((row, status, decision.reason, decision.next_attempt_at))
         self._wake.set()
 
     def superseded(self, row: Claimed, reason: str) -> None:
-        self._unsent.append(Outcome(row.id, row.lease_until, OutboxStatus.SUPERSEDED, reason))
+        self._held.pop(row.id, None)
+        self._unsent.append((row, OutboxStatus.SUPERSEDED, reason, None))
         self._wake.set()
 
     def release(self, row: Claimed) -> None:
+        self._held.pop(row.id, None)
         self._released.append(row)
         self._wake.set()
 
@@ -150,13 +170,50 @@ class Recorder:
 
     async def run(self) -> None:
         while True:
-            await self._wake.wait()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._until_renewal())
+            except TimeoutError:
+                pass
+            if self._renewal_due():
+                await self._renew()
+            if not self._wake.is_set():
+                continue
             if not self._closing:
                 await asyncio.sleep(RECORD_EVERY)  # let outcomes gather: fewer, larger commits
             self._wake.clear()
             await self._flush()
             if self._closing and not self.pending:
                 return
+
+    def _renew_at(self) -> dt.datetime | None:
+        """When the oldest lease in hand has a third of its time gone."""
+        if not self._held:
+            return None
+        first = min(row.lease_until for row in self._held.values())
+        return first - dt.timedelta(seconds=self.config.lease * 2 / 3)
+
+    def _renewal_due(self) -> bool:
+        at = self._renew_at()
+        return at is not None and self.clock() >= at
+
+    def _until_renewal(self) -> float | None:
+        at = self._renew_at()
+        if at is None:
+            return None
+        return max(0.0, (at - self.clock()).total_seconds())
+
+    async def _renew(self) -> None:
+        rows = list(self._held.values())
+        try:
+            renewed = await renew(connection(), rows, now=self.clock(), lease=self.config.lease)
+        except Exception:  # noqa: BLE001 - the database may be briefly away; leases then run out
+            log.exception("could not renew the leases of %d outbox rows", len(rows))
+            await asyncio.sleep(min(1.0, self.config.lease / 10))
+            return
+        lost = [row for row in rows if row.id not in renewed]
+        for row in lost:  # superseded meanwhile, or the lease ran out: no longer ours to keep
+            if self._held.get(row.id) is row:
+                del self._held[row.id]
 
     def close(self) -> None:
         self._closing = True
@@ -170,7 +227,10 @@ class Recorder:
         try:
             conn = connection()
             await mark_sent(conn, [row.id for row in sent], self.clock())
-            await mark_unsent(conn, unsent)
+            await mark_unsent(
+                conn,
+                [Outcome(r.id, r.lease_until, st, err, at) for r, st, err, at in unsent],
+            )
             await release(conn, released)
         except Exception:  # noqa: BLE001 - the database may be briefly away; keep the outcomes
             log.exception("could not record outcomes of %d rows; retrying", len(sent) + len(unsent))
@@ -182,10 +242,10 @@ class Recorder:
             self._writing = False
         self.stats.sent += len(sent)
         self.stats.released += len(released)
-        for outcome in unsent:
-            if outcome.status == OutboxStatus.DEAD:
+        for _, status, _, _ in unsent:
+            if status == OutboxStatus.DEAD:
                 self.stats.dead += 1
-            elif outcome.status == OutboxStatus.SUPERSEDED:
+            elif status == OutboxStatus.SUPERSEDED:
                 self.stats.superseded += 1
             else:
                 self.stats.retried += 1

@@ -101,6 +101,11 @@ class Sender:
         self.mailer = Mailer(self.smtp)
         self._circuit = _Circuit()
 
+    @property
+    def server_down(self) -> bool:
+        """The last attempt to reach the mail server failed (and none has succeeded since)."""
+        return self._circuit.last is not None
+
     async def run(self, stop: asyncio.Event | None = None, *, until_idle: bool = False) -> Stats:
         """Send until ``stop`` is set (or, with ``until_idle``, until no row is due)."""
         stop = stop or asyncio.Event()
@@ -142,6 +147,7 @@ class Sender:
                 continue
             if rows:
                 drained = False
+                recorder.hold(rows)
                 await self._prepare(rows, queue, recorder)
             elif until_idle and not drained:
                 # Nothing due now; what is in hand may still be given back, or come due again.
@@ -162,6 +168,7 @@ class Sender:
             # One connection for the batch's few statements: no pool round trips between them.
             async with in_transaction() as conn:
                 stale = await supersede(conn, rows)
+                recorder.forget([row for row in rows if row.id in stale])
                 live = [row for row in rows if row.id not in stale]
                 batch = await self._load(conn, live)
             prepared = await self._write(batch, live)

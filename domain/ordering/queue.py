@@ -1,8 +1,10 @@
 """Set-based work over a product's queue: filling it from supply and recomputing its ETAs.
 
-Each function runs a handful of statements whatever the queue's length. The queue order is
-``priority DESC, placed_at, id`` (DOMAIN.md, "queue"); the window function below is its only
-spelling.
+Each function runs a handful of statements whatever the queue's length, and whatever the
+number of products: products are handled together, a few hundred per statement (each
+statement's parameters stay within ``MAX_PARAMETERS``), never one statement per product or
+line. The queue order is ``priority DESC, placed_at, id`` (DOMAIN.md, "queue"); the window
+function below is its only spelling.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.catalog.stock import adjust
+from domain.catalog.stock import adjust, adjust_many
 from domain.context import Context
-from domain.db import Dialect, execute, fetch
+from domain.db import MAX_PARAMETERS, Dialect, execute, fetch, packed
 from domain.ordering.eta import (
     Bucket,
     ProductTerms,
@@ -43,11 +45,36 @@ class ProductSupply:
     supply: list[SupplyLine]
 
 
-async def load_supply(conn: BaseDBAsyncClient, product_id: int) -> ProductSupply:
-    """The product's terms and its open PO lines: two small queries."""
-    return ProductSupply(
-        product_id, await load_terms(conn, product_id), await open_supply(conn, product_id)
-    )
+async def load_supplies(
+    conn: BaseDBAsyncClient, product_ids: list[int]
+) -> dict[int, ProductSupply]:
+    """The products' terms and open PO lines: two queries per few hundred products."""
+    terms: dict[int, ProductTerms] = {}
+    supply: dict[int, list[SupplyLine]] = {product_id: [] for product_id in product_ids}
+    for group in packed(product_ids, lambda _: 1):
+        marks = ", ".join("?" for _ in group)
+        for row in await fetch(
+            conn,
+            "SELECT p.id, p.mode, p.release_date, COALESCE(p.lead_time_days, s.lead_time_days)"
+            f" AS lead FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
+            f" WHERE p.id IN ({marks})",
+            group,
+        ):
+            terms[row["id"]] = ProductTerms(
+                AvailabilityMode(row["mode"]), as_date(row["release_date"]), row["lead"]
+            )
+        for row in await fetch(
+            conn,
+            f"SELECT {SUPPLY_COLUMNS}, l.product_id FROM {OPEN_SUPPLY}"
+            f" AND l.product_id IN ({marks})",
+            group,
+        ):
+            supply[row["product_id"]].append(_supply_line(row))
+    return {
+        product_id: ProductSupply(product_id, terms[product_id], supply[product_id])
+        for product_id in product_ids
+        if product_id in terms
+    }
 
 
 async def load_terms(conn: BaseDBAsyncClient, product_id: int) -> ProductTerms:
@@ -61,65 +88,78 @@ async def load_terms(conn: BaseDBAsyncClient, product_id: int) -> ProductTerms:
     return ProductTerms(AvailabilityMode(row["mode"]), as_date(row["release_date"]), row["lead"])
 
 
+SUPPLY_COLUMNS = (
+    "l.id, o.expected_date, l.quantity - l.quantity_received - l.quantity_cancelled AS remaining"
+)
+OPEN_SUPPLY = (
+    "purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
+    " WHERE o.status = 'open' AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
+)
+
+
+def _supply_line(row: dict) -> SupplyLine:
+    return SupplyLine(row["id"], as_date(row["expected_date"]), row["remaining"])  # type: ignore[arg-type]
+
+
 async def open_supply(conn: BaseDBAsyncClient, product_id: int) -> list[SupplyLine]:
     """The product's open PO lines with units still to come."""
     rows = await fetch(
-        conn,
-        "SELECT l.id, o.expected_date, l.quantity - l.quantity_received - l.quantity_cancelled"
-        " AS remaining FROM purchase_order_line l"
-        " JOIN purchase_order o ON o.id = l.purchase_order_id"
-        " WHERE l.product_id = ? AND o.status = 'open'"
-        " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0",
-        [product_id],
+        conn, f"SELECT {SUPPLY_COLUMNS} FROM {OPEN_SUPPLY} AND l.product_id = ?", [product_id]
     )
-    return [
-        SupplyLine(r["id"], as_date(r["expected_date"]), r["remaining"])  # type: ignore[arg-type]
-        for r in rows
-    ]
+    return [_supply_line(row) for row in rows]
 
 
-async def fill_queue(
+async def fill_queues(
     conn: BaseDBAsyncClient,
-    product_id: int,
-    units: int,
+    units: dict[int, int],
     *,
     receipt_id: int | None,
     now: dt.datetime,
-) -> int:
-    """Give ``units`` to the queue first come, first served; return how many it took.
+) -> dict[int, int]:
+    """Give each product's ``units`` to its queue first come, first served; return how many
+    each queue took.
 
-    A custom build's line is no place in this queue: it waits for the unit made for it
+    A custom build's line is no place in these queues: it waits for the unit made for it
     (:func:`fill_build_line`), never a neighbour's of another configuration.
-    The caller puts what is left in stock, and must hold the product row (guarded update) so
-    that no concurrent fill sees the same queue.
+    The caller puts what is left in stock, and must hold the product rows (guarded update) so
+    that no concurrent fill sees the same queues.
     """
-    if units <= 0:
-        return 0
+    taken = {product_id: 0 for product_id in units}
+    products = sorted(product_id for product_id, n in units.items() if n > 0)
     d = Dialect(conn)
-    fills = (
-        f"SELECT id, {d.least('qty_waiting', '? - (cum - qty_waiting)')} AS fill FROM ("
-        f" SELECT id, qty_waiting, SUM(qty_waiting) OVER (ORDER BY {QUEUE_ORDER}"
-        "  ROWS UNBOUNDED PRECEDING) AS cum"
-        " FROM order_line WHERE product_id = ? AND qty_waiting > 0"
-        "  AND build_request_id IS NULL) q"
-        " WHERE cum - qty_waiting < ?"
-    )
-    fill_values = [units, product_id, units]
-    # The three statements read the same queue: the lines change only in the last one.
-    taken = await fetch(conn, f"SELECT COALESCE(SUM(fill), 0) AS n FROM ({fills}) f", fill_values)
-    await execute(
-        conn,
-        "INSERT INTO allocation (line_id, receipt_id, quantity, created_at)"
-        f" SELECT id, ?, fill, {d.timestamp} FROM ({fills}) f",
-        [receipt_id, now, *fill_values],
-    )
-    await execute(
-        conn,
-        f"WITH f AS ({fills}) UPDATE order_line SET qty_waiting = qty_waiting - f.fill,"
-        " qty_allocated = qty_allocated + f.fill FROM f WHERE order_line.id = f.id",
-        fill_values,
-    )
-    return int(taken[0]["n"])
+    fill = d.least("q.qty_waiting", "u.units - (q.cum - q.qty_waiting)")
+    for group in packed(products, lambda _: 2):
+        arriving = ", ".join(f"({d.integer}, {d.integer})" for _ in group)
+        fills = (
+            f"WITH u(product_id, units) AS (VALUES {arriving}),"
+            " q AS (SELECT id, product_id, qty_waiting, SUM(qty_waiting) OVER (PARTITION BY"
+            f" product_id ORDER BY {QUEUE_ORDER} ROWS UNBOUNDED PRECEDING) AS cum"
+            " FROM order_line WHERE product_id IN (SELECT product_id FROM u) AND qty_waiting > 0"
+            "  AND build_request_id IS NULL)"
+            f" SELECT q.id, q.product_id, {fill} AS fill FROM q"
+            " JOIN u ON u.product_id = q.product_id WHERE q.cum - q.qty_waiting < u.units"
+        )
+        fill_values = [value for product_id in group for value in (product_id, units[product_id])]
+        # The three statements read the same queues: the lines change only in the last one.
+        for row in await fetch(
+            conn,
+            f"SELECT product_id, SUM(fill) AS n FROM ({fills}) f GROUP BY product_id",
+            fill_values,
+        ):
+            taken[row["product_id"]] = int(row["n"])
+        await execute(
+            conn,
+            "INSERT INTO allocation (line_id, receipt_id, quantity, created_at)"
+            f" SELECT id, ?, fill, {d.timestamp} FROM ({fills}) f",
+            [receipt_id, now, *fill_values],
+        )
+        await execute(
+            conn,
+            f"WITH f AS ({fills}) UPDATE order_line SET qty_waiting = qty_waiting - f.fill,"
+            " qty_allocated = qty_allocated + f.fill FROM f WHERE order_line.id = f.id",
+            fill_values,
+        )
+    return taken
 
 
 async def peg_build_line(conn: BaseDBAsyncClient, build_request_id: int, po_line_id: int) -> bool:
@@ -182,67 +222,99 @@ async def fill_build_line(
     return fill
 
 
-def _case(d: Dialect, buckets: list[Bucket], pick: str) -> tuple[str, list[object]]:
-    """A CASE over the cumulative position choosing each bucket's value."""
-    parts, values = ["CASE"], []
+@dataclass(frozen=True)
+class _Plan:
+    """Where (part of) a product's queue now stands: supply buckets, each with the position
+    it starts after, and the ready window, applied by the part that carries ``with_ready``."""
+
+    product_id: int
+    buckets: list[tuple[int, Bucket]]
+    ready: Window
+    with_ready: bool
+
+    @property
+    def parameters(self) -> int:
+        return 5 + 7 * len(self.buckets)
+
+
+def _plans(product_id: int, buckets: list[Bucket], ready: Window) -> list[_Plan]:
+    """A product's plan, cut so that no part needs more than ``MAX_PARAMETERS``: a product
+    with thousands of open PO lines is redated over several statements, not one."""
+    spans, lo = [], 0
     for bucket in buckets:
-        parts.append("WHEN cum <= ? THEN")
-        values.append(bucket.upto)
-        if pick == "po":
-            parts.append("CAST(? AS INTEGER)")
-            values.append(bucket.po_line_id)
-        elif pick == "basis":
-            parts.append("?")
-            values.append(bucket.window.basis.value)
-        else:
-            parts.append(d.date)
-            values.append(getattr(bucket.window, pick))
-    parts.append("END")
-    return " ".join(parts), values
+        spans.append((lo, bucket))
+        lo = bucket.upto
+    size = (MAX_PARAMETERS - 5) // 7
+    return [
+        _Plan(product_id, spans[start : start + size], ready, start == 0)
+        for start in range(0, len(spans), size)
+    ]
 
 
-def _target_sql(
-    d: Dialect, product_id: int, buckets: list[Bucket], ready: Window, today: dt.date
-) -> tuple[str, list[object]]:
-    """A query of every unshipped line of the product with its new window.
+def _target_sql(d: Dialect, plans: list[_Plan], today: dt.date) -> tuple[str, list[object]]:
+    """A query of the unshipped lines of these products with their new windows.
 
-    Waiting lines take their bucket; lines with no units waiting take the ready window,
-    unless they already have one that has not begun (rule 18: units still on the shelf when
-    their window begins are dated again from today).
+    Waiting lines take the bucket that covers their cumulative position (``lo < cum <= hi``);
+    lines with no units waiting take the ready window, unless they already have one that has
+    not begun (rule 18: units still on the shelf when their window begins are dated again from
+    today). A line
+    whose bucket is in another part of the product's plan is left to that part.
     """
-    cols, values = [], []
-    for pick, ready_value in (
-        ("earliest", ready.earliest),
-        ("latest", ready.latest),
-        ("basis", ready.basis.value),
-        ("po", None),
-    ):
-        case, case_values = _case(d, buckets, pick)
-        param = {"earliest": d.date, "latest": d.date, "basis": "?", "po": "CAST(? AS INTEGER)"}[
-            pick
-        ]
-        keep = {
-            "earliest": "eta_earliest",
-            "latest": "eta_latest",
-            "basis": "eta_basis",
-            "po": "pegged_po_line_id",
-        }[pick]
-        cols.append(
-            f"CASE WHEN qty_waiting > 0 THEN {case}"
-            f" WHEN eta_basis = ? AND eta_earliest > {d.date} THEN {keep} ELSE {param}"
-            f" END AS new_{pick}"
+    merged: dict[int, tuple[list[tuple[int, Bucket]], Window, bool]] = {}
+    for plan in plans:
+        spans, ready_window_, with_ready = merged.get(plan.product_id, ([], plan.ready, False))
+        merged[plan.product_id] = (
+            spans + plan.buckets,
+            ready_window_,
+            with_ready or plan.with_ready,
         )
-        values.extend(case_values)
-        values.extend([ready.basis.value, today, ready_value])
+    buckets: list[str] = []
+    ready: list[str] = []
+    values: list[object] = []
+    ready_values: list[object] = []
+    for product_id, (spans, window, with_ready) in merged.items():
+        for lo, bucket in spans:
+            buckets.append(
+                f"({d.integer}, {d.integer}, {d.integer}, {d.date}, {d.date}, {d.text},"
+                f" {d.integer})"
+            )
+            values += [product_id, lo, bucket.upto, bucket.window.earliest, bucket.window.latest]
+            values += [bucket.window.basis.value, bucket.po_line_id]
+        ready.append(f"({d.integer}, {d.date}, {d.date}, {d.text}, {d.integer})")
+        ready_values += [product_id, window.earliest, window.latest, window.basis.value]
+        ready_values.append(1 if with_ready else 0)
+    if not buckets:  # only ready windows in this part: a bucket that matches no line
+        buckets.append(
+            f"({d.integer}, {d.integer}, {d.integer}, {d.date}, {d.date}, {d.text}, {d.integer})"
+        )
+        values += [0, 0, 0, None, None, None, None]
+
+    def pick(bucket: str, keep: str, ready_value: str) -> str:
+        return (
+            f"CASE WHEN q.qty_waiting > 0 THEN b.{bucket} WHEN q.eta_basis = r.basis"
+            f" AND q.eta_earliest > {d.date} THEN q.{keep} ELSE {ready_value} END"
+        )
+
     query = (
-        "SELECT id, order_id, eta_earliest, eta_latest, eta_basis, pegged_po_line_id,"
-        " promised_latest, consented_latest, " + ", ".join(cols) + " FROM ("
-        f" SELECT *, SUM(qty_waiting) OVER (ORDER BY {QUEUE_ORDER} ROWS UNBOUNDED PRECEDING)"
-        " AS cum FROM order_line WHERE product_id = ? AND (qty_waiting > 0 OR qty_allocated > 0)"
-        ") q"
+        f"WITH b(product_id, lo, hi, earliest, latest, basis, po) AS (VALUES {', '.join(buckets)}),"
+        f" r(product_id, earliest, latest, basis, with_ready) AS (VALUES {', '.join(ready)}),"
+        " q AS (SELECT id, order_id, product_id, qty_waiting, eta_earliest, eta_latest, eta_basis,"
+        " pegged_po_line_id, promised_latest, consented_latest, SUM(qty_waiting) OVER"
+        f" (PARTITION BY product_id ORDER BY {QUEUE_ORDER} ROWS UNBOUNDED PRECEDING) AS cum"
+        " FROM order_line WHERE product_id IN (SELECT product_id FROM r)"
+        " AND (qty_waiting > 0 OR qty_allocated > 0))"
+        " SELECT q.id, q.order_id, q.eta_earliest, q.eta_latest, q.eta_basis,"
+        " q.pegged_po_line_id, q.promised_latest, q.consented_latest,"
+        f" {pick('earliest', 'eta_earliest', 'r.earliest')} AS new_earliest,"
+        f" {pick('latest', 'eta_latest', 'r.latest')} AS new_latest,"
+        f" {pick('basis', 'eta_basis', 'r.basis')} AS new_basis,"
+        f" {pick('po', 'pegged_po_line_id', 'NULL')} AS new_po"
+        " FROM q JOIN r ON r.product_id = q.product_id LEFT JOIN b ON b.product_id = q.product_id"
+        " AND q.qty_waiting > 0 AND q.cum > b.lo AND q.cum <= b.hi"
+        " WHERE (q.qty_waiting > 0 AND b.product_id IS NOT NULL)"
+        " OR (q.qty_waiting = 0 AND r.with_ready = 1)"
     )
-    values.append(product_id)
-    return query, values
+    return query, values + ready_values + [today] * 4
 
 
 CHANGED = (
@@ -282,9 +354,20 @@ async def recompute_queues(
         created_at=ctx.now,
         using_db=conn,
     )
+    supplies = await load_supplies(conn, products)
+    plans = [
+        plan
+        for supply in supplies.values()
+        if is_queue_driven(supply.terms.mode)
+        for plan in _plans(
+            supply.product_id,
+            supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy),
+            ready_window(supply.terms, ctx.today, ctx.policy),
+        )
+    ]
     lines_moved = 0
-    for product_id in products:
-        lines_moved += await _redate_product(conn, product_id, event.id, ctx)
+    for group in packed(plans, lambda plan: plan.parameters):
+        lines_moved += await _redate(conn, group, event.id, ctx)
     if lines_moved == 0:
         await execute(conn, "DELETE FROM eta_event WHERE id = ?", [event.id])
         return Recomputed(None, 0, 0, 0, 0)
@@ -300,17 +383,10 @@ async def recompute_queues(
     return Recomputed(event.id, lines_moved, int(orders[0]["n"]), emails, notices)
 
 
-async def _redate_product(
-    conn: BaseDBAsyncClient, product_id: int, event_id: int, ctx: Context
-) -> int:
+async def _redate(conn: BaseDBAsyncClient, plans: list[_Plan], event_id: int, ctx: Context) -> int:
     """History rows for the lines whose window changes, then the lines themselves."""
-    supply = await load_supply(conn, product_id)
-    if not is_queue_driven(supply.terms.mode):
-        return 0
-    buckets = supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy)
-    ready = ready_window(supply.terms, ctx.today, ctx.policy)
     d = Dialect(conn)
-    target, target_values = _target_sql(d, product_id, buckets, ready, ctx.today)
+    target, target_values = _target_sql(d, plans, ctx.today)
     threshold = ctx.policy.email_threshold_days
     moved_early = d.days_between("t.new_earliest", "t.eta_earliest")
     moved_late = d.days_between("t.new_latest", "t.eta_latest")
@@ -412,6 +488,25 @@ async def supply_units(
 
     The caller holds the product row. Returns how many units went to waiting lines.
     """
-    taken = await fill_queue(conn, product_id, units, receipt_id=receipt_id, now=now)
-    await adjust(conn, product_id, on_hand=units - taken, waiting_units=-taken)
+    return (await supply_many(conn, {product_id: units}, receipt_id=receipt_id, now=now))[
+        product_id
+    ]
+
+
+async def supply_many(
+    conn: BaseDBAsyncClient,
+    units: dict[int, int],
+    *,
+    receipt_id: int | None,
+    now: dt.datetime,
+) -> dict[int, int]:
+    """:func:`supply_units` for several products at once: how many units each queue took."""
+    taken = await fill_queues(conn, units, receipt_id=receipt_id, now=now)
+    await adjust_many(
+        conn,
+        {
+            product_id: (units[product_id] - taken[product_id], -taken[product_id])
+            for product_id in units
+        },
+    )
     return taken

@@ -14,7 +14,7 @@ from domain.catalog import stock
 from domain.catalog.models import Product, Supplier
 from domain.context import Context
 from domain.customers.links import new_number
-from domain.db import connection, fetch, with_retries
+from domain.db import Dialect, connection, execute, fetch, packed, with_retries
 from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.ordering.models import OrderLine
 from domain.ordering.queue import (
@@ -22,7 +22,7 @@ from domain.ordering.queue import (
     fill_build_line,
     peg_build_line,
     recompute_queues,
-    supply_units,
+    supply_many,
 )
 from domain.purchasing.models import (
     PurchaseOrder,
@@ -80,8 +80,11 @@ async def create_purchase_order(
         async with in_transaction() as conn:
             if not await Supplier.filter(id=supplier_id).using_db(conn).exists():
                 raise NotFound("No such supplier.", field="supplierId")
-            skus = {line.sku for line in lines}
-            products = {p.sku: p for p in await Product.filter(sku__in=skus).using_db(conn)}
+            products = {
+                p.sku: p
+                for group in packed(sorted({line.sku for line in lines}), lambda _: 1)
+                for p in await Product.filter(sku__in=group).using_db(conn)
+            }
             for index, line in enumerate(lines):
                 if line.sku not in products:
                     raise InvalidInput("No such product.", field=f"lines[{index}].sku")
@@ -273,6 +276,19 @@ async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Conte
     return await with_retries(work)
 
 
+async def _set_received(conn: BaseDBAsyncClient, received: dict[int, int]) -> None:
+    """Each PO line's received quantity: one statement per few hundred lines."""
+    d = Dialect(conn)
+    for group in packed(sorted(received), lambda _: 2):
+        rows = ", ".join(f"({d.integer}, {d.integer})" for _ in group)
+        await execute(
+            conn,
+            f"WITH v(line_id, received) AS (VALUES {rows}) UPDATE purchase_order_line"
+            " SET quantity_received = v.received FROM v WHERE purchase_order_line.id = v.line_id",
+            [value for line_id in group for value in (line_id, received[line_id])],
+        )
+
+
 async def _close_if_complete(conn: BaseDBAsyncClient, po_id: int) -> None:
     lines = await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
     if all(ln.quantity_received + ln.quantity_cancelled >= ln.quantity for ln in lines):
@@ -397,11 +413,7 @@ async def _receive(
             using_db=conn,
         )
         await stock.lock(conn, list(per_product))
-        to_queue: dict[int, int] = {}
-        for product_id in sorted(per_product):
-            to_queue[product_id] = await supply_units(
-                conn, product_id, per_product[product_id], receipt_id=receipt.id, now=ctx.now
-            )
+        to_queue = await supply_many(conn, per_product, receipt_id=receipt.id, now=ctx.now)
         to_build = await _supply_builds(conn, po_lines, builds, receipt.id, ctx)
         rows = []
         remaining_to_queue = dict(to_queue)
@@ -422,11 +434,7 @@ async def _receive(
                     to_stock=request.quantity - queued,
                 )
             )
-            await (
-                PurchaseOrderLine.filter(id=po_line.id)
-                .using_db(conn)
-                .update(quantity_received=po_line.quantity_received)
-            )
+        await _set_received(conn, {ln.id: ln.quantity_received for ln in po_lines.values()})
         await ReceiptLine.bulk_create(rows, using_db=conn)
         await _close_if_complete(conn, po_id)
         impact = await _recompute(

@@ -6,6 +6,9 @@ sign-in page: a page added later is protected without anyone remembering to.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
 from portal.staff import (
@@ -38,11 +41,11 @@ MODULES = (
 )
 
 
-def staff_mount(web: Web) -> Mount:
+def staff_mount(web: Web, *, middleware: Sequence[Middleware] = ()) -> Mount:
     desk = Desk(web)
     routes: list[Route] = [route for module in MODULES for route in module.routes(desk)]
     secured = [
         route if route.name in PUBLIC_ROUTES else guarded(route, web.policy.secret_key)
         for route in routes
     ]
-    return Mount("/staff", routes=secured, name="staff")
+    return Mount("/staff", routes=secured, name="staff", middleware=middleware)

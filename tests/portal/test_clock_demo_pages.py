@@ -19,7 +19,8 @@ from domain.ordering.services import ORDER_LINK
 from tests.portal.conftest import SETTINGS
 
 MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-WINDOW = r"[A-Z][a-z]{2} \d{1,2}(?:, \d{4})?(?:(?: to |–| – )(?:[A-Z][a-z]{2} )?\d{1,2}(?:, \d{4})?)?"
+DAY = r"[A-Z][a-z]{2} \d{1,2}(?:, \d{4})?"
+WINDOW = DAY + r"(?:(?: to |–| – )(?:[A-Z][a-z]{2} )?\d{1,2}(?:, \d{4})?)?"
 
 
 def earliest(window: str, today: dt.date) -> dt.date:

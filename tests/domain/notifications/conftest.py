@@ -69,6 +69,7 @@ class Inbox:
     received: list[Received] = field(default_factory=list)
     refuse_rcpt: dict[str, str] = field(default_factory=dict)  # address: reply
     data_reply: str | None = None  # e.g. "451 4.3.0 try again later"
+    delay: float = 0.0  # seconds a slow server takes to accept each message
     attempts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,6 +83,8 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.attempts += 1
             if self.data_reply:
