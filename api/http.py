@@ -16,6 +16,8 @@ from api.cache import ResponseCache
 from api.context import ApiContext
 from api.schema import build_schema
 from domain.context import Policy
+from domain.errors import InvalidInput
+from domain.numbers import byte_count
 
 MAX_BODY_BYTES = 256 * 1024  # an order of 100 lines is a few kilobytes
 
@@ -42,7 +44,11 @@ class GraphQLView(GraphQL[ApiContext, None]):
         """Catalogue queries answered before are answered again if their rows are unchanged."""
         if not _json_post(request):
             return await super().run(request, context, root_value)
-        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        try:
+            declared = byte_count(request.headers.get("content-length"))
+        except InvalidInput as error:
+            return PlainTextResponse(error.message, status_code=400)
+        if declared > MAX_BODY_BYTES:
             return PlainTextResponse("Request body too large.", status_code=413)
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:

@@ -6,6 +6,7 @@ import re
 
 from domain.errors import InvalidInput
 
+SKU_LENGTH = 64  # the catalogue's column; a longer text is no SKU, only an unknown one
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -38,6 +39,11 @@ def positive_quantity(value: int, *, field: str, maximum: int = 10_000) -> int:
     if value > maximum:
         raise InvalidInput(f"Enter at most {maximum}.", field=field)
     return value
+
+
+def sku_shaped(value: str) -> bool:
+    """Whether ``value`` could name a product at all: longer texts are unknown, not errors."""
+    return len(value) <= SKU_LENGTH
 
 
 def idempotency_key(value: str | None, *, field: str = "idempotencyKey") -> str | None:

@@ -38,7 +38,7 @@ from domain.ordering.queue import load_terms, open_supply, recompute_queues
 from domain.queries.order_reads import order_view
 from domain.queries.orders import OrderView
 from domain.reporting.ledger import post
-from domain.validation import clean_text, idempotency_key, positive_quantity
+from domain.validation import clean_text, idempotency_key, positive_quantity, sku_shaped
 from domain.vocabulary import EtaBasis, EtaReason, LedgerKind, OutboxKind, ShipPreference
 
 ORDER_LINK = "order"
@@ -183,7 +183,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
 
 
 async def _products(conn: BaseDBAsyncClient, request: OrderRequest) -> list[Product]:
-    skus = {line.sku.strip() for line in request.lines}
+    skus = {line.sku.strip() for line in request.lines if sku_shaped(line.sku.strip())}
     found = {p.sku: p for p in await Product.filter(sku__in=skus, active=True).using_db(conn)}
     products = []
     for index, line in enumerate(request.lines):

@@ -24,7 +24,7 @@ from domain.purchasing.models import (
     Receipt,
     ReceiptLine,
 )
-from domain.validation import clean_text, idempotency_key, positive_quantity
+from domain.validation import clean_text, idempotency_key, positive_quantity, sku_shaped
 from domain.vocabulary import EtaReason, PurchaseOrderStatus
 
 
@@ -66,7 +66,7 @@ async def create_purchase_order(
         async with in_transaction() as conn:
             if not await Supplier.filter(id=supplier_id).using_db(conn).exists():
                 raise NotFound("No such supplier.", field="supplierId")
-            skus = {line.sku for line in lines}
+            skus = {line.sku for line in lines if sku_shaped(line.sku)}
             products = {p.sku: p for p in await Product.filter(sku__in=skus).using_db(conn)}
             for index, line in enumerate(lines):
                 if line.sku not in products:

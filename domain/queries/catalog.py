@@ -28,6 +28,7 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.queue import as_date
+from domain.validation import sku_shaped
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
 
@@ -202,6 +203,8 @@ async def list_products(
 
 
 async def product_by_sku(sku: str) -> ProductView | None:
+    if not sku_shaped(sku):
+        return None
     product = await Product.filter(sku=sku, active=True).first()
     if product is None:
         return None
