@@ -180,4 +180,3 @@ async def test_a_form_declaring_a_size_that_is_no_number_is_a_400(
         },
     )
     assert answer.status_code == 400
-
