@@ -42,8 +42,15 @@ def positive_quantity(value: int, *, field: str, maximum: int = 10_000) -> int:
 
 
 def sku_shaped(value: str) -> bool:
-    """Whether ``value`` could name a product at all: longer texts are unknown, not errors."""
-    return len(value) <= SKU_LENGTH
+    """Whether ``value`` could name a product at all. Longer texts, and texts with control
+    characters (PostgreSQL refuses a NUL in any text parameter), are unknown, not errors."""
+    return len(value) <= SKU_LENGTH and not _CONTROL.search(value)
+
+
+def searchable(value: str) -> str:
+    """Search text without the control characters no stored text holds (a NUL would make
+    PostgreSQL refuse the whole query)."""
+    return _CONTROL.sub("", value)
 
 
 def idempotency_key(value: str | None, *, field: str = "idempotencyKey") -> str | None:

@@ -82,9 +82,10 @@ async def test_a_report_cursor_holding_a_huge_count_is_refused_on_after(api: Api
     assert body["errors"][0]["extensions"] == {"code": "INVALID", "field": "after"}
 
 
-async def test_an_sku_longer_than_any_product_is_an_unknown_product(api: Api) -> None:
+@pytest.mark.parametrize("long_sku", ["X" * 10_000, "\x00", "HELMET\x00"])
+async def test_an_sku_no_product_can_have_is_an_unknown_product(api: Api, long_sku: str) -> None:
+    """Longer than the column, or with a NUL that PostgreSQL refuses in any text parameter."""
     await b.product(on_hand=2, sku="HELMET")
-    long_sku = "X" * 10_000
     data = await api.data("query($s: String!) { product(sku: $s) { sku } }", {"s": long_sku})
     assert data == {"product": None}
     payload = await api.payload(

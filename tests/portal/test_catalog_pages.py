@@ -115,3 +115,14 @@ async def test_product_text_is_escaped(client: httpx.AsyncClient) -> None:
     page = await client.get("/products/XSS")
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+async def test_a_search_holding_a_nul_byte_finds_what_the_rest_finds(
+    client: httpx.AsyncClient,
+) -> None:
+    await b.product(on_hand=2, sku="HELMET")
+    page = await client.get("/", params={"q": "HEL\x00MET"})
+    found = await client.get("/", params={"q": "HELMET"})
+    assert page.status_code == 200
+    assert page.text.count("/products/HELMET") == found.text.count("/products/HELMET") > 0
+    assert (await client.get("/products/HELMET%00")).status_code == 404

@@ -39,3 +39,10 @@ async def test_a_purchase_order_page_link_in_other_digits_is_a_400(
 @pytest.mark.parametrize("path", [f"/staff/orders/{2**63}", f"/staff/purchase-orders/{10**22}"])
 async def test_a_staff_path_id_beyond_any_key_is_a_404(staff: httpx.AsyncClient, path: str) -> None:
     assert (await staff.get(path)).status_code == 404
+
+
+async def test_an_order_search_by_an_sku_no_product_can_have_finds_nothing(
+    staff: httpx.AsyncClient,
+) -> None:
+    answer = await staff.get("/staff/orders", params={"sku": "AC\x00"})
+    assert answer.status_code == 200
