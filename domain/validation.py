@@ -44,7 +44,12 @@ def positive_quantity(value: int, *, field: str, maximum: int = 10_000) -> int:
 def sku_shaped(value: str) -> bool:
     """Whether ``value`` could name a product at all. Longer texts, and texts with control
     characters (PostgreSQL refuses a NUL in any text parameter), are unknown, not errors."""
-    return len(value) <= SKU_LENGTH and not _CONTROL.search(value)
+    return len(value) <= SKU_LENGTH and plain(value)
+
+
+def plain(value: str) -> bool:
+    """No control characters: what every stored name, number and SKU is."""
+    return not _CONTROL.search(value)
 
 
 def searchable(value: str) -> str:

@@ -19,7 +19,7 @@ from domain.db import connection, fetch
 from domain.ordering.eta import ProductTerms, SupplyLine
 from domain.queries.catalog import ProductView
 from domain.queries.rows import CHUNK, as_date, as_decimal, chunks, day, marks
-from domain.validation import searchable
+from domain.validation import searchable, sku_shaped
 from domain.vocabulary import AvailabilityMode
 
 MAX_PAGE = 100
@@ -99,7 +99,7 @@ async def count_products(filter_: ProductFilter) -> int:
 
 async def sku_snapshot(skus: Sequence[str], *, active_only: bool = True) -> Snapshot:
     """The rows of the products with these SKUs (at most ``CHUNK``, as a look-up asks)."""
-    wanted = sorted(set(skus))[:CHUNK]
+    wanted = sorted({sku for sku in skus if sku_shaped(sku)})[:CHUNK]
     if not wanted:
         return Snapshot((), ())
     active = " AND p.active = ?" if active_only else ""

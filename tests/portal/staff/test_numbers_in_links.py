@@ -46,3 +46,9 @@ async def test_an_order_search_by_an_sku_no_product_can_have_finds_nothing(
 ) -> None:
     answer = await staff.get("/staff/orders", params={"sku": "AC\x00"})
     assert answer.status_code == 200
+
+
+async def test_an_order_number_holding_a_nul_byte_is_no_order(staff: httpx.AsyncClient) -> None:
+    answer = await staff.get("/staff/orders", params={"number": "ORD\x00"})
+    assert answer.status_code == 400
+    assert "No order has this number." in answer.text
