@@ -206,7 +206,7 @@ def walk(routes: list[BaseRoute], prefix: str = "") -> Iterator[Template]:
             if route.routes:
                 yield from walk(list(route.routes), prefix + route.path)
             else:
-                yield Template(prefix + route.path + "/{path:path}", ("GET",), route.name, "")
+                yield Template(prefix + route.path + "/{path:path}", ("GET",), route.name or "", "")
         elif isinstance(route, Route):
             methods = tuple(sorted(route.methods or {"GET"}))
             module = getattr(route.endpoint, "__module__", "") or ""

@@ -108,7 +108,7 @@ async def test_a_body_declaring_a_size_that_is_no_number_is_a_400(api: Api, leng
     answer = await api.client.post(
         "/graphql",
         content=b'{"query": "{ __typename }"}',
-        headers={"content-type": "application/json", "content-length": length.encode()},  # type: ignore[dict-item]
+        headers={b"content-type": b"application/json", b"content-length": length.encode()},
     )
     assert answer.status_code == 400
     assert answer.text == "Content-Length is not valid."

@@ -175,8 +175,8 @@ async def test_a_form_declaring_a_size_that_is_no_number_is_a_400(
         "/links",
         content=body,
         headers={
-            "content-type": "application/x-www-form-urlencoded",
-            "content-length": length.encode(),  # type: ignore[dict-item]
+            b"content-type": b"application/x-www-form-urlencoded",
+            b"content-length": length.encode(),
         },
     )
     assert answer.status_code == 400
