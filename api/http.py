@@ -25,6 +25,8 @@ from api.errors import ErrorCode
 from api.schema import build_schema
 from domain.context import Policy
 from domain.db import DatabaseUnavailable, outage
+from domain.errors import InvalidInput
+from domain.numbers import byte_count
 
 log = logging.getLogger("preorder.api")
 UNAVAILABLE = ErrorCode.UNAVAILABLE.name
@@ -66,7 +68,11 @@ class GraphQLView(GraphQL[ApiContext, None]):
         """Catalogue queries answered before are answered again if their rows are unchanged."""
         if not _json_post(request):
             return await super().run(request, context, root_value)
-        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        try:
+            declared = byte_count(request.headers.get("content-length"))
+        except InvalidInput as error:
+            raise HTTPException(400, error.message) from None
+        if declared > MAX_BODY_BYTES:
             raise HTTPException(413, "Request body too large.")
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:

@@ -11,6 +11,8 @@ import binascii
 
 import strawberry
 
+from domain.numbers import database_id_or_none
+
 
 def encode(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
@@ -25,6 +27,4 @@ def decode(type_name: str, value: str) -> int | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     kind, _, pk = text.partition(":")
-    if kind != type_name or not pk.isdigit() or len(pk) > 18:
-        return None
-    return int(pk)
+    return database_id_or_none(pk) if kind == type_name else None

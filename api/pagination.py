@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from domain.errors import InvalidInput
+from domain.numbers import MAX_ID, cursor_number
 
 MAX_FIRST = 100
 DEFAULT_FIRST = 20
@@ -69,9 +70,7 @@ def int_cursor(value: str | None) -> int | None:
     key = decode_cursor(value, 1)
     if key is None:
         return None
-    if not isinstance(key[0], int) or isinstance(key[0], bool):
-        raise InvalidInput("This cursor is not valid here.", field="after")
-    return key[0]
+    return cursor_number(key[0], maximum=MAX_ID)
 
 
 def page_size(first: int | None) -> int:

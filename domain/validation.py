@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from domain.errors import InvalidInput
 
+SKU_LENGTH = 64  # the catalogue's column; a longer text is no SKU, only an unknown one
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -53,6 +54,23 @@ def positive_quantity(value: int, *, field: str, maximum: int = 10_000) -> int:
     if value > maximum:
         raise InvalidInput(f"Enter at most {maximum}.", field=field)
     return value
+
+
+def sku_shaped(value: str) -> bool:
+    """Whether ``value`` could name a product at all. Longer texts, and texts with control
+    characters (PostgreSQL refuses a NUL in any text parameter), are unknown, not errors."""
+    return len(value) <= SKU_LENGTH and plain(value)
+
+
+def plain(value: str) -> bool:
+    """No control characters: what every stored name, number and SKU is."""
+    return not _CONTROL.search(value)
+
+
+def searchable(value: str) -> str:
+    """Search text without the control characters no stored text holds (a NUL would make
+    PostgreSQL refuse the whole query)."""
+    return _CONTROL.sub("", value)
 
 
 def idempotency_key(value: str | None, *, field: str = "idempotencyKey") -> str | None:

@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from domain import numbers
 from domain.context import Actor, Context, Policy
-from domain.errors import DomainError, RateLimited
+from domain.errors import DomainError, InvalidInput, RateLimited
 from domain.notifications import wording
 from domain.ratelimit.services import check
 from portal import formatting
@@ -89,7 +90,11 @@ class Web:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type != "application/x-www-form-urlencoded":
             raise HTTPException(415, "Forms are sent URL-encoded.")
-        if int(request.headers.get("content-length", "0") or 0) > MAX_FORM_BYTES:
+        try:
+            declared = numbers.byte_count(request.headers.get("content-length"))
+        except InvalidInput as error:
+            raise HTTPException(400, error.message) from None
+        if declared > MAX_FORM_BYTES:
             raise HTTPException(413, "This form is too large.")
         form = await request.form(max_files=0, max_fields=200)
         token = form.get(CSRF_FIELD)
@@ -137,8 +142,27 @@ def text(form: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def whole_number(form: Mapping[str, Any], name: str) -> int | None:
-    raw = text(form, name).strip()
-    if not raw.isdigit() or len(raw) > 6:
+def form_id(form: Mapping[str, Any], name: str) -> int | None:
+    """The id a form field names, or None when it cannot name one (nothing chosen, or unknown)."""
+    return numbers.database_id_or_none(text(form, name))
+
+
+def query_page(request: Request, name: str) -> int | None:
+    """A page link's position (``?after=``, ``?before=``); a broken link is a 400 that says so."""
+    try:
+        return numbers.page_position(request.query_params.get(name), field=name)
+    except InvalidInput as error:
+        raise HTTPException(400, error.message) from None
+
+
+def query_number(
+    request: Request, name: str, *, minimum: int = 1, maximum: int = numbers.MAX_ID
+) -> int | None:
+    """A number in a link (an id to filter by, a count to show); absent is None, broken a 400."""
+    raw = request.query_params.get(name, "")
+    if not raw.strip():
         return None
-    return int(raw)
+    try:
+        return numbers.whole_number(raw, field=name, minimum=minimum, maximum=maximum)
+    except InvalidInput:
+        raise HTTPException(400, "This link is not valid.") from None

@@ -71,7 +71,7 @@ class CatalogQuery:
 
     @strawberry.field(description="An active product by SKU, or null.")
     async def product(self, info: Info[ApiContext, Any], sku: str) -> Product | None:
-        wanted = sku.strip()[:64]
+        wanted = sku.strip()
         snapshot = await sku_snapshot([wanted])
         info.context.reads.append(Read(lambda: sku_snapshot([wanted]), snapshot))
         found = views_of(snapshot)

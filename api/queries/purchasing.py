@@ -23,6 +23,7 @@ from api.pagination import (
 from api.permissions import READ, requires, staff_read
 from api.types.purchasing import PurchaseOrder, Supplier
 from domain.errors import InvalidInput
+from domain.numbers import MAX_ID, cursor_number
 from domain.queries.purchasing import PoCursor, po_cursor, purchase_order_page, supplier_page
 from domain.vocabulary import PurchaseOrderStatus
 
@@ -43,9 +44,9 @@ def _po_cursor(after: str | None) -> PoCursor | None:
         return None
     rank, day, pk = key
     try:
-        if not isinstance(rank, int) or not isinstance(pk, int):
-            raise ValueError
-        return PoCursor(rank, dt.date.fromisoformat(str(day)), pk)
+        return PoCursor(
+            cursor_number(rank), dt.date.fromisoformat(str(day)), cursor_number(pk, maximum=MAX_ID)
+        )
     except ValueError:
         raise InvalidInput("This cursor is not valid here.", field="after") from None
 

@@ -12,7 +12,7 @@ from api.errors import refused_as_graphql_errors
 from api.pagination import Edge, connection, decode_cursor, encode_cursor, page_size
 from api.permissions import READ, requires, staff_read
 from api.types.reports import BackorderReport, BackorderRow, BackorderTotals
-from domain.errors import InvalidInput
+from domain.numbers import MAX_ID, cursor_number
 from domain.queries.backorders import RowCursor, backorder_rows, backorder_totals
 
 
@@ -20,9 +20,7 @@ def _row_cursor(after: str | None) -> RowCursor | None:
     key = decode_cursor(after, 2)
     if key is None:
         return None
-    if not all(isinstance(part, int) and not isinstance(part, bool) for part in key):
-        raise InvalidInput("This cursor is not valid here.", field="after")
-    return RowCursor(int(key[0]), int(key[1]))  # type: ignore[call-overload]
+    return RowCursor(cursor_number(key[0]), cursor_number(key[1], maximum=MAX_ID))
 
 
 @strawberry.type

@@ -25,7 +25,7 @@ from domain.ordering.eta import build_window
 from domain.ordering.models import Order, OrderLine
 from domain.ordering.services import order_token
 from domain.reporting.ledger import post
-from domain.validation import clean_email, clean_text, idempotency_key
+from domain.validation import clean_email, clean_text, idempotency_key, sku_shaped
 from domain.vocabulary import AvailabilityMode, BuildStatus, LedgerKind, OutboxKind, ShipPreference
 
 BUILD_LINK = "build"
@@ -62,7 +62,9 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
     address = clean_text(
         data.shipping_address, field="shippingAddress", max_length=1000, multiline=True
     )
-    product = await Product.filter(sku=data.sku, active=True).first()
+    product = (
+        await Product.filter(sku=data.sku, active=True).first() if sku_shaped(data.sku) else None
+    )
     if product is None or product.mode != AvailabilityMode.CUSTOM_BUILD:
         raise InvalidInput("This product cannot be configured.", field="sku")
     groups = [

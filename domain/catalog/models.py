@@ -4,6 +4,7 @@ from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
+from domain.validation import SKU_LENGTH
 from domain.vocabulary import AvailabilityMode
 
 
@@ -27,7 +28,7 @@ class Product(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    sku = fields.CharField(max_length=64, unique=True)
+    sku = fields.CharField(max_length=SKU_LENGTH, unique=True)
     name = fields.CharField(max_length=200)
     description = fields.TextField(default="")
     mode = fields.CharEnumField(AvailabilityMode, max_length=20)

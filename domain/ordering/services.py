@@ -39,7 +39,13 @@ from domain.ordering.together import shown_windows
 from domain.queries.order_reads import order_view
 from domain.queries.orders import OrderView
 from domain.reporting.ledger import post
-from domain.validation import clean_email, clean_text, idempotency_key, positive_quantity
+from domain.validation import (
+    clean_email,
+    clean_text,
+    idempotency_key,
+    positive_quantity,
+    sku_shaped,
+)
 from domain.vocabulary import EtaBasis, EtaReason, LedgerKind, OutboxKind, ShipPreference
 
 ORDER_LINK = "order"
@@ -218,7 +224,7 @@ async def _promise_together(conn: BaseDBAsyncClient, order: Order, lines: list[O
 
 
 async def _products(conn: BaseDBAsyncClient, request: OrderRequest) -> list[Product]:
-    skus = {line.sku.strip() for line in request.lines}
+    skus = {line.sku.strip() for line in request.lines if sku_shaped(line.sku.strip())}
     found = {p.sku: p for p in await Product.filter(sku__in=skus, active=True).using_db(conn)}
     products = []
     for index, line in enumerate(request.lines):

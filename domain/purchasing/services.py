@@ -31,7 +31,7 @@ from domain.purchasing.models import (
     Receipt,
     ReceiptLine,
 )
-from domain.validation import clean_text, idempotency_key, positive_quantity
+from domain.validation import clean_text, idempotency_key, positive_quantity, sku_shaped
 from domain.vocabulary import EtaReason, PurchaseOrderStatus
 
 
@@ -82,7 +82,9 @@ async def create_purchase_order(
                 raise NotFound("No such supplier.", field="supplierId")
             products = {
                 p.sku: p
-                for group in packed(sorted({line.sku for line in lines}), lambda _: 1)
+                for group in packed(
+                    sorted({line.sku for line in lines if sku_shaped(line.sku)}), lambda _: 1
+                )
                 for p in await Product.filter(sku__in=group).using_db(conn)
             }
             for index, line in enumerate(lines):

@@ -28,6 +28,7 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.queue import as_date
+from domain.validation import searchable, sku_shaped
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
 
@@ -190,8 +191,8 @@ async def list_products(
     query = Product.filter(active=True)
     if modes:
         query = query.filter(mode__in=[m.value for m in modes])
-    if text.strip():
-        needle = text.strip()[:100]
+    needle = searchable(text).strip()[:100]
+    if needle:
         query = query.filter(
             Q(sku__icontains=needle) | Q(name__icontains=needle) | Q(description__icontains=needle)
         )
@@ -202,6 +203,8 @@ async def list_products(
 
 
 async def product_by_sku(sku: str) -> ProductView | None:
+    if not sku_shaped(sku):
+        return None
     product = await Product.filter(sku=sku, active=True).first()
     if product is None:
         return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from domain.db import Dialect, connection, fetch
 from domain.queries.order_reads import order_views
 from domain.queries.orders import OrderView
-from domain.validation import clean_email
+from domain.validation import clean_email, sku_shaped
 
 MAX_PAGE = 100
 
@@ -49,7 +49,9 @@ def _where(filter_: OrderFilter, today: dt.date, d: Dialect) -> tuple[list[str],
         )
         clauses.append(late if filter_.overdue else f"NOT {late}")
         values.extend([today, today])
-    if filter_.sku:
+    if filter_.sku and not sku_shaped(filter_.sku.strip()):
+        clauses.append("1 = 0")  # no product has this SKU
+    elif filter_.sku:
         clauses.append(
             "EXISTS (SELECT 1 FROM order_line s JOIN product p ON p.id = s.product_id"
             " WHERE s.order_id = o.id AND p.sku = ?)"

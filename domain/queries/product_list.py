@@ -19,6 +19,7 @@ from domain.db import connection, fetch
 from domain.ordering.eta import ProductTerms, SupplyLine
 from domain.queries.catalog import ProductView
 from domain.queries.rows import CHUNK, as_date, as_decimal, chunks, day, marks
+from domain.validation import searchable, sku_shaped
 from domain.vocabulary import AvailabilityMode
 
 MAX_PAGE = 100
@@ -57,7 +58,7 @@ def _where(filter_: ProductFilter) -> tuple[str, list[object]]:
     if filter_.modes:
         clauses.append(f"p.mode IN ({marks(filter_.modes)})")
         values.extend(mode.value for mode in filter_.modes)
-    needle = filter_.text.strip()[:100].lower()
+    needle = searchable(filter_.text).strip()[:100].lower()
     if needle:
         pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         clauses.append(
@@ -98,7 +99,7 @@ async def count_products(filter_: ProductFilter) -> int:
 
 async def sku_snapshot(skus: Sequence[str], *, active_only: bool = True) -> Snapshot:
     """The rows of the products with these SKUs (at most ``CHUNK``, as a look-up asks)."""
-    wanted = sorted(set(skus))[:CHUNK]
+    wanted = sorted({sku for sku in skus if sku_shaped(sku)})[:CHUNK]
     if not wanted:
         return Snapshot((), ())
     active = " AND p.active = ?" if active_only else ""

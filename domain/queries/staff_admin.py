@@ -9,6 +9,7 @@ from decimal import Decimal
 from domain.db import connection, fetch
 from domain.queries.required import date_of, moment_of
 from domain.queries.rows import as_datetime, as_decimal
+from domain.validation import plain
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ async def supplier_choices() -> list[Choice]:
 
 
 async def order_id_by_number(number: str) -> int | None:
+    if not plain(number):
+        return None  # no order number holds a control character (nor may PostgreSQL be sent one)
     rows = await fetch(
         connection(),
         "SELECT id FROM customer_order WHERE number = ?",

@@ -20,7 +20,7 @@ from domain.errors import DomainError, NotFound
 from domain.ordering.services import order_token as token_of
 from domain.queries.catalog import option_groups, product_by_sku
 from portal.pages.catalog import product_values
-from portal.web import Web, field_errors, text, whole_number
+from portal.web import Web, field_errors, form_id, text
 
 FORM_FIELD = {"shippingAddress": "shipping_address"}
 
@@ -33,7 +33,7 @@ def routes(web: Web) -> list[Route]:
         if product is None:
             raise HTTPException(404)
         groups = (await option_groups([product.id]))[product.id]
-        chosen = [whole_number(form, f"group_{group.id}") for group in groups]
+        chosen = [form_id(form, f"group_{group.id}") for group in groups]
         values = {
             k: text(form, k) for k in ("email", "name", "shipping_address", "notes", "build_key")
         }
@@ -104,7 +104,7 @@ def routes(web: Web) -> list[Route]:
     async def accept(request: Request) -> Response:
         form = await web.form(request)
         build = await load(request)
-        quote_id = whole_number(form, "quote_id")
+        quote_id = form_id(form, "quote_id")
         try:
             accepted = await accept_quote(build.id, quote_id or 0, ctx=web.context())
         except DomainError as error:

@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain import numbers
 from domain.catalog.models import Product
+from domain.errors import InvalidInput
 from domain.queries.catalog import (
     ProductView,
     availability,
@@ -22,7 +24,7 @@ from domain.queries.catalog import (
 from domain.vocabulary import AvailabilityMode
 from portal import formatting
 from portal.cart import MAX_LINES, MAX_QUANTITY, read_cart, write_cart
-from portal.web import Web, text, whole_number
+from portal.web import Web, query_page, text
 
 PAGE_SIZE = 12
 MODE_LABELS = {
@@ -42,11 +44,11 @@ def routes(web: Web) -> list[Route]:
             if mode_value in AvailabilityMode._value2member_map_
             else None
         )
-        after = request.query_params.get("after", "0")
+        after = query_page(request, "after")
         page = await list_products(
             text=query,
             modes=[mode] if mode else None,
-            after_id=int(after) if after.isdigit() else 0,
+            after_id=after or 0,
             first=PAGE_SIZE,
         )
         ctx = web.context()
@@ -71,7 +73,7 @@ def routes(web: Web) -> list[Route]:
                 "total": page.total,
                 "has_next": page.has_next,
                 "next_after": page.items[-1].id if page.items else 0,
-                "paged": after not in ("", "0"),
+                "paged": after is not None,
             },
         )
 
@@ -79,7 +81,15 @@ def routes(web: Web) -> list[Route]:
         product = await product_by_sku(request.path_params["sku"])
         if product is None:
             raise HTTPException(404)
-        quantity = min(whole_number(request.query_params, "quantity") or 1, MAX_QUANTITY)
+        raw = request.query_params.get("quantity", "")
+        try:
+            quantity = numbers.quantity(raw or "1", field="preview_quantity", maximum=MAX_QUANTITY)
+        except InvalidInput as error:
+            # The preview of one unit, and next to the field why the asked quantity was not used.
+            values = await product_values(
+                web, product, 1, errors={error.field: error.message}, preview_asked=raw[:20]
+            )
+            return web.render(request, "product.html", values, status=400)
         return web.render(request, "product.html", await product_values(web, product, quantity))
 
     async def cart_page(request: Request) -> Response:
@@ -91,15 +101,18 @@ def routes(web: Web) -> list[Route]:
         product = await product_by_sku(sku)
         if product is None or product.mode == AvailabilityMode.CUSTOM_BUILD:
             raise HTTPException(404)
-        quantity = whole_number(form, "quantity")
         cart = read_cart(request, web.policy.secret_key)
-        if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
+        try:
+            quantity = numbers.quantity(
+                text(form, "quantity"), field="quantity", maximum=MAX_QUANTITY
+            )
+        except InvalidInput as error:
             values = await product_values(
                 web,
                 product,
                 1,
-                errors={"quantity": f"Enter a whole number from 1 to {MAX_QUANTITY}."},
-                form={"quantity": text(form, "quantity")},
+                errors={"quantity": error.message},
+                form={"quantity": text(form, "quantity")[:20]},
             )
             return web.render(request, "product.html", values, status=400)
         if sku not in cart and len(cart) >= MAX_LINES:

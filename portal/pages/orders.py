@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from domain import numbers
 from domain.customers.services import resend_order_links
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.ordering.changes import (
@@ -21,7 +22,7 @@ from domain.queries.order_detail import order_detail
 from domain.vocabulary import ShipPreference
 from portal.cart import write_cart
 from portal.pages.catalog import cart_lines, render_cart
-from portal.web import Web, field_errors, text, whole_number
+from portal.web import Web, field_errors, form_id, text
 
 CHECKOUT_FIELDS = ("email", "name", "shipping_address", "ship_preference", "checkout_key")
 # Domain field names as the checkout form spells them.
@@ -107,12 +108,11 @@ def routes(web: Web) -> list[Route]:
 
     async def cancel(request: Request) -> Response:
         async def action(order: Order, form) -> None:  # type: ignore[no-untyped-def]
-            line_id = whole_number(form, "line_id")
-            quantity = whole_number(form, "quantity")
+            line_id = form_id(form, "line_id")
             if line_id is None:
                 raise InvalidInput("Choose a line to cancel.", field="lines")
-            if quantity is None and text(form, "quantity").strip():
-                raise InvalidInput("Enter a whole number.", field="lines[0].quantity")
+            raw = text(form, "quantity").strip()
+            quantity = numbers.quantity(raw, field="lines[0].quantity") if raw else None
             await cancel_order_lines(
                 order.id,
                 [CancelRequest(line_id, quantity)],
@@ -133,9 +133,10 @@ def routes(web: Web) -> list[Route]:
             choice = text(form, "choice")
             if choice not in ("keep", "cancel"):
                 raise InvalidInput("Choose to keep waiting or to cancel.", field="choice")
-            await respond_to_delay_notice(
-                order.id, request.path_params["notice_id"], choice == "keep", ctx=web.context()
-            )
+            notice_id = numbers.database_id_or_none(request.path_params["notice_id"])
+            if notice_id is None:
+                raise HTTPException(404)
+            await respond_to_delay_notice(order.id, notice_id, choice == "keep", ctx=web.context())
 
         return await act(request, action, "answered")
 

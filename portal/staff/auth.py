@@ -26,6 +26,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from domain import numbers
+from domain.errors import InvalidInput
 from domain.staff.models import StaffUser
 from domain.staff.sessions import staff_for_session
 
@@ -63,9 +65,16 @@ def read_session(secret_key: str, raw: str, now: dt.datetime) -> Session | None:
     if not body or not hmac.compare_digest(_mac(secret_key, body), mac):
         return None
     parts = body.split(".")
-    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+    if len(parts) != 3:
         return None
-    session = Session(int(parts[0]), int(parts[1]), int(parts[2]))
+    try:
+        session = Session(
+            numbers.database_id(parts[0], field="session"),
+            numbers.whole_number(parts[1], field="session", minimum=0, maximum=numbers.MAX_COUNT),
+            numbers.whole_number(parts[2], field="session", minimum=0, maximum=2**40),
+        )
+    except InvalidInput:
+        return None
     age = now.timestamp() - session.issued_at
     if age < -60 or age > SESSION_HOURS * 3600:
         return None

@@ -18,7 +18,7 @@ from domain.queries.staff_admin import quote_history
 from domain.vocabulary import BuildStatus
 from portal.staff.desk import Desk
 from portal.staff.forms import number_field
-from portal.web import field_errors, text, whole_number
+from portal.web import field_errors, query_page, text
 
 PAGE = 25
 PRICE = re.compile(r"\d{1,10}(\.\d{1,2})?")
@@ -28,9 +28,7 @@ def routes(desk: Desk) -> list[Route]:
     async def listing(request: Request) -> Response:
         value = request.query_params.get("status", "")
         status = BuildStatus(value) if value in BuildStatus._value2member_map_ else None
-        page = await build_page(
-            status=status, before_id=whole_number(request.query_params, "before"), first=PAGE
-        )
+        page = await build_page(status=status, before_id=query_page(request, "before"), first=PAGE)
         return desk.page(
             request,
             "builds.html",

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from domain import numbers
 from domain.context import Context
 from domain.staff.models import StaffUser
 from domain.staff.services import staff_actor
@@ -67,7 +68,7 @@ class Desk:
 
     @staticmethod
     def path_int(request: Request, name: str) -> int:
-        value = request.path_params[name]
-        if not isinstance(value, int) or value > 2**31 - 1:
+        value = numbers.database_id_or_none(request.path_params[name])
+        if value is None:
             raise HTTPException(404)
         return value

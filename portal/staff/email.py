@@ -11,7 +11,7 @@ from domain.errors import DomainError
 from domain.queries.mail_queue import MailView, mail_counts, mail_page
 from domain.staff.mail import requeue_all_dead, requeue_one
 from portal.staff.desk import Desk
-from portal.web import whole_number
+from portal.web import query_number, query_page
 
 
 def routes(desk: Desk) -> list[Route]:
@@ -26,8 +26,8 @@ def routes(desk: Desk) -> list[Route]:
             )
         page = await mail_page(
             view,
-            before_id=whole_number(request.query_params, "before"),
-            order_id=whole_number(request.query_params, "order"),
+            before_id=query_page(request, "before"),
+            order_id=query_number(request, "order"),
         )
         return desk.page(
             request,
@@ -38,7 +38,7 @@ def routes(desk: Desk) -> list[Route]:
                 "counts": counts,
                 "page": page,
                 "done": request.query_params.get("done", ""),
-                "requeued": whole_number(request.query_params, "n") or 0,
+                "requeued": query_number(request, "n", minimum=0) or 0,
                 "errors": {"form": error} if error else {},
             },
             status=status,

@@ -7,8 +7,9 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from domain import numbers
 from domain.errors import InvalidInput
-from portal.web import text, whole_number
+from portal.web import text
 
 
 def date_field(form: Mapping[str, Any], name: str, *, field: str) -> dt.date:
@@ -20,15 +21,23 @@ def date_field(form: Mapping[str, Any], name: str, *, field: str) -> dt.date:
 
 
 def number_field(
-    form: Mapping[str, Any], name: str, *, field: str, default: int | None = None
+    form: Mapping[str, Any],
+    name: str,
+    *,
+    field: str,
+    default: int | None = None,
+    minimum: int = 0,
+    maximum: int = numbers.MAX_COUNT,
 ) -> int:
-    """A whole number; empty gives ``default`` when there is one."""
-    if not text(form, name).strip() and default is not None:
+    """A whole number of ASCII digits; empty gives ``default`` when there is one. The bounds
+    only keep it storable (ids: ``minimum=1, maximum=numbers.MAX_ID``); the service says what
+    its rule allows."""
+    raw = text(form, name)
+    if not raw.strip() and default is not None:
         return default
-    value = whole_number(form, name)
-    if value is None:
-        raise InvalidInput("Enter a whole number.", field=field)
-    return value
+    return numbers.whole_number(
+        raw, field=field, minimum=minimum, maximum=maximum, message="Enter a whole number."
+    )
 
 
 def new_key() -> str:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain import numbers
 from domain.errors import DomainError, InvalidInput
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.queries.actors import actor_labels
@@ -19,7 +20,7 @@ from domain.queries.staff_admin import order_id_by_number
 from domain.shipping.services import ready_to_ship
 from portal.staff.desk import Desk
 from portal.staff.forms import new_key, number_field
-from portal.web import field_errors, text, whole_number
+from portal.web import field_errors, query_page, text
 
 PAGE = 25
 # Staff choose a reason from a fixed list: it is shown to the customers whose date moves.
@@ -51,7 +52,7 @@ def routes(desk: Desk) -> list[Route]:
                     customer_email=values["email"] or None,
                 ),
                 today=desk.today(),
-                before_id=whole_number(query, "before"),
+                before_id=query_page(request, "before"),
                 first=PAGE,
             )
         except DomainError as error:
@@ -115,10 +116,13 @@ def routes(desk: Desk) -> list[Route]:
         form = await desk.form(request)
         order_id = desk.path_int(request, "order_id")
         try:
-            value = text(form, "priority").strip()
-            number = int(value) if value.lstrip("-").isdigit() and len(value) < 5 else None
-            if number is None:
-                raise InvalidInput("Priority is a whole number from -100 to 100.", field="priority")
+            number = numbers.whole_number(
+                text(form, "priority"),
+                field="priority",
+                minimum=-numbers.MAX_COUNT,
+                maximum=numbers.MAX_COUNT,
+                message="Priority is a whole number from -100 to 100.",
+            )
             await set_order_priority(order_id, number, ctx=desk.context(request))
         except DomainError as error:
             return await order_page(request, errors=field_errors(error), status=400)
@@ -131,7 +135,9 @@ def routes(desk: Desk) -> list[Route]:
             reason = CANCEL_REASONS.get(text(form, "reason"))
             if reason is None:
                 raise InvalidInput("Choose why these items are cancelled.", field="reason")
-            line_id = number_field(form, "line_id", field="lines")
+            line_id = number_field(
+                form, "line_id", field="lines", minimum=1, maximum=numbers.MAX_ID
+            )
             quantity = number_field(form, "quantity", field="lines[0].quantity", default=0)
             await cancel_order_lines(
                 order_id,

@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.errors import DomainError
+from domain import numbers
+from domain.errors import DomainError, InvalidInput
 from domain.purchasing.preview import change_expected_date, preview_expected_date
 from domain.purchasing.services import (
     PoLineRequest,
@@ -32,19 +33,26 @@ from domain.queries.staff_admin import product_choices, supplier_choices
 from domain.vocabulary import PurchaseOrderStatus
 from portal.staff.desk import Desk
 from portal.staff.forms import date_field, new_key, number_field
-from portal.web import field_errors, text, whole_number
+from portal.web import field_errors, query_number, text
 
 NEW_LINES = 5
 PAGE = 25
 
 
 def _cursor(raw: str) -> PoCursor | None:
+    """The ``after`` of a page link: ``rank_date_id``; a broken link is a 400."""
+    if not raw:
+        return None
     rank, _, rest = raw.partition("_")
     day, _, ident = rest.partition("_")
     try:
-        return PoCursor(int(rank), dt.date.fromisoformat(day), int(ident))
-    except ValueError:
-        return None
+        return PoCursor(
+            numbers.whole_number(rank, field="after", minimum=0, maximum=1),
+            dt.date.fromisoformat(day),
+            numbers.database_id(ident, field="after"),
+        )
+    except (ValueError, InvalidInput):
+        raise HTTPException(400, "This page link is not valid.") from None
 
 
 def routes(desk: Desk) -> list[Route]:
@@ -56,7 +64,7 @@ def routes(desk: Desk) -> list[Route]:
             if status_value in PurchaseOrderStatus._value2member_map_
             else None
         )
-        supplier_id = whole_number(query, "supplier")
+        supplier_id = query_number(request, "supplier")
         today = desk.today()
         page = await purchase_order_page(
             today=today,
@@ -120,7 +128,9 @@ def routes(desk: Desk) -> list[Route]:
                         )
                     )
             po = await create_purchase_order(
-                number_field(form, "supplier_id", field="supplierId"),
+                number_field(
+                    form, "supplier_id", field="supplierId", minimum=1, maximum=numbers.MAX_ID
+                ),
                 date_field(form, "expected_date", field="expectedDate"),
                 lines,
                 ctx=desk.context(request),
@@ -147,7 +157,7 @@ def routes(desk: Desk) -> list[Route]:
             await receipts_of(po_id),
             await audit_of(purchase_order_id=po_id),
         )
-        event_id = whole_number(request.query_params, "event")
+        event_id = query_number(request, "event")
         impact = await event_impact(event_id) if event_id else None
         if impact is not None and not impact.detail.startswith(po.number):
             impact = None  # the "done" line of another purchase order's change

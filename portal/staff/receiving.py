@@ -3,6 +3,8 @@ the orders it filled (rule 6: first come, first served, whichever order was pegg
 
 from __future__ import annotations
 
+import re
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -103,4 +105,4 @@ def lines_index(field: str) -> int | None:
     if not field.startswith("lines["):
         return None
     inner = field[len("lines[") :].split("]", 1)[0]
-    return int(inner) if inner.isdigit() else None
+    return int(inner) if re.fullmatch(r"[0-9]{1,4}", inner) else None

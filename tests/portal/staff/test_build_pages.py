@@ -69,6 +69,8 @@ async def test_adjusting_a_quote_sends_the_customer_a_new_one_by_this_member(
         ("NaN", "90", "Enter a price"),
         ("0", "90", "positive price"),
         ("100", "ninety", "Enter a whole number"),
+        ("100", "²", "Enter a whole number"),
+        ("100", "9" * 23, "Enter a whole number"),
         ("100", "4000", "lead time from 0 to 3650"),
     ],
 )

@@ -76,7 +76,7 @@ async def test_changing_priority_moves_the_queue_and_records_who(staff: httpx.As
     assert entry.action == AuditAction.PRIORITY_CHANGED and entry.actor.startswith("staff:")
 
 
-@pytest.mark.parametrize("value", ["101", "-101", "high", "", "1.5"])
+@pytest.mark.parametrize("value", ["101", "-101", "high", "", "1.5", "²", "-²", "9" * 23])
 async def test_a_bad_priority_is_refused(staff: httpx.AsyncClient, value: str) -> None:
     first, _, _ = await _two_waiting()
     url = f"/staff/orders/{first.order.id}"
@@ -129,7 +129,10 @@ async def test_cancelling_the_last_waiting_line_is_audited_though_no_date_moves(
         ({"reason": ""}, "Choose why"),
         ({"quantity": "9"}, "can still be cancelled"),
         ({"quantity": "x"}, "Enter a whole number"),
+        ({"quantity": "²"}, "Enter a whole number"),
         ({"line_id": "999999"}, "No such line"),
+        ({"line_id": "²"}, "Enter a whole number"),
+        ({"line_id": "9" * 23}, "Enter a whole number"),
     ],
 )
 async def test_a_bad_cancellation_is_refused(

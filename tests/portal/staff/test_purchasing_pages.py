@@ -84,6 +84,10 @@ async def test_creating_a_purchase_order_from_the_form(staff: httpx.AsyncClient)
         ({"sku_0": "NO-SUCH"}, "No such product"),
         ({"quantity_0": "0"}, "at least 1"),
         ({"quantity_0": "lots"}, "Enter a whole number"),
+        ({"quantity_0": "²"}, "Enter a whole number"),  # a digit to str.isdigit() only
+        ({"quantity_0": "9" * 23}, "Enter a whole number"),
+        ({"supplier_id": "²"}, "Enter a whole number"),
+        ({"supplier_id": str(2**31)}, "Enter a whole number"),
         ({"sku_0": "", "quantity_0": ""}, "Add at least one line"),
         ({"supplier_id": ""}, "Enter a whole number"),
     ],

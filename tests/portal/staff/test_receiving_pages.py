@@ -95,6 +95,8 @@ async def test_a_delivery_note_already_recorded_with_other_goods_is_refused(
         ("", "Add at least one line"),
         ("0", "Add at least one line"),
         ("three", "Enter a whole number"),
+        ("²", "Enter a whole number"),
+        ("9" * 23, "Enter a whole number"),
     ],
 )
 async def test_a_bad_receipt_is_refused_with_the_reason(
