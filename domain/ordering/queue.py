@@ -25,6 +25,7 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.models import EtaEvent
+from domain.purchasing.history import slip_histories
 from domain.vocabulary import AvailabilityMode, EtaReason
 
 QUEUE_ORDER = "priority DESC, placed_at, id"
@@ -62,18 +63,24 @@ async def load_terms(conn: BaseDBAsyncClient, product_id: int) -> ProductTerms:
 
 
 async def open_supply(conn: BaseDBAsyncClient, product_id: int) -> list[SupplyLine]:
-    """The product's open PO lines with units still to come."""
+    """The product's open PO lines with units still to come, with their suppliers' slips."""
     rows = await fetch(
         conn,
-        "SELECT l.id, o.expected_date, l.quantity - l.quantity_received - l.quantity_cancelled"
+        "SELECT l.id, o.supplier_id, o.expected_date, l.quantity - l.quantity_received - l.quantity_cancelled"
         " AS remaining FROM purchase_order_line l"
         " JOIN purchase_order o ON o.id = l.purchase_order_id"
         " WHERE l.product_id = ? AND o.status = 'open'"
         " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0",
         [product_id],
     )
+    slips = await slip_histories(conn, {r["supplier_id"] for r in rows})
     return [
-        SupplyLine(r["id"], as_date(r["expected_date"]), r["remaining"])  # type: ignore[arg-type]
+        SupplyLine(
+            r["id"],
+            as_date(r["expected_date"]),  # type: ignore[arg-type]
+            r["remaining"],
+            slips.get(r["supplier_id"]),
+        )
         for r in rows
     ]
 
