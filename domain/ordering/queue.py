@@ -66,8 +66,9 @@ async def open_supply(conn: BaseDBAsyncClient, product_id: int) -> list[SupplyLi
     """The product's open PO lines with units still to come, with their suppliers' slips."""
     rows = await fetch(
         conn,
-        "SELECT l.id, o.supplier_id, o.expected_date, l.quantity - l.quantity_received - l.quantity_cancelled"
-        " AS remaining FROM purchase_order_line l"
+        "SELECT l.id, o.supplier_id, o.expected_date,"
+        " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining"
+        " FROM purchase_order_line l"
         " JOIN purchase_order o ON o.id = l.purchase_order_id"
         " WHERE l.product_id = ? AND o.status = 'open'"
         " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0",

@@ -106,6 +106,14 @@ async def supplier_performance(ctx: Context) -> list[SupplierPerformance]:
         names.setdefault(row["id"], row["name"])
         tally.setdefault(row["id"], [0, 0, 0, 0])
     return [
-        SupplierPerformance(sid, names[sid], *tally[sid], tuple(slips.get(sid, ())))
+        SupplierPerformance(
+            sid,
+            names[sid],
+            judged=tally[sid][0],
+            on_time=tally[sid][1],
+            late_days=tally[sid][2],
+            still_open=tally[sid][3],
+            slips=tuple(slips.get(sid, ())),
+        )
         for sid in sorted(tally, key=lambda sid: (names[sid], sid))
     ]

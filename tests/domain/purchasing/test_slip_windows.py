@@ -60,6 +60,7 @@ def test_a_supplier_with_no_history_gets_the_store_prior() -> None:
 
 def test_the_priors_weight_falls_as_history_grows() -> None:
     assert [prior_weight(n, 5) for n in (0, 5, 20)] == [1.0, 0.5, 0.2]
+
     # A supplier always 10 days late in a store otherwise always on time (prior 0):
     # n=1: 1/6 * 10 = 1.67 -> 2; n=5: 5/10 * 10 = 5; n=20: 20/25 * 10 = 8.
     def allowance(n: int) -> int:
@@ -102,8 +103,10 @@ async def test_a_receipt_records_the_date_last_confirmed_and_its_slip() -> None:
     await revise_expected_date(po.id, b.TODAY + 7 * DAY, "supplier confirmed", ctx=b.ctx())
     await b.receipt(po, 1, context=b.later(b.ctx(), days=9))
     await b.receipt(po, 1, context=b.later(b.ctx(), days=6))
-    rows = await Receipt.filter(purchase_order_id=po.id).order_by("id").values_list(
-        "confirmed_date", "slip_days"
+    rows = (
+        await Receipt.filter(purchase_order_id=po.id)
+        .order_by("id")
+        .values_list("confirmed_date", "slip_days")
     )
     assert rows == [(b.TODAY + 7 * DAY, 2), (b.TODAY + 7 * DAY, -1)]
 
