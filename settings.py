@@ -49,6 +49,8 @@ class Settings:
     clock_in_app: bool = True
     clock_poll_seconds: float = 60.0
     late_delivery_margin_days: int = 7
+    slip_quantile: float = 0.95
+    slip_prior_strength: int = 5
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90
 
@@ -65,6 +67,8 @@ class Settings:
             base_url=self.base_url,
             limits=self.rate_limits,
             late_delivery_margin_days=self.late_delivery_margin_days,
+            slip_quantile=self.slip_quantile,
+            slip_prior_strength=self.slip_prior_strength,
             idempotency_retention_days=self.idempotency_retention_days,
             sent_mail_retention_days=self.sent_mail_retention_days,
         )
@@ -135,6 +139,8 @@ class Settings:
             late_delivery_margin_days=int(
                 env.get("LATE_DELIVERY_MARGIN_DAYS", cls.late_delivery_margin_days)
             ),
+            slip_quantile=_slip_quantile(env.get("SLIP_QUANTILE", str(cls.slip_quantile))),
+            slip_prior_strength=int(env.get("SLIP_PRIOR_STRENGTH", cls.slip_prior_strength)),
             idempotency_retention_days=int(
                 env.get("IDEMPOTENCY_RETENTION_DAYS", cls.idempotency_retention_days)
             ),
@@ -146,6 +152,13 @@ class Settings:
             raise ValueError("SECRET_KEY must be set in production")
         settings.mail  # noqa: B018 - validates SMTP_URL and the sender address now, not later
         return settings
+
+
+def _slip_quantile(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise ValueError("SLIP_QUANTILE must be a share in (0, 1], e.g. 0.95")
+    return value
 
 
 def rate_limits_from(env: Mapping[str, str]) -> RateLimits:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from domain.context import Policy
+from domain.purchasing.slips import SlipHistory, late_allowance, slip_allowance
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
 UNBOUNDED = 2**62
@@ -39,6 +40,7 @@ class SupplyLine:
     po_line_id: int
     expected_date: dt.date
     remaining: int
+    slips: SlipHistory | None = None  # the PO's supplier's slip history (rule 21)
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,20 @@ def ready_window(terms: ProductTerms, today: dt.date, policy: Policy) -> Window:
     return _released(terms, today, EtaBasis.IN_STOCK, policy)
 
 
-def late_window(terms: ProductTerms, expected: dt.date, today: dt.date, policy: Policy) -> Window:
+def late_window(
+    terms: ProductTerms,
+    expected: dt.date,
+    today: dt.date,
+    policy: Policy,
+    slips: SlipHistory | None = None,
+) -> Window:
     """DOMAIN.md rule 20 for a PO expected before today: the goods are expected from today to
     at most ``late_delivery_margin_days`` from today, and the delivery follows by transit.
+
+    With a slip history (rule 21) the end is the confirmed date plus the slip that covers the
+    configured share of this supplier's deliveries that were already this late
+    (:func:`domain.purchasing.slips.late_allowance`); the margin rule below is the fallback
+    when no delivery in the store was ever this late.
 
     The end steps by the margin from the expected date (expected + margin, + 2 margins, ...)
     rather than sliding a day a day, so that a late delivery is told once per margin, not
@@ -86,6 +99,11 @@ def late_window(terms: ProductTerms, expected: dt.date, today: dt.date, policy: 
     margin = max(policy.late_delivery_margin_days, 1)
     late_days = max((today - expected).days, 1)
     last = expected + dt.timedelta(days=margin * -(-late_days // margin))
+    allowance = late_allowance(
+        slips, (today - expected).days - 1, policy.slip_quantile, policy.slip_prior_strength
+    )
+    if allowance is not None:
+        last = max(today, expected + dt.timedelta(days=allowance))
     first = today
     if terms.release_date is not None and terms.release_date >= last:
         return delivery_window(terms.release_date, EtaBasis.RELEASE_DATE, policy)
@@ -96,6 +114,13 @@ def late_window(terms: ProductTerms, expected: dt.date, today: dt.date, policy: 
         last + dt.timedelta(days=policy.transit_days_max),
         EtaBasis.LATE_DELIVERY,
     )
+
+
+def _slipped(window: Window, allowance: int) -> Window:
+    """Rule 21: a PO's window ends ``allowance`` days later; ``earliest`` stays the date."""
+    if allowance <= 0 or window.latest is None or window.basis != EtaBasis.PURCHASE_ORDER:
+        return window
+    return Window(window.earliest, window.latest + dt.timedelta(days=allowance), window.basis)
 
 
 def build_window(start: dt.date, lead_time_days: int, policy: Policy) -> Window:
@@ -122,9 +147,12 @@ def supply_buckets(
             continue
         covered += line.remaining
         if line.expected_date < today:
-            window = late_window(terms, line.expected_date, today, policy)
+            window = late_window(terms, line.expected_date, today, policy, line.slips)
         else:
-            window = _released(terms, line.expected_date, EtaBasis.PURCHASE_ORDER, policy)
+            window = _slipped(
+                _released(terms, line.expected_date, EtaBasis.PURCHASE_ORDER, policy),
+                slip_allowance(line.slips, policy.slip_quantile, policy.slip_prior_strength),
+            )
         buckets.append(Bucket(covered, window, line.po_line_id))
     if terms.lead_time_days is None:
         beyond = UNKNOWN

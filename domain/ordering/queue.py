@@ -27,6 +27,8 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.models import EtaEvent
+from domain.purchasing.history import slip_histories
+from domain.purchasing.slips import SlipHistory
 from domain.vocabulary import AvailabilityMode, EtaReason
 
 QUEUE_ORDER = "priority DESC, placed_at, id"
@@ -48,9 +50,11 @@ class ProductSupply:
 async def load_supplies(
     conn: BaseDBAsyncClient, product_ids: list[int]
 ) -> dict[int, ProductSupply]:
-    """The products' terms and open PO lines: two queries per few hundred products."""
+    """The products' terms and open PO lines (two queries per few hundred products), and the
+    slip histories of their suppliers (one more)."""
     terms: dict[int, ProductTerms] = {}
     supply: dict[int, list[SupplyLine]] = {product_id: [] for product_id in product_ids}
+    supply_rows: list[dict] = []
     for group in packed(product_ids, lambda _: 1):
         marks = ", ".join("?" for _ in group)
         for row in await fetch(
@@ -63,13 +67,15 @@ async def load_supplies(
             terms[row["id"]] = ProductTerms(
                 AvailabilityMode(row["mode"]), as_date(row["release_date"]), row["lead"]
             )
-        for row in await fetch(
+        supply_rows += await fetch(
             conn,
             f"SELECT {SUPPLY_COLUMNS}, l.product_id FROM {OPEN_SUPPLY}"
             f" AND l.product_id IN ({marks})",
             group,
-        ):
-            supply[row["product_id"]].append(_supply_line(row))
+        )
+    slips = await slip_histories(conn, {row["supplier_id"] for row in supply_rows})
+    for row in supply_rows:
+        supply[row["product_id"]].append(_supply_line(row, slips))
     return {
         product_id: ProductSupply(product_id, terms[product_id], supply[product_id])
         for product_id in product_ids
@@ -89,7 +95,8 @@ async def load_terms(conn: BaseDBAsyncClient, product_id: int) -> ProductTerms:
 
 
 SUPPLY_COLUMNS = (
-    "l.id, o.expected_date, l.quantity - l.quantity_received - l.quantity_cancelled AS remaining"
+    "l.id, o.supplier_id, o.expected_date,"
+    " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining"
 )
 OPEN_SUPPLY = (
     "purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
@@ -97,16 +104,23 @@ OPEN_SUPPLY = (
 )
 
 
-def _supply_line(row: dict) -> SupplyLine:
-    return SupplyLine(row["id"], as_date(row["expected_date"]), row["remaining"])  # type: ignore[arg-type]
+def _supply_line(row: dict, slips: dict[int, SlipHistory]) -> SupplyLine:
+    """An open PO line with its supplier's slip history (rule 21)."""
+    return SupplyLine(
+        row["id"],
+        as_date(row["expected_date"]),  # type: ignore[arg-type]
+        row["remaining"],
+        slips.get(row["supplier_id"]),
+    )
 
 
 async def open_supply(conn: BaseDBAsyncClient, product_id: int) -> list[SupplyLine]:
-    """The product's open PO lines with units still to come."""
+    """The product's open PO lines with units still to come, with their suppliers' slips."""
     rows = await fetch(
         conn, f"SELECT {SUPPLY_COLUMNS} FROM {OPEN_SUPPLY} AND l.product_id = ?", [product_id]
     )
-    return [_supply_line(row) for row in rows]
+    slips = await slip_histories(conn, {row["supplier_id"] for row in rows})
+    return [_supply_line(row, slips) for row in rows]
 
 
 async def fill_queues(

@@ -65,6 +65,10 @@ class Receipt(Model):
     )
     actor = fields.CharField(max_length=200)
     received_at = fields.DatetimeField()
+    # DOMAIN.md rule 21: the expected date in force when the goods came (what the supplier last
+    # confirmed) and how many days after it they came (negative: early). Null before 0006.
+    confirmed_date = fields.DateField(null=True)
+    slip_days = fields.IntField(null=True)
 
     class Meta:
         table = "receipt"

@@ -412,6 +412,8 @@ async def _receive(
             purchase_order_id=po_id,
             actor=str(ctx.actor),
             received_at=ctx.now,
+            confirmed_date=po.expected_date,
+            slip_days=(ctx.today - po.expected_date).days,
             using_db=conn,
         )
         await stock.lock(conn, list(per_product))

@@ -1,7 +1,7 @@
 """The catalogue as customers see it: availability and the ETA of the next unit ordered.
 
-Batched: any number of products costs three queries (products, their suppliers' lead times,
-open PO lines), so listing pages never grow their query count with their size.
+Batched: any number of products costs four queries (products, their suppliers' lead times,
+open PO lines, the slip history), so listing pages never grow their query count with their size.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.queue import as_date
+from domain.purchasing.history import slip_histories
 from domain.validation import searchable, sku_shaped
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
@@ -137,17 +138,24 @@ async def product_views(
             leads[row["id"]] = row["lead_time_days"]
     marks = ",".join("?" * len(ids))
     supply: dict[int, list[SupplyLine]] = {pid: [] for pid in ids}
-    for row in await fetch(
+    supply_rows = await fetch(
         conn,
-        "SELECT l.id, l.product_id, o.expected_date,"
+        "SELECT l.id, l.product_id, o.supplier_id, o.expected_date,"
         " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining"
         " FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
         f" WHERE o.status = 'open' AND l.product_id IN ({marks})"
         " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0",
         ids,
-    ):
+    )
+    slips = await slip_histories(conn, {row["supplier_id"] for row in supply_rows})
+    for row in supply_rows:
         supply[row["product_id"]].append(
-            SupplyLine(row["id"], as_date(row["expected_date"]), row["remaining"])  # type: ignore[arg-type]
+            SupplyLine(
+                row["id"],
+                as_date(row["expected_date"]),  # type: ignore[arg-type]
+                row["remaining"],
+                slips.get(row["supplier_id"]),
+            )
         )
     views = []
     for p in products:

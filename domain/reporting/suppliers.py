@@ -8,6 +8,9 @@ revision's old date, or its expected date when never revised):
 - still open after that first date: late, slipping until today, whatever arrived in part;
   a supplier who delivers a little, or nothing, must not look punctual;
 - open and not yet due, cancelled, or closed with nothing received: not judged.
+
+Beside it, each supplier's slip quantiles (DOMAIN.md rule 21): the days each receipt came after
+the date the supplier last confirmed, at 50, 90 and 95% (nearest rank, as the windows use).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 
 from domain.context import Context
 from domain.db import connection, fetch
+from domain.purchasing.slips import nearest_rank
 from domain.queries.rows import as_date, as_datetime
 
 
@@ -28,6 +32,19 @@ class SupplierPerformance:
     on_time: int
     late_days: int  # summed over the judged purchase orders
     still_open: int  # judged while still open past the first promised date
+    slips: tuple[int, ...] = ()  # each receipt's days after the date last confirmed
+
+    @property
+    def slip_p50(self) -> int | None:
+        return nearest_rank(self.slips, 0.5)
+
+    @property
+    def slip_p90(self) -> int | None:
+        return nearest_rank(self.slips, 0.9)
+
+    @property
+    def slip_p95(self) -> int | None:
+        return nearest_rank(self.slips, 0.95)
 
     @property
     def on_time_percent(self) -> float | None:
@@ -77,4 +94,26 @@ async def supplier_performance(ctx: Context) -> list[SupplierPerformance]:
         counts[1] += 1 if late == 0 and not still_open else 0
         counts[2] += late
         counts[3] += 1 if still_open else 0
-    return [SupplierPerformance(sid, names[sid], *counts) for sid, counts in tally.items()]
+    slips: dict[int, list[int]] = {}
+    for row in await fetch(
+        connection(),
+        "SELECT s.id, s.name, r.slip_days FROM receipt r"
+        " JOIN purchase_order po ON po.id = r.purchase_order_id"
+        " JOIN supplier s ON s.id = po.supplier_id WHERE r.slip_days IS NOT NULL"
+        " ORDER BY s.name, s.id",
+    ):
+        slips.setdefault(row["id"], []).append(int(row["slip_days"]))
+        names.setdefault(row["id"], row["name"])
+        tally.setdefault(row["id"], [0, 0, 0, 0])
+    return [
+        SupplierPerformance(
+            sid,
+            names[sid],
+            judged=tally[sid][0],
+            on_time=tally[sid][1],
+            late_days=tally[sid][2],
+            still_open=tally[sid][3],
+            slips=tuple(slips.get(sid, ())),
+        )
+        for sid in sorted(tally, key=lambda sid: (names[sid], sid))
+    ]
