@@ -93,9 +93,9 @@ async def test_sending_the_same_quote_again_makes_no_new_quote() -> None:
     assert again.id == first.id and await BuildQuote.all().count() == 2
 
 
-async def test_accepting_a_build_again_replays_but_another_quote_is_refused() -> None:
+async def test_accepting_a_build_again_replays_but_another_quote_is_not_found() -> None:
     from domain.builds.services import accept_quote
-    from domain.errors import Conflict
+    from domain.errors import NotFound
 
     bike, options = await b.custom_build_product()
     made = await request_custom_build(
@@ -110,6 +110,6 @@ async def test_accepting_a_build_again_replays_but_another_quote_is_refused() ->
     )
     first = await accept_quote(made.request.id, made.quote.id, ctx=b.ctx())
     assert await accept_quote(made.request.id, made.quote.id, ctx=b.ctx()) == first
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(NotFound) as refused:
         await accept_quote(made.request.id, made.quote.id + 1000, ctx=b.ctx())
     assert refused.value.field == "quoteId"
