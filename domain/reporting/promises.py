@@ -32,6 +32,7 @@ import datetime as dt
 
 from domain.context import Context
 from domain.db import connection, fetch
+from domain.errors import InvalidInput
 from domain.queries.rows import as_date, day, moment
 from domain.reporting.promise_figures import (
     NONE,
@@ -104,7 +105,8 @@ def _waited(basis: object, waited_later: object) -> bool:
 
 async def promises(ctx: Context, *, weeks: int = 12) -> PromiseReport:
     """The promise figures for the last ``weeks`` ISO weeks up to this one (1 to MAX_WEEKS)."""
-    weeks = max(1, min(MAX_WEEKS, weeks))
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise InvalidInput(f"Ask for 1 to {MAX_WEEKS} weeks.", field="weeks")
     last = monday(ctx.today)
     first = last - dt.timedelta(weeks=weeks - 1)
     zone = ctx.policy.zone

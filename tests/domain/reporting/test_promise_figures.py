@@ -7,8 +7,6 @@ import datetime as dt
 import pytest
 
 from domain.context import Context
-from domain.ordering.models import OrderLine
-from domain.purchasing.services import revise_expected_date
 from domain.reporting.promise_figures import (
     STOCK,
     DeliveredLine,
@@ -18,6 +16,7 @@ from domain.reporting.promise_figures import (
 )
 from domain.reporting.promises import promises
 from tests import builders as b
+from tests.promise_history import History
 
 
 def on(day: int, hour: int = 12) -> Context:
@@ -28,34 +27,12 @@ def march(day: int) -> dt.date:
     return dt.date(2027, 3, day)
 
 
-async def promise_history() -> None:
-    """Two customers wait for a PO that slips; one more buys from stock.
-
-    - PO due Mar 10: the waiting lines are promised Mar 12 to Mar 15 (plus transit).
-    - Mar 5 the supplier moves it to Mar 20: both waiting lines are told Mar 22 to 25 with a
-      delay notice each, ten days before their promise (Mar 15) passes.
-    - Mar 18 noon the goods arrive: the lines are told Mar 20 to 23 (an email each).
-    - Order A ships Mar 18 afternoon (delivered by Mar 23); order B stays on the shelf.
-    - The stock line ships on the day it was ordered, Mar 1: delivered by Mar 6, its promise.
-    """
-    supplier = await b.supplier(name="CoolAir")
-    awaited = await b.product(on_hand=0, supplier_=supplier)
-    stocked = await b.product(on_hand=5)
-    po = await b.purchase_order(supplier, march(10), (awaited, 5), context=on(1, 8))
-    waiting = await b.order((awaited, 1), context=on(1))
-    await b.order((awaited, 1), context=on(1))
-    from_stock = await b.order((stocked, 1), context=on(1))
-    promised = await OrderLine.filter(order_id__in=[waiting.order.id, from_stock.order.id])
-    assert {line.promised_latest for line in promised} == {march(6), march(15)}
-    await revise_expected_date(po.id, march(20), "Slipped", ctx=on(5))
-    await b.receipt(po, 5, context=on(18))
-    await b.shipped(waiting.order.id, context=on(18, 15))
-    await b.shipped(from_stock.order.id, context=on(1, 15))
+HISTORY = History(march(1))
 
 
 @pytest.mark.usefixtures("db")
 async def test_promise_figures_are_measured_from_the_recorded_history() -> None:
-    await promise_history()
+    await HISTORY.build()
     report = await promises(on(27), weeks=4)
     overall = report.overall
     # Stock line: delivered by Mar 6, promised Mar 6: both kept, slack 0.
@@ -90,7 +67,7 @@ async def test_promise_figures_are_measured_from_the_recorded_history() -> None:
 
 @pytest.mark.usefixtures("db")
 async def test_a_line_delivered_after_the_last_week_is_not_counted_yet() -> None:
-    await promise_history()
+    await HISTORY.build()
     report = await promises(on(19), weeks=4)  # line A is delivered by Mar 23: next week
     assert report.overall.delivered == 1 and report.weeks[-1].start == march(15)
 
