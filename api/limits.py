@@ -30,6 +30,7 @@ from api.cost import cost_limit_rule
 from api.pagination import MAX_FIRST
 from domain.errors import InvalidInput
 from domain.ordering.services import MAX_LINES
+from domain.reporting.promises import MAX_WEEKS
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -52,6 +53,8 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("Shipment", "lines"): MAX_LINES,
     ("CustomBuild", "choices"): 20,
     ("PurchaseOrder", "lines"): 200,
+    ("PromiseReport", "weeks"): MAX_WEEKS,
+    ("PromiseReport", "suppliers"): 100,  # one per supplier with deliveries, plus stock and none
     ("*", "errors"): 10,  # every mutation payload
 }
 DEFAULT_LIST_SIZE = 100

@@ -1,4 +1,4 @@
-"""Staff report: ``backorderReport``."""
+"""Staff reports: ``backorderReport``, ``promiseReport``."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from api.context import ApiContext
 from api.errors import refused_as_graphql_errors
 from api.pagination import Edge, connection, decode_cursor, encode_cursor, page_size
 from api.permissions import READ, requires, staff_read
-from api.types.reports import BackorderReport, BackorderRow, BackorderTotals
+from api.types.reports import BackorderReport, BackorderRow, BackorderTotals, PromiseReport
 from domain.numbers import MAX_ID, cursor_number
 from domain.queries.backorders import RowCursor, backorder_rows, backorder_totals
+from domain.reporting.promises import promises
 
 
 def _row_cursor(after: str | None) -> RowCursor | None:
@@ -47,3 +48,14 @@ class ReportsQuery:
             totals=BackorderTotals.of(totals),
             rows=connection(edges, page.has_next, after),
         )
+
+    @strawberry.field(
+        description="Staff (scope `read`): how well promises were kept (rule 22), overall, per"
+        " supplier and per ISO week, for the last `weeks` weeks (1 to 52) up to this one.",
+        metadata=requires(READ),
+    )
+    async def promise_report(self, info: Info[ApiContext, Any], weeks: int = 12) -> PromiseReport:
+        ctx = await staff_read(info)
+        with refused_as_graphql_errors():
+            report = await promises(ctx, weeks=weeks)
+        return PromiseReport.of(report)

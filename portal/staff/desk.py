@@ -26,6 +26,8 @@ class Desk:
         env.filters["when"] = lambda v: formatting.when(v, web.policy.zone)
         env.filters["percent"] = formatting.percent
         env.filters["plural"] = formatting.plural
+        env.filters["signed"] = formatting.signed
+        env.filters["ratio"] = formatting.ratio
         env.filters["kind"] = formatting.kind
         env.filters["reason"] = formatting.reason
         env.filters["detail"] = formatting.detail

@@ -46,6 +46,17 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}%"
 
 
+def signed(value: float | None) -> str:
+    """A signed figure such as days early (+) or late (−), one decimal; ``—`` for none."""
+    if value is None:
+        return "—"
+    return f"{value:+.1f}".replace("-", "−") if value else "0.0"
+
+
+def ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """``1 line``, ``312 lines``, ``2 customers``."""
     return f"{count:,} {word if count == 1 else (many or word + 's')}"

@@ -1,5 +1,6 @@
 """Reports with charts drawn on the server: waiting units by age, fill rate, promise accuracy,
-supplier punctuality, and backlog value beside recognised sales, week by week."""
+supplier punctuality, and backlog value beside recognised sales, week by week; and the promise
+figures of rule 22 (kept, told, warned, emailed, slack) overall, per supplier and per week."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.reporting.promises import promises as promise_figures
 from domain.reporting.suppliers import supplier_performance
 from domain.reporting.waiting import waiting_by_age
 from domain.reporting.weekly import (
@@ -51,6 +53,7 @@ def routes(desk: Desk) -> list[Route]:
         fills = await fill_rate(ctx, weeks)
         promises = await promise_accuracy(ctx, weeks)
         suppliers = await supplier_performance(ctx)
+        kept = await promise_figures(ctx, weeks=len(weeks))
         return desk.page(
             request,
             "reports.html",
@@ -60,6 +63,7 @@ def routes(desk: Desk) -> list[Route]:
                 "fills": fills,
                 "promises": promises,
                 "suppliers": suppliers,
+                "kept": kept,
                 "ages_chart": charts.bar_chart(
                     [charts.Bar(a.label, a.units, f"{a.units:,} units") for a in ages],
                     title="Units waiting, by how long their order has waited",

@@ -1,0 +1,108 @@
+"""Rule 22: how well promises were kept, measured from a small history computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.context import Context
+from domain.reporting.promise_figures import (
+    STOCK,
+    DeliveredLine,
+    NoticeRow,
+    promise_figures,
+    promise_report,
+)
+from domain.reporting.promises import promises
+from tests import builders as b
+from tests.promise_history import History
+
+
+def on(day: int, hour: int = 12) -> Context:
+    return b.ctx(now=dt.datetime(2027, 3, day, hour, tzinfo=dt.UTC))
+
+
+def march(day: int) -> dt.date:
+    return dt.date(2027, 3, day)
+
+
+HISTORY = History(march(1))
+
+
+@pytest.mark.usefixtures("db")
+async def test_promise_figures_are_measured_from_the_recorded_history() -> None:
+    await HISTORY.build()
+    report = await promises(on(27), weeks=4)
+    overall = report.overall
+    # Stock line: delivered by Mar 6, promised Mar 6: both kept, slack 0.
+    # Line A: delivered by Mar 23; first promise Mar 15 missed (slack -8), last told Mar 23 kept.
+    assert (overall.delivered, overall.first_kept, overall.last_kept) == (2, 1, 2)
+    assert overall.first_kept_percent == 50.0 and overall.last_kept_percent == 100.0
+    assert overall.median_slack_days == -4.0  # (0 + -8) / 2
+    # Two notices (A and B), each sent Mar 5 about Mar 15: ten days ahead.
+    assert (overall.notices, overall.notices_in_time, overall.median_warning_days) == (2, 2, 10.0)
+    # Line A waited and heard twice: the delay notice and the good news of the receipt.
+    assert (overall.waiting_lines, overall.eta_emails) == (1, 2)
+    assert overall.eta_emails_per_waiting_line == 2.0
+    suppliers = {s.supplier: s.figures for s in report.suppliers}
+    assert list(suppliers) == ["CoolAir", STOCK]
+    cool = suppliers["CoolAir"]
+    assert (cool.delivered, cool.first_kept, cool.last_kept, cool.notices) == (1, 0, 1, 2)
+    assert cool.median_slack_days == -8.0
+    stock = suppliers[STOCK]
+    assert (stock.delivered, stock.first_kept, stock.notices, stock.median_slack_days) == (
+        1,
+        1,
+        0,
+        0.0,
+    )
+    weeks = {w.start: w.figures for w in report.weeks}
+    assert list(weeks) == [march(1), march(8), march(15), march(22)]
+    assert (weeks[march(1)].delivered, weeks[march(1)].notices) == (1, 2)
+    assert weeks[march(8)].delivered == weeks[march(15)].delivered == 0
+    assert (weeks[march(22)].delivered, weeks[march(22)].first_kept) == (1, 0)
+    assert report.weeks[-1].iso_week == "2027-W12"
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_line_delivered_after_the_last_week_is_not_counted_yet() -> None:
+    await HISTORY.build()
+    report = await promises(on(19), weeks=4)  # line A is delivered by Mar 23: next week
+    assert report.overall.delivered == 1 and report.weeks[-1].start == march(15)
+
+
+def test_a_notice_sent_after_the_date_in_force_counts_late_with_negative_warning() -> None:
+    notices = [
+        NoticeRow("A", sent=march(5), in_force=march(8)),
+        NoticeRow("A", sent=march(10), in_force=march(8)),
+        NoticeRow("A", sent=march(8), in_force=march(8)),  # on the last day: still in time
+    ]
+    figures = promise_figures([], notices)
+    assert (figures.notices, figures.notices_in_time, figures.median_warning_days) == (3, 2, 0.0)
+    assert figures.notices_in_time_percent == pytest.approx(200 / 3)
+
+
+def test_shares_and_medians_over_delivered_lines() -> None:
+    def line(delivered: int, first: int, told: int, waited: bool, emails: int) -> DeliveredLine:
+        return DeliveredLine("A", march(delivered), march(first), march(told), waited, emails)
+
+    lines = [line(10, 12, 12, True, 1), line(14, 12, 15, True, 3), line(20, 12, 18, False, 0)]
+    figures = promise_figures(lines, [])
+    assert (figures.first_kept, figures.last_kept) == (1, 2)
+    assert figures.median_slack_days == -2.0  # slack 2, -2, -8
+    assert figures.eta_emails_per_waiting_line == 2.0  # 4 emails, 2 lines that waited
+    assert promise_figures([], []).first_kept_percent is None
+
+
+def test_the_report_lists_every_week_and_leaves_out_what_falls_outside() -> None:
+    lines = [
+        DeliveredLine("B", march(3), march(5), march(5), False, 0),
+        DeliveredLine(STOCK, march(17), march(15), march(15), False, 0),
+        DeliveredLine("B", march(29), march(30), march(30), False, 0),  # after the last week
+    ]
+    report = promise_report(lines, [], first=march(3), last=march(19))
+    assert [w.start for w in report.weeks] == [march(1), march(8), march(15)]
+    assert [w.figures.delivered for w in report.weeks] == [1, 0, 1]
+    assert [s.supplier for s in report.suppliers] == ["B", STOCK]
+    assert report.overall.delivered == 2
