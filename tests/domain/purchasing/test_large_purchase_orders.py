@@ -136,7 +136,9 @@ async def test_a_purchase_order_of_2000_lines_is_created_and_received_in_linear_
             f" 2000 lines {large[step].wall:.2f} s ({large[step].cpu:.2f} s CPU)",
             end="",
         )
-        assert large[step].cpu < 4 * small[step].cpu + 0.25, (name, small[step].cpu)
+        # Linear is 4x the lines' time, quadratic 16x: 6x leaves room for collector pauses on
+        # a loaded machine (seen at 6.1x once in a full run) and still refuses a square.
+        assert large[step].cpu < 6 * small[step].cpu + 0.25, (name, small[step].cpu)
     print(f"\nstatements for 2000 lines: {statements}")
     assert statements < 300, "a few statements per few hundred products, none per line"
 
