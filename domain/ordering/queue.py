@@ -32,7 +32,7 @@ QUEUE_ORDER = "priority DESC, placed_at, id"
 
 def as_date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
-        return value  # type: ignore[return-value]
+        return value
     return dt.date.fromisoformat(str(value))
 
 
@@ -121,7 +121,8 @@ async def fill_queue(
 
 def _case(d: Dialect, buckets: list[Bucket], pick: str) -> tuple[str, list[object]]:
     """A CASE over the cumulative position choosing each bucket's value."""
-    parts, values = ["CASE"], []
+    parts: list[str] = ["CASE"]
+    values: list[object] = []
     for bucket in buckets:
         parts.append("WHEN cum <= ? THEN")
         values.append(bucket.upto)
