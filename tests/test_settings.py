@@ -48,7 +48,7 @@ def test_the_default_database_and_mailbox_live_in_the_projects_var_folder() -> N
 async def test_served_on_another_port_the_emails_link_to_that_port(tmp_path: Path) -> None:
     """``PORT=... preorder serve`` without BASE_URL: the demo store's emails link to that port."""
     port = free_port()
-    env = isolated_env(tmp_path, PORT=str(port), SECRET_KEY="settings-secret")
+    env = isolated_env(tmp_path, PORT=str(port), SECRET_KEY="settings-secret", MAIL_SENDER="app")
     mailbox = Mailbox(tmp_path / "mailbox")
     async with serving(tmp_path, env, port):
         deadline = time.monotonic() + 60
