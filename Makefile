@@ -28,7 +28,7 @@ run: $(STAMP) $(NODE_STAMP)
 	mkdir -p var
 	$(BIN)/preorder serve
 
-test: $(STAMP) $(NODE_STAMP) chromium
+test: $(STAMP) $(NODE_STAMP) chromium lint
 	$(BIN)/pytest
 
 # The browser tests drive Debian's Chromium (Playwright's own download cannot run here).
@@ -42,7 +42,11 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/preorder_bench
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/preorder bench
 
+# Lint, format and types: any finding fails `make test` before a single test runs.
 lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
 clean:

@@ -41,6 +41,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -571,10 +572,10 @@ async def restore(snapshot: Snapshot) -> None:
                 HOT_PO_LINE,
             ],
         )
-    conn = connection()
-    if is_postgres(conn):
+    db = connection()
+    if is_postgres(db):
         # Same physical starting point and statistics for every run.
-        await conn.execute_script(
+        await db.execute_script(
             "VACUUM ANALYZE order_line, product, purchase_order, purchase_order_line, "
             + ", ".join(WRITTEN_TABLES)
         )
@@ -1059,7 +1060,8 @@ async def bench_place(scale: Scale, policy: Policy) -> list[Row]:
     count = scale.place_count
     warmup = min(10, count)
     mix = order_mix(scale, warmup + count)
-    measured, floor = [], []
+    measured: list[float] = []
+    floor: list[float] = []
     for i, lines in enumerate(mix):
         runs = [
             ("m", lambda i=i, lines=lines: measured_place(policy, i, lines)),
@@ -1087,14 +1089,15 @@ async def bench_supply(
     floor: Callable[[int], Awaitable[Outcome]],
 ) -> tuple[list[float], list[float], Outcome, Outcome]:
     snapshot = await take_snapshot()
-    times_m, times_f = [], []
+    times_m: list[float] = []
+    times_f: list[float] = []
     outcome_m = outcome_f = Outcome()
     for rep in range(reps):
         order = [("m", measured), ("f", floor)]
         if rep % 2:
             order.reverse()
         for kind, work in order:
-            seconds, outcome = await timed(lambda work=work, rep=rep: work(rep))
+            seconds, outcome = await timed(partial(work, rep))
             await restore(snapshot)
             if kind == "m":
                 times_m.append(seconds)

@@ -12,10 +12,14 @@ For each operation, at 1 and 8 concurrent clients (keep-alive connections), it p
 per second, p50 and p99 latency of the service beside the floor, measured in the same run:
 ``products(first: 20)`` and ``products(first: 100)`` with availability and ETA,
 ``order(token:)`` of the 10-line order, and ``placeOrder`` (two-line orders over the whole
-catalogue, as bench.py mixes them). ``products(first: 20) *`` sends a distinct body each time,
-so that no answer is reused (api/cache.py): it shows what executing the query costs. Targets
-at 8 clients: products(first: 20) at least 5% of
-its floor, placeOrder at least 100 orders a second. The exit code is 1 if one is missed.
+catalogue, as bench.py mixes them).
+
+Every request of the API column is different (an unused variable makes each body unique), so
+no answer is ever reused (api/cache.py): it is what the service costs. Each read is measured a
+second time sending one body again and again, printed beside as "cached": what the answer cache
+makes of a storefront asking the same page. Targets at 8 clients, judged on the API column
+only: products(first: 20) at least 5% of its floor, placeOrder at least 100 orders a second.
+The exit code is 1 if one is missed. The servers listen on free ports picked at start.
 
 The load comes from ``bench_http`` in this process; the servers run in child processes. Run
 it against a database of its own (its name must contain "bench"; it is dropped and rebuilt)::
@@ -31,27 +35,30 @@ import datetime as dt
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
 
 from bench import Scale, _guard, build_store, order_mix, recreate_database
-from bench_http import Result, Target, measure, post_once, request_bytes, wait_until_up
+from bench_http import HOST, Result, Target, measure, post_once, request_bytes, wait_until_up
 from domain.context import Actor, Context
 from domain.db import connection, is_postgres, tortoise_config
 from domain.migrate import migrate
 from domain.ordering.services import LineRequest, OrderRequest, place_order
 from settings import Settings
 
-API_PORT, FLOOR_PORT = 8731, 8732
+DISTINCT = 40_000  # bodies per measurement: more than any run here sends
 HEADER = (
     "| operation              |  c | API req/s | p50 ms  | p99 ms  | floor r/s | p50 ms | p99 ms"
-    " | of floor | fail |"
+    " | of floor | cached r/s | cached of floor | fail |"
 )
 BENCH_SECRET = "bench-api-secret-key"
 PRODUCTS = (
@@ -141,6 +148,13 @@ async def prepare(settings: Settings, scale: Scale, reuse: bool) -> str:
         await Tortoise.close_connections()
 
 
+def free_port() -> int:
+    """A port nobody listens on: a fixed one could be another run's server, measured instead."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
 def start(
     kind: str, port: int, env: dict[str, str], floor_file: str = ""
 ) -> subprocess.Popen[bytes]:
@@ -151,13 +165,82 @@ def start(
     )
 
 
-def row(name: str, clients: int, api: Result, floor: Result) -> str:
-    share = api.rps / floor.rps * 100 if floor.rps else 0.0
+@dataclass(frozen=True)
+class Workload:
+    """One operation: a request body per request (``distinct`` never repeats one), and for
+    reads the one body that ``repeated`` sends again and again."""
+
+    name: str
+    distinct: Callable[[str], list[bytes]]  # a tag keeps two measurements' bodies apart
+    repeated: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Measured:
+    api: Result  # every request different: nothing the service answered before is reused
+    floor: Result
+    cached: Result | None  # the same request again and again: what the answer cache makes of it
+    bodies: int  # distinct bodies there were to send
+
+    @property
+    def share(self) -> float:
+        return self.api.rps / self.floor.rps * 100 if self.floor.rps else 0.0
+
+    @property
+    def cached_share(self) -> float:
+        if self.cached is None or not self.floor.rps:
+            return 0.0
+        return self.cached.rps / self.floor.rps * 100
+
+    @property
+    def repeated_bodies(self) -> bool:
+        """True when the distinct bodies ran out (the run was longer than they last)."""
+        return self.api.requests >= self.bodies
+
+
+def read(name: str, query: str, variables: dict[str, Any]) -> Workload:
+    def distinct(tag: str) -> list[bytes]:
+        # An unused variable makes each body unique; the cache is keyed by the exact body.
+        return [_body(query, {**variables, "n": f"{tag}-{n}"}) for n in range(DISTINCT)]
+
+    return Workload(name, distinct, _body(query, variables))
+
+
+def row(name: str, clients: int, m: Measured) -> str:
+    cached = f"{m.cached.rps:>10.0f}" if m.cached else f"{'-':>10}"
+    cached_share = f"{m.cached_share:>14.1f}%" if m.cached else f"{'-':>15}"
+    failed = m.api.failed + (m.cached.failed if m.cached else 0)
     return (
-        f"| {name:<22} | {clients:>2} | {api.rps:>8.0f} | {api.p50_ms:>7.2f} | {api.p99_ms:>7.2f}"
-        f" | {floor.rps:>8.0f} | {floor.p50_ms:>6.2f} | {floor.p99_ms:>6.2f} | {share:>5.1f}% |"
-        f" {api.failed:>4} |"
+        f"| {name:<22} | {clients:>2} | {m.api.rps:>9.0f} | {m.api.p50_ms:>7.2f}"
+        f" | {m.api.p99_ms:>7.2f} | {m.floor.rps:>9.0f} | {m.floor.p50_ms:>6.2f}"
+        f" | {m.floor.p99_ms:>6.2f} | {m.share:>7.1f}% | {cached} | {cached_share} | {failed:>4} |"
     )
+
+
+def checks(results: dict[tuple[str, int], Measured]) -> list[tuple[str, bool]]:
+    """The targets, judged on requests that are all different: an answer the cache reuses
+    shows what the cache saves, not what the service costs. The cached figure is printed
+    beside each, labelled, and decides nothing."""
+    products = results[("products(first: 20)", 8)]
+    place = results[("placeOrder", 8)]
+    cached = (
+        f"; same request repeated (answer cache): {products.cached.rps:,.0f} req/s ="
+        f" {products.cached_share:.1f}%"
+        if products.cached
+        else ""
+    )
+    return [
+        (
+            f"products(first: 20) at 8 clients, every request different: {products.api.rps:,.0f}"
+            f" req/s = {products.share:.1f}% of its floor (target 5%){cached}",
+            products.share >= 5.0 and products.api.failed == 0 and not products.repeated_bodies,
+        ),
+        (
+            f"placeOrder at 8 clients: {place.api.rps:,.0f} orders/s (target 100),"
+            " each request a new order",
+            place.api.rps >= 100 and place.api.failed == 0 and not place.repeated_bodies,
+        ),
+    ]
 
 
 async def run(
@@ -188,64 +271,76 @@ async def run(
         # One client places thousands of orders a second here: it measures, it does not attack.
         "RATE_LIMIT_PLACE_ORDER_CLIENT": "off",
     }
-    workloads: dict[str, list[bytes]] = {
-        "products(first: 20)": [_body(PRODUCTS, {"first": 20})],
-        # Every body distinct (an unused variable), so no answer is reused: execution's cost.
-        "products(first: 20) *": [_body(PRODUCTS, {"first": 20, "n": n}) for n in range(20_000)],
-        "products(first: 100)": [_body(PRODUCTS, {"first": 100})],
-        "order(token:) 10 lines": [_body(ORDER, {"token": token})],
-        "placeOrder": place_bodies(scale, 20_000),
-    }
-    api = start("api", API_PORT, env)
+    workloads = [
+        read("products(first: 20)", PRODUCTS, {"first": 20}),
+        read("products(first: 100)", PRODUCTS, {"first": 100}),
+        read("order(token:) 10 lines", ORDER, {"token": token}),
+        # A mutation: never answered from the cache; each body is a new order.
+        Workload("placeOrder", lambda tag: place_bodies(scale, DISTINCT)),
+    ]
+    api_port, floor_port = free_port(), free_port()
+    api = start("api", api_port, env)
     floor = None
+    floor_file = ""
     try:
-        await wait_until_up(API_PORT)
-        answers = {name: await post_once(API_PORT, bodies[0]) for name, bodies in workloads.items()}
+        await wait_until_up(api_port)
+        answers = {w.name: await post_once(api_port, w.distinct("check")[0]) for w in workloads}
         for name, answer in answers.items():
             if b'"errors": [{' in answer or answer.startswith(b'{"data": null'):
                 print(f"preorder bench-api: {name} failed: {answer[:300]!r}")
                 return 1
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
             json.dump({name: answer.decode() for name, answer in answers.items()}, file)
-        floor = start("floor", FLOOR_PORT, env, file.name)
-        await wait_until_up(FLOOR_PORT)
-        print(f"\n{seconds:.0f} s per measurement after a 1 s warm-up; uvicorn, one worker each\n")
+            floor_file = file.name
+        floor = start("floor", floor_port, env, floor_file)
+        await wait_until_up(floor_port)
+        print(f"\n{seconds:g} s per measurement after a 1 s warm-up; uvicorn, one worker each.")
+        print("API: every request different, so no answer is reused (what the service costs);")
+        print("cached: the same request repeated, answered by the answer cache when it may be")
+        print("(api/cache.py). Targets are judged on the API column, never on the cached one.\n")
         print(HEADER)
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        results: dict[tuple[str, int], tuple[Result, Result]] = {}
-        for name, bodies in workloads.items():
-            path = "/floor/" + str(list(workloads).index(name))
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        results: dict[tuple[str, int], Measured] = {}
+        for index, workload in enumerate(workloads):
+            path = f"/floor/{index}"
             for clients in (1, 8):
-                measured = await measure(
-                    Target(API_PORT, "/graphql", [request_bytes("/graphql", b) for b in bodies]),
+                bodies = workload.distinct(f"{clients}")
+                api_result = await measure(
+                    Target(api_port, "/graphql", [request_bytes("/graphql", b) for b in bodies]),
                     clients,
                     seconds,
                 )
+                cached = None
+                if workload.repeated is not None:
+                    cached = await measure(
+                        Target(
+                            api_port, "/graphql", [request_bytes("/graphql", workload.repeated)]
+                        ),
+                        clients,
+                        seconds,
+                    )
                 floor_result = await measure(
-                    Target(FLOOR_PORT, path, [request_bytes(path, b) for b in bodies[:200]]),
+                    Target(floor_port, path, [request_bytes(path, b) for b in bodies[:200]]),
                     clients,
                     seconds,
                 )
-                results[(name, clients)] = (measured, floor_result)
-                print(row(name, clients, measured, floor_result), flush=True)
+                measured = Measured(api_result, floor_result, cached, len(bodies))
+                results[(workload.name, clients)] = measured
+                print(row(workload.name, clients, measured), flush=True)
+                if measured.repeated_bodies:
+                    print(f"  ({workload.name}: the {len(bodies)} distinct bodies ran out)")
     finally:
         for process in (api, floor):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
-    products20, products20_floor = results[("products(first: 20)", 8)]
-    place8, _ = results[("placeOrder", 8)]
-    checks = [
-        (
-            "products(first: 20) at 8 clients >= 5% of its floor",
-            products20.rps >= 0.05 * products20_floor.rps,
-        ),
-        ("placeOrder at 8 clients >= 100 orders/s", place8.rps >= 100 and place8.failed == 0),
-    ]
+        if floor_file:
+            os.unlink(floor_file)
     print()
-    for label, passed in checks:
+    verdicts = checks(results)
+    for label, passed in verdicts:
         print(f"{'PASS' if passed else 'MISS'}  {label}")
-    return 0 if all(passed for _, passed in checks) else 1
+    return 0 if all(passed for _, passed in verdicts) else 1
 
 
 if __name__ == "__main__":

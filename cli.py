@@ -6,12 +6,50 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
 import sys
+from pathlib import Path
+from typing import Any
+
+from tortoise.backends.base.config_generator import expand_db_url
 
 from domain.db import tortoise_config
 from settings import Settings
 
-TORTOISE_ORM = tortoise_config(Settings.from_env().database_url)
+# Commands that open the database named by DATABASE_URL (the benchmarks build their own).
+USES_DATABASE = ("serve", "migrate", "seed", "token", "staff", "worker")
+
+
+def __getattr__(name: str) -> Any:
+    """``TORTOISE_ORM`` for Tortoise's own CLI ([tool.tortoise]), read when it is asked for."""
+    if name == "TORTOISE_ORM":
+        database_url = Settings.from_env().database_url
+        database_problem(database_url)  # creates a SQLite file's folder
+        return tortoise_config(database_url)
+    raise AttributeError(name)
+
+
+def database_problem(database_url: str) -> str | None:
+    """Why the database cannot be opened, in one sentence; None when it can.
+
+    A SQLite file's folder is created when missing. Checked before Tortoise connects: given a
+    file it cannot open, Tortoise's migrate waits forever and other commands end in a traceback.
+    """
+    if not database_url.startswith("sqlite://"):
+        return None
+    path = str(expand_db_url(database_url)["credentials"]["file_path"])
+    if path == ":memory:":
+        return None
+    file = Path(path)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create {file.parent} for the SQLite database ({error.strerror})"
+    try:
+        sqlite3.connect(file).close()
+    except sqlite3.Error as error:
+        return f"cannot open the SQLite database {file} ({error})"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     bench_mail.add_argument("--orders", type=int, default=1000, help="two emails per order")
     bench_mail.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        print(f"preorder: {error}", file=sys.stderr)
+        return 2
+    if args.command in USES_DATABASE and (problem := database_problem(settings.database_url)):
+        print(f"preorder {args.command}: {problem}", file=sys.stderr)
+        return 1
 
     if args.command == "serve":
         return serve(settings)
@@ -79,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             run(settings, products=args.products, suppliers=args.suppliers, orders=args.orders)
         )
     if args.command == "token":
+        from domain.migrate import migrate
+
+        asyncio.run(migrate(settings.database_url))
         return asyncio.run(token_command(settings, args))
     if args.command == "staff":
         return staff_command(settings, args)

@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from domain.context import Policy
 from domain.notifications.config import (
@@ -16,14 +17,29 @@ from domain.notifications.config import (
 )
 from domain.ratelimit.rates import Rate, RateLimits
 
+# The project's own folder for local state (the default SQLite file, the development mailbox),
+# found from this file rather than from the current directory: `preorder` run from anywhere
+# uses the same database.
+VAR_DIR = Path(__file__).resolve().parent / "var"
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+def default_base_url(host: str, port: int) -> str:
+    """Where links in emails point when BASE_URL is not set: this server, on its own port."""
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite://var/preorder.db"
+    database_url: str = f"sqlite://{VAR_DIR / 'preorder.db'}"
     environment: str = "development"
     secret_key: str = "development-secret-key-change-me"
     store_timezone: str = "UTC"
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = ""  # empty: default_base_url(host, port)
     host: str = "127.0.0.1"
     port: int = 8000
     db_pool_size: int = 10
@@ -41,7 +57,7 @@ class Settings:
     mail_backoff_max_seconds: float = 900.0
     mail_give_up_after_seconds: float = 2 * 86400.0
     smtp_timeout_seconds: float = 10.0
-    mailbox_dir: str = "var/mailbox"
+    mailbox_dir: str = str(VAR_DIR / "mailbox")
     mailbox_port: int = 0
     # RATE_LIMIT_<NAME>=60/h, 30/15min or off, for each name of RateLimits (README, "Limits").
     rate_limits: RateLimits = RateLimits()
@@ -53,6 +69,10 @@ class Settings:
     slip_prior_strength: int = 5
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90
+
+    def __post_init__(self) -> None:
+        if not self.base_url:
+            object.__setattr__(self, "base_url", default_base_url(self.host, self.port))
 
     @property
     def production(self) -> bool:
@@ -109,7 +129,7 @@ class Settings:
             environment=env.get("PREORDER_ENV", cls.environment),
             secret_key=env.get("SECRET_KEY", cls.secret_key),
             store_timezone=env.get("STORE_TIMEZONE", cls.store_timezone),
-            base_url=env.get("BASE_URL", cls.base_url),
+            base_url=env.get("BASE_URL", ""),
             host=env.get("HOST", cls.host),
             port=int(env.get("PORT", cls.port)),
             db_pool_size=int(env.get("DB_POOL_SIZE", cls.db_pool_size)),

@@ -3,6 +3,9 @@
 SQLite by default (a file under pytest's temporary directory); PostgreSQL when
 ``TEST_DATABASE_URL`` names a server: a fresh database is created for the session.
 The ``sql`` fixture counts the statements sent while a test runs.
+
+Tests never touch the project's ``var/`` (the development database and mailbox): everything a
+test writes goes under its own temporary directory. The session fails if ``var/`` changed.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -18,8 +22,55 @@ from tortoise import Tortoise
 
 from domain.db import connection, is_postgres, tortoise_config
 from domain.migrate import migrate
+from settings import VAR_DIR
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+VAR_BEFORE = pytest.StashKey[dict[str, tuple[int, int]]]()
+
+
+def var_snapshot(var_dir: Path = VAR_DIR) -> dict[str, tuple[int, int]]:
+    """Every file under ``var/`` (hidden ones too) with its size and modification time."""
+    if not var_dir.is_dir():
+        return {}
+    return {
+        str(path.relative_to(var_dir)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in var_dir.rglob("*")
+        if path.is_file()
+    }
+
+
+def var_changes(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    created = [f"created {name}" for name in sorted(after.keys() - before.keys())]
+    removed = [f"removed {name}" for name in sorted(before.keys() - after.keys())]
+    changed = [
+        f"changed {name}"
+        for name in sorted(after.keys() & before.keys())
+        if after[name] != before[name]
+    ]
+    return created + removed + changed
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[VAR_BEFORE] = var_snapshot()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any test wrote into the project's var/ (see the module docstring)."""
+    before = session.config.stash.get(VAR_BEFORE, None)
+    if before is None:
+        return
+    changes = var_changes(before, var_snapshot())
+    if not changes:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("")
+        reporter.write_line(f"the test suite wrote into {VAR_DIR}:", red=True, bold=True)
+        for change in changes[:20]:
+            reporter.write_line(f"  {change}", red=True)
+        if len(changes) > 20:
+            reporter.write_line(f"  and {len(changes) - 20} more", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def on_postgres() -> bool:

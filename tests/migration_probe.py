@@ -29,6 +29,7 @@ async def pending(url: str) -> list[str]:
     config = tortoise_config(url)
     ctx = await Tortoise.init(config=config)
     try:
+        assert ctx.apps is not None
         detector = MigrationAutodetector(ctx.apps, config["apps"])
         return [str(op) for writer in await detector.changes() for op in writer.operations]
     finally:

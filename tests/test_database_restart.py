@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.serving import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 WARM, DOWN, AFTER = 3.0, 5.0, 9.0  # seconds of load: before the stop, stopped, after the start
@@ -35,12 +36,6 @@ PRODUCTS = "{ products(first: %d) { nodes { sku availability { inStock canBackor
 PLACE = """mutation($input: PlaceOrderInput!) {
   placeOrder(input: $input) { order { number } orderToken errors { code message } }
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_postgres(command: list[str]) -> list[str]:
@@ -54,7 +49,7 @@ class Cluster:
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="preorder-pg-"))
         self.data = self.folder / "data"
-        self.port = _free_port()
+        self.port = free_port()
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
@@ -127,7 +122,7 @@ async def app_processes(cluster: Cluster, tmp_path: Path) -> AsyncIterator[tuple
     bases: list[str] = []
     try:
         for index in range(2):
-            port = _free_port()
+            port = free_port()
             env = {
                 **os.environ,
                 "DATABASE_URL": url,

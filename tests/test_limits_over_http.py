@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from domain.staff.services import add_staff
-from tests.portal.browser import _free_port
 from tests.portal.conftest import csrf_token
+from tests.serving import free_port
 
 pytestmark = pytest.mark.usefixtures("db")
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ RESEND = 'mutation { resendOrderLinks(input: {email: "ada@example.com"}) { error
 @contextmanager
 def serving(database_url: str, tmp_path: Path, **env: str) -> Iterator[str]:
     """The app under uvicorn in a process of its own; yields its base URL once it answers."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / f"server-{port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(

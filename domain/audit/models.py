@@ -34,6 +34,7 @@ class AuditEntry(Model):
         null=True,
         on_delete=fields.CASCADE,
     )
+    order_id: int | None
     purchase_order: fields.ForeignKeyNullableRelation[PurchaseOrder] = fields.ForeignKeyField(
         "models.PurchaseOrder",
         related_name="audit_entries",
@@ -41,6 +42,7 @@ class AuditEntry(Model):
         null=True,
         on_delete=fields.CASCADE,
     )
+    purchase_order_id: int | None
     detail = fields.CharField(max_length=500)
     actor = fields.CharField(max_length=200)
     created_at = fields.DatetimeField()

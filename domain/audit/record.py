@@ -51,11 +51,11 @@ async def record_cancellation(
 async def record_po_line_cancellation(
     conn: BaseDBAsyncClient, ctx: Context, line: PurchaseOrderLine, units: int, reason: str
 ) -> None:
-    sku = (await Product.get(id=line.product_id).using_db(conn)).sku  # type: ignore[attr-defined]
+    sku = (await Product.get(id=line.product_id, using_db=conn)).sku
     await record(
         conn,
         ctx,
         AuditAction.PO_LINE_CANCELLED,
         f"{units} × {sku} cancelled: {reason}",
-        purchase_order_id=line.purchase_order_id,  # type: ignore[attr-defined]
+        purchase_order_id=line.purchase_order_id,
     )

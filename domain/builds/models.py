@@ -12,9 +12,11 @@ class BuildRequest(Model):
     customer: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Customer", related_name="build_requests", db_index=True, on_delete=fields.RESTRICT
     )
+    customer_id: int
     product: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Product", related_name="build_requests", db_index=True, on_delete=fields.RESTRICT
     )
+    product_id: int
     shipping_name = fields.CharField(max_length=200)
     shipping_address = fields.TextField()
     notes = fields.TextField(default="")
@@ -29,6 +31,7 @@ class BuildRequest(Model):
         null=True,
         on_delete=fields.SET_NULL,
     )
+    order_id: int | None
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -40,9 +43,11 @@ class BuildRequestChoice(Model):
     request: fields.ForeignKeyRelation[BuildRequest] = fields.ForeignKeyField(
         "models.BuildRequest", related_name="choices", db_index=True, on_delete=fields.CASCADE
     )
+    request_id: int
     choice: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.OptionChoice", related_name="requests", db_index=True, on_delete=fields.RESTRICT
     )
+    choice_id: int
 
     class Meta:
         table = "build_request_choice"
@@ -56,6 +61,7 @@ class BuildQuote(Model):
     request: fields.ForeignKeyRelation[BuildRequest] = fields.ForeignKeyField(
         "models.BuildRequest", related_name="quotes", db_index=True, on_delete=fields.CASCADE
     )
+    request_id: int
     price = fields.DecimalField(max_digits=12, decimal_places=2)
     lead_time_days = fields.IntField()
     valid_until = fields.DateField()

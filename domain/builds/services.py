@@ -79,7 +79,7 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
         raise InvalidInput("A chosen option does not belong to this product.", field="choices")
     chosen = [
         Choice(c.id, c.group_id, c.price_delta, c.lead_time_delta_days) for c in choices.values()
-    ]  # type: ignore[attr-defined]
+    ]
     if doubled := doubled_groups(chosen):
         names = ", ".join(g.name for g in groups if g.id in doubled)
         raise InvalidInput(f"Choose one option for: {names}.", field="choices")
@@ -142,8 +142,8 @@ async def _replayed(
     existing: BuildRequest, data: BuildRequestInput, ctx: Context
 ) -> RequestedBuild:
     """A replayed key returns the first request; the key reused for another one is refused."""
-    customer = await Customer.get(id=existing.customer_id)  # type: ignore[attr-defined]
-    product = await Product.get(id=existing.product_id)  # type: ignore[attr-defined]
+    customer = await Customer.get(id=existing.customer_id)
+    product = await Product.get(id=existing.product_id)
     chosen = await BuildRequestChoice.filter(request_id=existing.id).values_list(
         "choice_id", flat=True
     )
@@ -174,7 +174,7 @@ async def _base_lead_days(product: Product) -> int:
     """The product's own lead time, else its supplier's: the same rule as every ETA."""
     if product.lead_time_days is not None:
         return product.lead_time_days
-    supplier_id = product.supplier_id  # type: ignore[attr-defined]
+    supplier_id = product.supplier_id
     supplier = await Supplier.get_or_none(id=supplier_id) if supplier_id else None
     return supplier.lead_time_days if supplier else 0
 
@@ -241,7 +241,7 @@ async def adjust_quote(
         )
         request.status = BuildStatus.QUOTED
         await request.save(using_db=conn, update_fields=["status"])
-        customer = await Customer.get(id=request.customer_id).using_db(conn)
+        customer = await Customer.get(id=request.customer_id, using_db=conn)
         await enqueue(
             conn, ctx, OutboxKind.BUILD_QUOTE_READY, customer.email, build_request_id=request.id
         )
@@ -281,7 +281,7 @@ async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> Accep
                 ):
                     await _refuse_unknown_quote(request.id, quote_id, conn)
                     raise Conflict("This build was accepted with another quote.", field="quoteId")
-                order = await Order.get(id=request.order_id).using_db(conn)
+                order = await Order.get(id=request.order_id, using_db=conn)
                 return AcceptedBuild(order.id, order_token(ctx, order))
             quote = (
                 await BuildQuote.filter(request_id=request.id)
@@ -333,7 +333,7 @@ async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> Accep
             request.status = BuildStatus.ACCEPTED
             request.order_id = order.id
             await request.save(using_db=conn, update_fields=["status", "order_id"])
-            customer = await Customer.get(id=request.customer_id).using_db(conn)
+            customer = await Customer.get(id=request.customer_id, using_db=conn)
             await enqueue(
                 conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id
             )

@@ -42,6 +42,7 @@ class Product(Model):
         null=True,
         on_delete=fields.RESTRICT,
     )
+    supplier_id: int | None
     lead_time_days = fields.IntField(null=True)
     on_hand = fields.IntField(default=0)
     waiting_units = fields.IntField(default=0)
@@ -62,6 +63,7 @@ class OptionGroup(Model):
     product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
         "models.Product", related_name="option_groups", db_index=True, on_delete=fields.CASCADE
     )
+    product_id: int
     name = fields.CharField(max_length=100)
     required = fields.BooleanField(default=True)
     position = fields.IntField(default=0)
@@ -76,6 +78,7 @@ class OptionChoice(Model):
     group: fields.ForeignKeyRelation[OptionGroup] = fields.ForeignKeyField(
         "models.OptionGroup", related_name="choices", db_index=True, on_delete=fields.CASCADE
     )
+    group_id: int
     name = fields.CharField(max_length=100)
     price_delta = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     lead_time_delta_days = fields.IntField(default=0)

@@ -1,5 +1,7 @@
 """The outbox: one row per logical email, written in the transaction that caused it."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -13,6 +15,7 @@ class OutboxMessage(Model):
     order: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Order", related_name="outbox", db_index=True, null=True, on_delete=fields.CASCADE
     )
+    order_id: int | None
     event: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.EtaEvent",
         related_name="outbox",
@@ -20,9 +23,11 @@ class OutboxMessage(Model):
         null=True,
         on_delete=fields.RESTRICT,
     )
+    event_id: int | None
     shipment: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Shipment", related_name="outbox", db_index=True, null=True, on_delete=fields.CASCADE
     )
+    shipment_id: int | None
     build_request: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.BuildRequest",
         related_name="outbox",
@@ -30,7 +35,8 @@ class OutboxMessage(Model):
         null=True,
         on_delete=fields.CASCADE,
     )
-    payload = fields.JSONField(default=dict)
+    build_request_id: int | None
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     message_id = fields.CharField(max_length=200, unique=True)
     status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
@@ -96,12 +97,13 @@ async def cancel_lines_in(
     # read below are still as read when they are updated.
     await stock.lock(
         conn,
-        list(
+        cast(
+            list[int],
             await OrderLine.filter(
                 order_id=order.id, id__in=[request.line_id for request in requests]
             )
             .using_db(conn)
-            .values_list("product_id", flat=True)
+            .values_list("product_id", flat=True),
         ),
     )
     lines = {line.id: line for line in await OrderLine.filter(order_id=order.id).using_db(conn)}
@@ -166,7 +168,7 @@ async def cancel_lines_in(
     await recompute_queues(
         conn, [line.product_id for line, _, _ in plan], ctx, reason, f"{order.number}: {detail}"
     )
-    customer_email = (await Customer.get(id=order.customer_id).using_db(conn)).email
+    customer_email = (await Customer.get(id=order.customer_id, using_db=conn)).email
     await enqueue(
         conn,
         ctx,
@@ -212,12 +214,13 @@ async def set_order_priority(order_id: int, priority: int, *, ctx: Context) -> O
             order = await _owned_order(conn, order_id)
             # Products before lines, like a receipt: locking them after updating the lines
             # deadlocked against a receipt filling the same lines.
-            products = (
+            products = cast(
+                list[int],
                 await OrderLine.filter(order_id=order.id, qty_waiting__gt=0)
                 .using_db(conn)
-                .values_list("product_id", flat=True)
+                .values_list("product_id", flat=True),
             )
-            await stock.lock(conn, list(products))
+            await stock.lock(conn, products)
             old = order.priority
             order.priority = priority
             await order.save(using_db=conn, update_fields=["priority"])
@@ -231,7 +234,7 @@ async def set_order_priority(order_id: int, priority: int, *, ctx: Context) -> O
             )
             await recompute_queues(
                 conn,
-                list(products),
+                products,
                 ctx,
                 EtaReason.PRIORITY_CHANGED,
                 f"{order.number}: priority {old} to {priority}",
@@ -313,7 +316,7 @@ async def lapse_delay_notices(*, ctx: Context) -> tuple[int, int]:
                 notice.status = DelayNoticeStatus.CANCELLED
                 notice.answered_at = ctx.now
                 await notice.save(using_db=conn, update_fields=["status", "answered_at"])
-                line = await OrderLine.get(id=notice.line_id).using_db(conn)
+                line = await OrderLine.get(id=notice.line_id, using_db=conn)
                 if line.qty_waiting + line.qty_allocated:
                     await cancel_lines_in(
                         conn,

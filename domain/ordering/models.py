@@ -18,6 +18,7 @@ class Order(Model):
     customer: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Customer", related_name="orders", db_index=True, on_delete=fields.RESTRICT
     )
+    customer_id: int
     shipping_name = fields.CharField(max_length=200)
     shipping_address = fields.TextField()
     ship_preference = fields.CharEnumField(ShipPreference, max_length=20)
@@ -37,9 +38,11 @@ class OrderLine(Model):
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
         "models.Order", related_name="lines", db_index=True, on_delete=fields.CASCADE
     )
+    order_id: int
     product: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Product", related_name="order_lines", db_index=True, on_delete=fields.RESTRICT
     )
+    product_id: int
     build_request: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.BuildRequest",
         related_name="order_lines",
@@ -47,6 +50,7 @@ class OrderLine(Model):
         null=True,
         on_delete=fields.SET_NULL,
     )
+    build_request_id: int | None
     position = fields.IntField(default=0)
     quantity = fields.IntField()
     unit_price = fields.DecimalField(max_digits=12, decimal_places=2)
@@ -70,6 +74,7 @@ class OrderLine(Model):
         null=True,
         on_delete=fields.SET_NULL,
     )
+    pegged_po_line_id: int | None
 
     class Meta:
         table = "order_line"
@@ -94,6 +99,7 @@ class Allocation(Model):
     line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
         "models.OrderLine", related_name="allocations", db_index=True, on_delete=fields.CASCADE
     )
+    line_id: int
     receipt: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Receipt",
         related_name="allocations",
@@ -101,6 +107,7 @@ class Allocation(Model):
         null=True,
         on_delete=fields.RESTRICT,
     )
+    receipt_id: int | None
     quantity = fields.IntField()
     created_at = fields.DatetimeField()
 
@@ -119,6 +126,7 @@ class EtaEvent(Model):
         null=True,
         on_delete=fields.RESTRICT,
     )
+    product_id: int | None
     reason = fields.CharEnumField(EtaReason, max_length=32)
     detail = fields.CharField(max_length=500, default="")
     actor = fields.CharField(max_length=200)
@@ -135,9 +143,11 @@ class EtaChange(Model):
     line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
         "models.OrderLine", related_name="eta_changes", db_index=True, on_delete=fields.CASCADE
     )
+    line_id: int
     event: fields.ForeignKeyRelation[EtaEvent] = fields.ForeignKeyField(
         "models.EtaEvent", related_name="changes", db_index=True, on_delete=fields.RESTRICT
     )
+    event_id: int
     old_earliest = fields.DateField(null=True)
     old_latest = fields.DateField(null=True)
     old_basis = fields.CharEnumField(EtaBasis, max_length=20, null=True)
@@ -157,12 +167,15 @@ class DelayNotice(Model):
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
         "models.Order", related_name="delay_notices", db_index=True, on_delete=fields.CASCADE
     )
+    order_id: int
     line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
         "models.OrderLine", related_name="delay_notices", db_index=True, on_delete=fields.CASCADE
     )
+    line_id: int
     event: fields.ForeignKeyRelation[EtaEvent] = fields.ForeignKeyField(
         "models.EtaEvent", related_name="delay_notices", db_index=True, on_delete=fields.RESTRICT
     )
+    event_id: int
     previous_latest = fields.DateField(null=True)
     new_earliest = fields.DateField(null=True)
     new_latest = fields.DateField(null=True)

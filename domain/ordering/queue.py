@@ -36,7 +36,7 @@ QUEUE_ORDER = "priority DESC, placed_at, id"
 
 def as_date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
-        return value  # type: ignore[return-value]
+        return value
     return dt.date.fromisoformat(str(value))
 
 

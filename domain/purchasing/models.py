@@ -12,6 +12,7 @@ class PurchaseOrder(Model):
     supplier: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Supplier", related_name="purchase_orders", db_index=True, on_delete=fields.RESTRICT
     )
+    supplier_id: int
     expected_date = fields.DateField()
     status = fields.CharEnumField(
         PurchaseOrderStatus, max_length=16, default=PurchaseOrderStatus.OPEN
@@ -29,9 +30,11 @@ class PurchaseOrderLine(Model):
     purchase_order: fields.ForeignKeyRelation[PurchaseOrder] = fields.ForeignKeyField(
         "models.PurchaseOrder", related_name="lines", db_index=True, on_delete=fields.CASCADE
     )
+    purchase_order_id: int
     product: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Product", related_name="po_lines", db_index=True, on_delete=fields.RESTRICT
     )
+    product_id: int
     quantity = fields.IntField()
     quantity_received = fields.IntField(default=0)
     quantity_cancelled = fields.IntField(default=0)
@@ -47,6 +50,7 @@ class PurchaseOrderDateChange(Model):
     purchase_order: fields.ForeignKeyRelation[PurchaseOrder] = fields.ForeignKeyField(
         "models.PurchaseOrder", related_name="date_changes", db_index=True, on_delete=fields.CASCADE
     )
+    purchase_order_id: int
     old_date = fields.DateField()
     new_date = fields.DateField()
     reason = fields.CharField(max_length=500)
@@ -63,6 +67,7 @@ class Receipt(Model):
     purchase_order: fields.ForeignKeyRelation[PurchaseOrder] = fields.ForeignKeyField(
         "models.PurchaseOrder", related_name="receipts", db_index=True, on_delete=fields.RESTRICT
     )
+    purchase_order_id: int
     actor = fields.CharField(max_length=200)
     received_at = fields.DatetimeField()
     # DOMAIN.md rule 21: the expected date in force when the goods came (what the supplier last
@@ -79,12 +84,14 @@ class ReceiptLine(Model):
     receipt: fields.ForeignKeyRelation[Receipt] = fields.ForeignKeyField(
         "models.Receipt", related_name="lines", db_index=True, on_delete=fields.CASCADE
     )
+    receipt_id: int
     po_line: fields.ForeignKeyRelation[PurchaseOrderLine] = fields.ForeignKeyField(
         "models.PurchaseOrderLine",
         related_name="receipt_lines",
         db_index=True,
         on_delete=fields.RESTRICT,
     )
+    po_line_id: int
     quantity = fields.IntField()
     to_queue = fields.IntField(default=0)
     to_stock = fields.IntField(default=0)

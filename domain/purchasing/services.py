@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -198,7 +199,7 @@ async def _replayed(
     )
     created_for = first_revision.old_date if first_revision else existing.expected_date
     asked = sorted((line.sku, line.quantity, line.build_request_id or 0) for line in lines)
-    if (existing.supplier_id, created_for, ordered) != (supplier_id, expected_date, asked):  # type: ignore[attr-defined]
+    if (existing.supplier_id, created_for, ordered) != (supplier_id, expected_date, asked):
         raise IdempotencyKeyReused(
             "This idempotency key was used for a different purchase order.",
             field="idempotencyKey",
@@ -236,12 +237,13 @@ async def revise_expected_date(
             detail = f"{po.number} now expected {new_date.isoformat()} (was {was}): {why}"
             po.expected_date = new_date
             await po.save(using_db=conn, update_fields=["expected_date"])
-            product_ids = (
+            product_ids = cast(
+                list[int],
                 await PurchaseOrderLine.filter(purchase_order_id=po.id)
                 .using_db(conn)
-                .values_list("product_id", flat=True)
+                .values_list("product_id", flat=True),
             )
-            return await _recompute(conn, list(product_ids), ctx, EtaReason.PO_DATE_CHANGED, detail)
+            return await _recompute(conn, product_ids, ctx, EtaReason.PO_DATE_CHANGED, detail)
 
     return await with_retries(work)
 
@@ -357,7 +359,7 @@ async def _receipt_replayed(
     )
     stored = sorted((row["po_line_id"], row["quantity"]) for row in rows)
     asked = sorted((line.po_line_id, line.quantity) for line in lines)
-    if (receipt.purchase_order_id, stored) != (po_id, asked):  # type: ignore[attr-defined]
+    if (receipt.purchase_order_id, stored) != (po_id, asked):
         raise IdempotencyKeyReused("This receipt key was used for other goods.", field="receiptKey")
     to_queue = sum(row["to_queue"] for row in rows)
     to_stock = sum(row["to_stock"] for row in rows)

@@ -128,7 +128,7 @@ async def product_views(
     ids = [p.id for p in products]
     if not ids:
         return []
-    supplier_ids = sorted({p.supplier_id for p in products if p.supplier_id})  # type: ignore[attr-defined]
+    supplier_ids = sorted({p.supplier_id for p in products if p.supplier_id})
     leads: dict[int, int] = {}
     if supplier_ids:
         marks = ",".join("?" * len(supplier_ids))
@@ -159,7 +159,9 @@ async def product_views(
         )
     views = []
     for p in products:
-        lead = p.lead_time_days if p.lead_time_days is not None else leads.get(p.supplier_id)  # type: ignore[attr-defined]
+        lead = p.lead_time_days
+        if lead is None and p.supplier_id is not None:
+            lead = leads.get(p.supplier_id)
         terms = ProductTerms(AvailabilityMode(p.mode), p.release_date, lead)
         views.append(
             ProductView(
@@ -243,12 +245,12 @@ async def option_groups(product_ids: list[int]) -> dict[int, list[OptionGroupVie
     )
     by_group: dict[int, list[OptionChoiceView]] = {}
     for c in choices:
-        by_group.setdefault(c.group_id, []).append(  # type: ignore[attr-defined]
+        by_group.setdefault(c.group_id, []).append(
             OptionChoiceView(c.id, c.name, c.price_delta, c.lead_time_delta_days)
         )
     result: dict[int, list[OptionGroupView]] = {pid: [] for pid in product_ids}
     for g in groups:
-        result[g.product_id].append(  # type: ignore[attr-defined]
+        result[g.product_id].append(
             OptionGroupView(g.id, g.name, g.required, by_group.get(g.id, []))
         )
     return result

@@ -11,6 +11,7 @@ class LedgerEntry(Model):
     line: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.OrderLine", related_name="ledger_entries", db_index=True, on_delete=fields.RESTRICT
     )
+    line_id: int
     kind = fields.CharEnumField(LedgerKind, max_length=32)
     quantity = fields.IntField()
     amount = fields.DecimalField(max_digits=14, decimal_places=2)

@@ -11,6 +11,7 @@ class Shipment(Model):
     order: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Order", related_name="shipments", db_index=True, on_delete=fields.RESTRICT
     )
+    order_id: int
     status = fields.CharEnumField(ShipmentStatus, max_length=16, default=ShipmentStatus.PLANNED)
     carrier = fields.CharField(max_length=100, default="")
     tracking_number = fields.CharField(max_length=100, default="")
@@ -28,9 +29,11 @@ class ShipmentLine(Model):
     shipment: fields.ForeignKeyRelation[Shipment] = fields.ForeignKeyField(
         "models.Shipment", related_name="lines", db_index=True, on_delete=fields.CASCADE
     )
+    shipment_id: int
     line: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.OrderLine", related_name="shipment_lines", db_index=True, on_delete=fields.RESTRICT
     )
+    line_id: int
     quantity = fields.IntField()
 
     class Meta:

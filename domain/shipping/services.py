@@ -43,7 +43,7 @@ async def shippable_lines(conn: BaseDBAsyncClient, order_id: int) -> list[Shippa
 
 async def ready_to_ship(order_id: int, *, ctx: Context) -> dict[int, int]:
     async with in_transaction() as conn:
-        order = await Order.get_or_none(id=order_id).using_db(conn)
+        order = await Order.get_or_none(id=order_id, using_db=conn)
         if order is None:
             raise NotFound("No such order.", field="orderId")
         lines = await shippable_lines(conn, order_id)
@@ -109,12 +109,12 @@ async def create_shipment(
 
 async def _replayed(existing: Shipment, order_id: int, lines: dict[int, int] | None) -> Shipment:
     """A replayed key returns the first parcel; the key reused for another parcel is refused."""
-    same = existing.order_id == order_id  # type: ignore[attr-defined]
+    same = existing.order_id == order_id
     if same and lines is not None:
         packed = await ShipmentLine.filter(shipment_id=existing.id).values_list(
             "line_id", "quantity"
         )
-        same = dict(packed) == lines  # type: ignore[arg-type]
+        same = dict(packed) == lines
     if not same:
         raise IdempotencyKeyReused(
             "This idempotency key was used for a different shipment.", field="idempotencyKey"
@@ -180,8 +180,8 @@ async def mark_shipped(
                     )
                 )
             await post(conn, entries, now=ctx.now)
-            order = await Order.get(id=shipment.order_id).using_db(conn)
-            customer = await Customer.get(id=order.customer_id).using_db(conn)
+            order = await Order.get(id=shipment.order_id, using_db=conn)
+            customer = await Customer.get(id=order.customer_id, using_db=conn)
             await enqueue(
                 conn,
                 ctx,
@@ -190,6 +190,6 @@ async def mark_shipped(
                 order_id=order.id,
                 shipment_id=shipment.id,
             )
-            return await Shipment.get(id=shipment_id).using_db(conn)
+            return await Shipment.get(id=shipment_id, using_db=conn)
 
     return await with_retries(work)

@@ -32,6 +32,7 @@ class ApiToken(Model):
         null=True,
         on_delete=fields.SET_NULL,
     )
+    staff_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
     last_used_at = fields.DatetimeField(null=True)

@@ -80,7 +80,7 @@ def routes(web: Web) -> list[Route]:
         quote = await current_quote(build.id)
         choices = await OptionChoice.filter(requests__request_id=build.id).prefetch_related("group")
         order_token = None
-        if build.order_id:  # type: ignore[attr-defined]
+        if build.order is not None:
             order_token = token_of(web.context(), build.order)
         return web.render(
             request,

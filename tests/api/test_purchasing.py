@@ -269,7 +269,7 @@ async def test_receive_fills_the_queue_once_per_receipt_key(api: Api) -> None:
 async def test_a_unit_ordered_for_a_custom_build_fills_that_build_only(api: Api) -> None:
     motorcycle, ada, bea = await builds.two_builds()
     supplier = await b.supplier()
-    bea_build = encode("CustomBuild", bea.build_request_id)  # type: ignore[attr-defined]
+    bea_build = encode("CustomBuild", bea.build_request_id or 0)
 
     async def create(custom_build_id: str) -> dict[str, Any]:
         line = {"sku": motorcycle.sku, "quantity": 1, "customBuildId": custom_build_id}

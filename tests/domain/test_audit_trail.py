@@ -26,7 +26,7 @@ async def test_a_customer_cancellation_nobody_waits_behind_is_still_recorded() -
         reason="cancelled by the customer",
     )
     entry = await AuditEntry.get()
-    assert (entry.action, entry.actor, entry.order_id) == (  # type: ignore[attr-defined]
+    assert (entry.action, entry.actor, entry.order_id) == (
         AuditAction.ORDER_LINES_CANCELLED,
         "customer",
         placed.order.id,
@@ -53,7 +53,7 @@ async def test_a_cancelled_purchase_order_line_is_recorded_on_its_po() -> None:
     line = await PurchaseOrderLine.get(purchase_order_id=po.id)
     await cancel_purchase_order_line(line.id, "Discontinued", ctx=b.ctx(actor=Actor("token", "3")))
     entry = await AuditEntry.get()
-    assert (entry.purchase_order_id, entry.detail, entry.actor) == (  # type: ignore[attr-defined]
+    assert (entry.purchase_order_id, entry.detail, entry.actor) == (
         po.id,
         "4 × AC-9 cancelled: Discontinued",
         "token:3",

@@ -475,8 +475,11 @@ class Model:
 
     async def matches_database(self) -> None:
         for p in await Product.all().values("id", "on_hand", "waiting_units"):
-            mine = self.products[p["id"]]
-            assert (p["on_hand"], p["waiting_units"]) == (mine.on_hand, mine.waiting), (p, mine)
+            mine_product = self.products[p["id"]]
+            assert (p["on_hand"], p["waiting_units"]) == (
+                mine_product.on_hand,
+                mine_product.waiting,
+            ), (p, mine_product)
         rows = await OrderLine.all().values(
             "id",
             "qty_allocated",
@@ -518,8 +521,8 @@ class Model:
             assert (r["status"], r["expected_date"]) == (status, mine_po.expected), (r, mine_po)
         for r in await Shipment.all().values("id", "status"):
             shipped = self.shipments[r["id"]].shipped
-            status = ShipmentStatus.SHIPPED if shipped else ShipmentStatus.PLANNED
-            assert r["status"] == status, r
+            shipment_status = ShipmentStatus.SHIPPED if shipped else ShipmentStatus.PLANNED
+            assert r["status"] == shipment_status, r
 
 
 # --------------------------------------------------------------------------------------------
@@ -700,6 +703,7 @@ class Run:
             )
             self.model.products[product_id].on_hand -= line.allocated
             self.model.products[product_id].waiting += line.waiting
+        return None
 
     async def cancel(
         self,
@@ -742,6 +746,7 @@ class Run:
             returned[line.product_id] += from_allocated
         for product_id in sorted(returned):
             self.model.supply(product_id, returned[product_id])
+        return None
 
     async def priority(self, order_pick: int, priority: int, *, queue_before: Any) -> str | None:
         if not self.model.orders:
@@ -751,6 +756,7 @@ class Run:
         assert view.priority == priority
         for line_id in order.lines:
             self.model.lines[line_id].priority = priority
+        return None
 
     # -- purchasing -------------------------------------------------------------------------
 
@@ -773,6 +779,7 @@ class Run:
         self.model.pos[po.id] = MPo(po.id, expected, [r["id"] for r in rows])
         for r in rows:
             self.model.po_lines[r["id"]] = MPoLine(r["id"], po.id, r["product_id"], r["quantity"])
+        return None
 
     async def receive(
         self,
@@ -849,6 +856,7 @@ class Run:
         for product_id, units in per_product.items():
             expected = prefix_fill(queue_before.get(product_id, []), units)
             assert given.get(product_id, {}) == expected, (product_id, units, queue_before)
+        return None
 
     async def revise(self, po_pick: int, days: int, *, queue_before: Any) -> str | None:
         if not self.model.pos:
@@ -862,6 +870,7 @@ class Run:
             return "refused (closed)"
         await call
         po.expected = new_date
+        return None
 
     async def cancel_po_line(self, line_pick: int, *, queue_before: Any) -> str | None:
         if not self.model.po_lines:
@@ -876,6 +885,7 @@ class Run:
         po_line.cancelled += po_line.open
         po = self.model.pos[po_line.po_id]
         po.closed = all(self.model.po_lines[i].open == 0 for i in po.lines)
+        return None
 
     # -- shipping ---------------------------------------------------------------------------
 
@@ -897,6 +907,7 @@ class Run:
         if mark_now:
             await self.mark_one(self.model.shipments[shipment.id])
             return "created and shipped"
+        return None
 
     async def mark(self, shipment_pick: int, *, queue_before: Any) -> str | None:
         if not self.model.shipments:

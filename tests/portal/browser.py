@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.conftest import TEST_DATABASE_URL, on_postgres
+from tests.serving import free_port, isolated_env, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -37,12 +35,6 @@ CHROMIUM_FLAGS = [
 LIVE_DATABASES: dict[str, str] = {}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _database(tmp_path: Path) -> tuple[str, str | None]:
     if not on_postgres():
         return f"sqlite://{tmp_path / 'live.db'}", None
@@ -56,40 +48,19 @@ async def _database(tmp_path: Path) -> tuple[str, str | None]:
 
 @pytest.fixture
 async def live_server(tmp_path: Path) -> AsyncIterator[str]:
-    """``preorder serve`` on a free port: migrated, demo store loaded, real HTTP."""
+    """``preorder serve`` on a free port: migrated, demo store loaded, real HTTP. Its database,
+    mailbox and log are under the test's temporary directory."""
     url, pg_name = await _database(tmp_path)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "PORT": str(port),
-        "SECRET_KEY": "browser-secret",
-        "BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "cli.py", "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
+    port = free_port()
+    env = isolated_env(tmp_path, DATABASE_URL=url, PORT=str(port), SECRET_KEY="browser-secret")
     try:
-        deadline = time.monotonic() + 90
-        async with httpx.AsyncClient() as client:
-            while True:
-                assert process.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
-                try:
-                    if (await client.get(f"{base}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.3)
-        LIVE_DATABASES[base] = url
-        yield base
+        async with serving(tmp_path, env, port) as base:
+            LIVE_DATABASES[base] = url
+            try:
+                yield base
+            finally:
+                LIVE_DATABASES.pop(base, None)
     finally:
-        LIVE_DATABASES.pop(base, None)
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
         if pg_name:
             conn = await asyncpg.connect(
                 TEST_DATABASE_URL.replace("postgresql://", "postgres://", 1)

@@ -8,15 +8,19 @@ import httpx
 import pytest
 
 from domain.builds.models import BuildRequest
+from domain.catalog.models import Product
 from domain.ordering.models import OrderLine
+from domain.vocabulary import AvailabilityMode
 from tests import builders as b
 from tests.portal.conftest import post_form
 
 pytestmark = pytest.mark.usefixtures("db")
 
 
-async def _motorcycle() -> tuple[object, dict]:
-    product = await b.product(mode="custom_build", price="9000.00", lead_time_days=60, sku="MOTO")
+async def _motorcycle() -> tuple[Product, dict]:
+    product = await b.product(
+        mode=AvailabilityMode.CUSTOM_BUILD, price="9000.00", lead_time_days=60, sku="MOTO"
+    )
     options = await b.option_groups(
         product,
         {

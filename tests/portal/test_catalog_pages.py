@@ -7,6 +7,7 @@ import datetime as dt
 import httpx
 import pytest
 
+from domain.vocabulary import AvailabilityMode
 from tests import builders as b
 from tests.portal.conftest import post_form
 
@@ -20,9 +21,11 @@ async def test_landing_page_states_each_delivery_estimate_in_words(
     in_stock = await b.product(on_hand=5, sku="HELMET")
     backordered = await b.product(cap=10, sku="AC", supplier_=supplier)
     await b.product(
-        mode="preorder", release_date=dt.date.today() + dt.timedelta(days=40), sku="EBIKE"
+        mode=AvailabilityMode.PREORDER,
+        release_date=dt.date.today() + dt.timedelta(days=40),
+        sku="EBIKE",
     )
-    await b.product(mode="made_to_order", lead_time_days=21, sku="SOFA")
+    await b.product(mode=AvailabilityMode.MADE_TO_ORDER, lead_time_days=21, sku="SOFA")
     await b.product(cap=0, sku="GONE")
     page = await client.get("/")
     assert page.status_code == 200
@@ -38,7 +41,7 @@ async def test_landing_page_states_each_delivery_estimate_in_words(
 async def test_landing_page_searches_filters_and_pages(client: httpx.AsyncClient) -> None:
     for index in range(14):
         await b.product(on_hand=1, sku=f"LAMP-{index}")
-    await b.product(mode="made_to_order", lead_time_days=10, sku="CHAIR")
+    await b.product(mode=AvailabilityMode.MADE_TO_ORDER, lead_time_days=10, sku="CHAIR")
     first = await client.get("/", params={"q": "LAMP"})
     assert "14 products" in first.text and "Next page" in first.text
     filtered = await client.get("/", params={"mode": "made_to_order"})

@@ -39,7 +39,7 @@ async def _fill_cart(client: httpx.AsyncClient, *lines: tuple[Product, int]) -> 
     return cart.text
 
 
-async def _checkout(client: httpx.AsyncClient, **overrides: str) -> httpx.Response:
+async def _checkout(client: httpx.AsyncClient, **overrides: str | None) -> httpx.Response:
     cart = await client.get("/cart")
     key = re.search(r'name="checkout_key" value="([^"]+)"', cart.text)
     assert key

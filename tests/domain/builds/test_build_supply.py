@@ -125,7 +125,7 @@ async def test_a_po_line_made_for_a_build_names_an_accepted_build_of_its_product
         await create_purchase_order(
             supplier,
             due,
-            [PoLineRequest(motorcycle.sku, 1, build_request_id=build_id + 99)],
+            [PoLineRequest(motorcycle.sku, 1, build_request_id=(build_id or 0) + 99)],
             ctx=b.ctx(),
         )
     assert unknown.value.field == "lines[0].customBuildId"

@@ -11,7 +11,7 @@ from domain.errors import IdempotencyKeyReused, InsufficientAvailability, Invali
 from domain.notifications.models import OutboxMessage
 from domain.ordering.models import OrderLine
 from domain.reporting.models import LedgerEntry
-from domain.vocabulary import EtaBasis, LedgerKind, OutboxKind
+from domain.vocabulary import AvailabilityMode, EtaBasis, LedgerKind, OutboxKind
 from tests import builders as b
 from tests.conftest import QueryCounter
 
@@ -121,7 +121,7 @@ async def test_unknown_sku_names_the_line_field() -> None:
 
 async def test_preorder_waits_for_its_release_date() -> None:
     release = b.TODAY + dt.timedelta(days=30)
-    product = await b.product(mode="preorder", on_hand=5, release_date=release)
+    product = await b.product(mode=AvailabilityMode.PREORDER, on_hand=5, release_date=release)
     line = (await b.order((product, 1))).order.lines[0]
     assert line.eta.basis == EtaBasis.RELEASE_DATE
     assert line.eta.earliest == release + dt.timedelta(days=b.POLICY.transit_days_min)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from html import unescape
 
 import httpx
@@ -58,7 +58,7 @@ async def staff(
 
 
 async def submit(
-    client: httpx.AsyncClient, page: str, action: str, data: dict[str, str | list[str]]
+    client: httpx.AsyncClient, page: str, action: str, data: Mapping[str, str | list[str]]
 ) -> httpx.Response:
     """Open ``page`` as a browser would, then post ``data`` with its CSRF token to ``action``."""
     opened = await client.get(page)

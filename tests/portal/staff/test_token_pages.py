@@ -29,7 +29,7 @@ async def test_a_new_token_is_shown_once_and_stored_only_as_a_hash(
     assert secret and secret.group(1).startswith("pot_")
     token = await ApiToken.get()
     assert token.scopes == "etas read" and secret.group(1) not in token.token_hash
-    assert token.staff_id is not None  # type: ignore[attr-defined]
+    assert token.staff_id is not None
     listed = await staff.get("/staff/tokens")
     assert "stock sync" in listed.text and secret.group(1) not in listed.text
     actor = await actor_for_token(secret.group(1), ctx=Context.system())

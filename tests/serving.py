@@ -1,0 +1,69 @@
+"""``preorder serve`` as a user starts it: a child process on a free port, real HTTP.
+
+Whatever it writes stays under the test's temporary directory: its database (unless the caller
+names one), its development mailbox and its log. The rest of the environment is the caller's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+# Settings a developer may have exported that would point the server elsewhere.
+UNSET = ("BASE_URL", "HOST", "PORT", "DATABASE_URL", "MAILBOX_DIR", "SMTP_URL", "PREORDER_ENV")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def isolated_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The caller's environment with the server's own files under ``tmp_path``."""
+    env = {key: value for key, value in os.environ.items() if key not in UNSET}
+    env["DATABASE_URL"] = f"sqlite://{tmp_path / 'serve.db'}"
+    env["MAILBOX_DIR"] = str(tmp_path / "mailbox")
+    env.update(settings)
+    return env
+
+
+@contextlib.asynccontextmanager
+async def serving(tmp_path: Path, env: Mapping[str, str], port: int) -> AsyncIterator[str]:
+    """Run ``cli.py serve`` until /healthz answers 200; yield its base URL; stop it after."""
+    log_path = tmp_path / "server.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "cli.py", "serve"],
+        cwd=ROOT,
+        env=dict(env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        async with httpx.AsyncClient() as client:
+            while True:
+                assert process.poll() is None, log_path.read_text()[-3000:]
+                try:
+                    if (await client.get(f"{base}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()

@@ -1,0 +1,90 @@
+"""``preorder bench-api`` judges its targets on requests that are all different; the figure the
+answer cache earns is printed beside, labelled, and decides nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bench_api import DISTINCT, PRODUCTS, Measured, checks, read
+from bench_http import Result
+
+ROOT = Path(__file__).resolve().parent.parent
+ROW = re.compile(
+    r"^\| (?P<op>[^|]+?) +\| +(?P<clients>\d+) \| +(?P<api>\d+) \|.*\|"
+    r" +(?P<share>\d+\.\d)% \| +(?P<cached>\d+|-) \| +(?P<cached_share>\d+\.\d%|-) \| +\d+ \|$"
+)
+
+
+def result(rps: int) -> Result:
+    return Result(rps, 0, 1.0, [1 / rps] * rps)
+
+
+def measured(api: int, floor: int, cached: int | None) -> Measured:
+    return Measured(result(api), result(floor), result(cached) if cached else None, DISTINCT)
+
+
+def test_a_pass_the_cache_alone_earns_is_a_miss() -> None:
+    results = {
+        ("products(first: 20)", 8): measured(api=40, floor=1000, cached=500),
+        ("placeOrder", 8): measured(api=150, floor=1000, cached=None),
+    }
+    (products_label, products_passed), (_, place_passed) = checks(results)
+    assert not products_passed and place_passed
+    assert "every request different: 40 req/s = 4.0% of its floor" in products_label
+    assert "same request repeated (answer cache): 500 req/s = 50.0%" in products_label
+
+
+def test_the_uncached_path_at_its_target_passes_whatever_the_cache_does() -> None:
+    results = {
+        ("products(first: 20)", 8): measured(api=60, floor=1000, cached=55),
+        ("placeOrder", 8): measured(api=90, floor=1000, cached=None),
+    }
+    (_, products_passed), (_, place_passed) = checks(results)
+    assert products_passed and not place_passed
+
+
+def test_a_run_that_ran_out_of_distinct_bodies_is_not_a_pass() -> None:
+    fast = Measured(result(DISTINCT), result(DISTINCT), None, DISTINCT)
+    results = {("products(first: 20)", 8): fast, ("placeOrder", 8): fast}
+    assert fast.repeated_bodies
+    assert [passed for _, passed in checks(results)] == [False, False]
+
+
+def test_distinct_bodies_never_repeat_within_or_across_measurements() -> None:
+    workload = read("products(first: 20)", PRODUCTS, {"first": 20})
+    one, eight = workload.distinct("1"), workload.distinct("8")
+    assert len(set(one) | set(eight)) == 2 * DISTINCT
+    assert workload.repeated is not None and workload.repeated not in set(one)
+    assert json.loads(one[0])["variables"]["first"] == 20
+
+
+def test_bench_api_runs_end_to_end_and_reports_both_figures(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'bench.db'}"}
+    done = subprocess.run(
+        [sys.executable, "cli.py", "bench-api", "--products", "20", "--suppliers", "5"]
+        + ["--orders", "500", "--seconds", "0.2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    rows = {(m["op"], int(m["clients"])): m for m in map(ROW.match, done.stdout.splitlines()) if m}
+    operations = ("products(first: 20)", "products(first: 100)", "order(token:) 10 lines")
+    for operation in operations:
+        for clients in (1, 8):
+            row = rows[(operation, clients)]
+            assert int(row["api"]) > 0 and row["cached"] != "-", done.stdout
+    assert rows[("placeOrder", 8)]["cached"] == "-"
+    products = rows[("products(first: 20)", 8)]
+    verdict = next(line for line in done.stdout.splitlines() if "products(first: 20) at 8" in line)
+    # The verdict quotes the row of all-different requests, and the cached figure beside it.
+    assert f"every request different: {int(products['api']):,} req/s" in verdict
+    assert f"= {products['share']}% of its floor" in verdict
+    assert f"(answer cache): {int(products['cached']):,} req/s" in verdict
