@@ -20,6 +20,15 @@ from settings import Settings
 USES_DATABASE = ("serve", "migrate", "seed", "token", "staff", "worker")
 
 
+def benchmarks_importable() -> None:
+    """The benchmarks live in the checkout's ``bench/``, beside this file, not in the wheel."""
+    root = str(Path(__file__).resolve().parent)
+    if not (Path(root) / "bench").is_dir():
+        raise SystemExit("preorder: the benchmarks run from a checkout of the project (bench/)")
+    if root not in sys.path:
+        sys.path.insert(0, root)
+
+
 def __getattr__(name: str) -> Any:
     """``TORTOISE_ORM`` for Tortoise's own CLI ([tool.tortoise]), read when it is asked for."""
     if name == "TORTOISE_ORM":
@@ -118,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(seed_demo(settings.database_url, settings.policy))
         return 0
     if args.command == "bench":
-        from bench import run
+        benchmarks_importable()
+        from bench.core import run
 
         return asyncio.run(
             run(settings, products=args.products, suppliers=args.suppliers, orders=args.orders)
@@ -131,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "staff":
         return staff_command(settings, args)
     if args.command == "bench-api":
-        from bench_api import run as run_api_bench
+        benchmarks_importable()
+        from bench.api import run as run_api_bench
 
         return asyncio.run(
             run_api_bench(
@@ -162,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--day needs --once")
         return clock_command(settings, once=args.once, day=args.day)
     if args.command == "bench-mail":
-        from bench_mail import run as run_mail_bench
+        benchmarks_importable()
+        from bench.mail import run as run_mail_bench
 
         return asyncio.run(run_mail_bench(settings, orders=args.orders, rounds=args.rounds))
     return 2

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench_api import DISTINCT, PRODUCTS, Measured, checks, read
-from bench_http import Result
+from bench.api import DISTINCT, PRODUCTS, Measured, checks, read
+from bench.load import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(

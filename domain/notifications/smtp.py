@@ -11,7 +11,6 @@ SMTP command.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 
 import aiosmtplib
 
@@ -119,17 +118,3 @@ class Mailer:
                 await smtp.quit(timeout=min(self.config.timeout, 2.0))
         except (aiosmtplib.SMTPException, OSError, TimeoutError):
             smtp.close()
-
-
-async def send_bare(config: SmtpConfig, envelopes: Iterable[Envelope]) -> int:
-    """The benchmark's floor: a bare aiosmtplib loop over one connection, nothing else."""
-    smtp = _client(config)
-    await smtp.connect()
-    sent = 0
-    try:
-        for envelope in envelopes:
-            await smtp.sendmail(envelope.sender, [envelope.recipient], envelope.data)
-            sent += 1
-    finally:
-        await smtp.quit()
-    return sent

@@ -1,6 +1,6 @@
 """``preorder bench-api``: the GraphQL API under uvicorn (one worker) on the benchmark store.
 
-It builds (or, with ``--reuse``, keeps) the store of ``preorder bench`` (bench.py: 2,000
+It builds (or, with ``--reuse``, keeps) the store of ``preorder bench`` (bench/core.py: 2,000
 products, 200 suppliers, 100,000 orders), places one 10-line order through the domain, then
 starts two servers, each uvicorn with one worker:
 
@@ -12,7 +12,7 @@ For each operation, at 1 and 8 concurrent clients (keep-alive connections), it p
 per second, p50 and p99 latency of the service beside the floor, measured in the same run:
 ``products(first: 20)`` and ``products(first: 100)`` with availability and ETA,
 ``order(token:)`` of the 10-line order, and ``placeOrder`` (two-line orders over the whole
-catalogue, as bench.py mixes them).
+catalogue, as bench/core.py mixes them).
 
 Every request of the API column is different (an unused variable makes each body unique), so
 no answer is ever reused (api/cache.py): it is what the service costs. Each read is measured a
@@ -21,7 +21,7 @@ makes of a storefront asking the same page. Targets at 8 clients, judged on the 
 only: products(first: 20) at least 5% of its floor, placeOrder at least 100 orders a second.
 The exit code is 1 if one is missed. The servers listen on free ports picked at start.
 
-The load comes from ``bench_http`` in this process; the servers run in child processes. Run
+The load comes from ``bench.load`` in this process; the servers run in child processes. Run
 it against a database of its own (its name must contain "bench"; it is dropped and rebuilt)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/preorder_bench preorder bench-api
@@ -47,8 +47,8 @@ from typing import Any
 
 from tortoise import Tortoise
 
-from bench import Scale, _guard, build_store, order_mix, recreate_database
-from bench_http import HOST, Result, Target, measure, post_once, request_bytes, wait_until_up
+from bench.core import Scale, _guard, build_store, order_mix, recreate_database
+from bench.load import HOST, Result, Target, measure, post_once, request_bytes, wait_until_up
 from domain.context import Actor, Context
 from domain.db import connection, is_postgres, tortoise_config
 from domain.migrate import migrate
@@ -137,7 +137,7 @@ async def prepare(settings: Settings, scale: Scale, reuse: bool) -> str:
     try:
         if not reuse:
             started = time.perf_counter()
-            print("building the store (bench.py):", flush=True)
+            print("building the store (bench/core.py):", flush=True)
             await build_store(scale, settings.policy)
             print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
         token = await ten_line_order(scale, settings)
@@ -159,8 +159,8 @@ def start(
     kind: str, port: int, env: dict[str, str], floor_file: str = ""
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bench_http", kind, str(port), floor_file],
-        cwd=Path(__file__).resolve().parent,
+        [sys.executable, "-m", "bench.load", kind, str(port), floor_file],
+        cwd=Path(__file__).resolve().parent.parent,
         env=env,
     )
 

@@ -4,8 +4,8 @@ The client speaks HTTP/1.1 over keep-alive asyncio streams with pre-encoded requ
 its own cost per request stays far below the servers': a Python HTTP client library would be
 the bottleneck before a bare Starlette route is.
 
-``python -m bench_http api PORT`` serves ``create_app(Settings.from_env())``;
-``python -m bench_http floor PORT FILE`` serves ``POST /floor/<n>``, which reads the request and
+``python -m bench.load api PORT`` serves ``create_app(Settings.from_env())``;
+``python -m bench.load floor PORT FILE`` serves ``POST /floor/<n>``, which reads the request and
 answers the n-th response recorded in FILE (JSON: operation name to response body).
 """
 
