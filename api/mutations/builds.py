@@ -20,7 +20,6 @@ from domain.builds.services import (
     BuildRequestInput,
     accept_quote,
     adjust_quote,
-    find_build_by_token,
     request_custom_build,
 )
 from domain.errors import DomainError
@@ -115,12 +114,13 @@ class BuildsMutation:
         input: AcceptCustomBuildQuoteInput,  # noqa: A002
     ) -> AcceptCustomBuildQuotePayload:
         try:
-            build = await find_build_by_token(input.token)
             accepted = await accept_quote(
-                build.id, ids.decode("BuildQuote", input.quote_id) or 0, ctx=info.context.customer
+                input.token,
+                ids.decode("BuildQuote", input.quote_id) or 0,
+                ctx=info.context.customer,
             )
         except DomainError as error:
-            return AcceptCustomBuildQuotePayload(errors=user_errors(error, {"requestId": "token"}))
+            return AcceptCustomBuildQuotePayload(errors=user_errors(error))
         return AcceptCustomBuildQuotePayload(
             order_token=accepted.order_token, order_pk=accepted.order_id
         )

@@ -22,6 +22,11 @@ class Group:
     required: bool
 
 
+def quote_expired(valid_until: dt.date, today: dt.date) -> bool:
+    """Rule 14: a quote can be accepted through its last valid day, and not after it."""
+    return valid_until < today
+
+
 @dataclass(frozen=True)
 class Quote:
     price: Decimal

@@ -11,7 +11,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.builds.models import BuildQuote, BuildRequest, BuildRequestChoice
-from domain.builds.pricing import Choice, Group, automatic_quote, doubled_groups, missing_groups
+from domain.builds.pricing import (
+    Choice,
+    Group,
+    automatic_quote,
+    doubled_groups,
+    missing_groups,
+    quote_expired,
+)
 from domain.catalog import stock
 from domain.catalog.models import OptionChoice, OptionGroup, Product, Supplier
 from domain.context import Context
@@ -24,6 +31,7 @@ from domain.notifications.outbox import enqueue
 from domain.ordering.eta import build_window
 from domain.ordering.models import Order, OrderLine
 from domain.ordering.services import order_token
+from domain.queries.builds import BuildView, build_by_token
 from domain.reporting.ledger import post
 from domain.validation import clean_email, clean_text, idempotency_key, sku_shaped
 from domain.vocabulary import AvailabilityMode, BuildStatus, LedgerKind, OutboxKind, ShipPreference
@@ -195,6 +203,27 @@ async def find_build_by_token(token: str) -> BuildRequest:
     return request
 
 
+@dataclass(frozen=True)
+class CustomerBuild:
+    """What the holder of a build's link sees: the request, its order's link once accepted."""
+
+    build: BuildView
+    order_token: str | None
+    expired: bool
+
+
+async def customer_build(token: str, *, ctx: Context) -> CustomerBuild:
+    view = await build_by_token(token)
+    if view is None or view.quote is None:
+        raise NotFound("No custom build matches this link.", field="token")
+    link = None
+    if view.order_id is not None:
+        order = await Order.get_or_none(id=view.order_id)
+        link = order_token(ctx, order) if order is not None else None
+    expired = view.status == BuildStatus.EXPIRED or quote_expired(view.quote.valid_until, ctx.today)
+    return CustomerBuild(view, link, expired)
+
+
 async def adjust_quote(
     request_id: int, price: Decimal | str, lead_time_days: int, note: str, *, ctx: Context
 ) -> BuildQuote:
@@ -226,7 +255,7 @@ async def adjust_quote(
             newest is not None
             and (newest.price, newest.lead_time_days, newest.note, newest.actor)
             == (amount, lead_time_days, why, str(ctx.actor))
-            and newest.valid_until >= ctx.today
+            and not quote_expired(newest.valid_until, ctx.today)
         ):
             return newest  # the same quote sent again (a retry): nothing changes, no new email
         quote = await BuildQuote.create(
@@ -260,8 +289,12 @@ async def _refuse_unknown_quote(request_id: int, quote_id: int, conn: BaseDBAsyn
         raise NotFound("No such quote for this build.", field="quoteId")
 
 
-async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> AcceptedBuild:
-    """Acceptance creates a one-line order with a build ETA: today plus the quoted lead time."""
+async def accept_quote(token: str, quote_id: int, *, ctx: Context) -> AcceptedBuild:
+    """Acceptance creates a one-line order with a build ETA: today plus the quoted lead time.
+
+    Only the holder of the build's link may accept: the service finds the request by its token.
+    """
+    request_id = (await find_build_by_token(token)).id
 
     async def work() -> AcceptedBuild:
         async with in_transaction() as conn:
@@ -269,7 +302,7 @@ async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> Accep
                 await BuildRequest.filter(id=request_id).select_for_update().using_db(conn).first()
             )
             if request is None:
-                raise NotFound("No such custom build.", field="requestId")
+                raise NotFound("No custom build matches this link.", field="token")
             if request.status == BuildStatus.ACCEPTED and request.order_id:
                 # Accepting again is a replay; accepting another quote of it is refused.
                 if (
@@ -294,7 +327,7 @@ async def accept_quote(request_id: int, quote_id: int, *, ctx: Context) -> Accep
                 raise Conflict(
                     "This quote was replaced; please review the current one.", field="quoteId"
                 )
-            if quote.valid_until < ctx.today or request.status == BuildStatus.EXPIRED:
+            if quote_expired(quote.valid_until, ctx.today) or request.status == BuildStatus.EXPIRED:
                 raise Conflict("This quote has expired.", field="quoteId")
             window = build_window(ctx.today, quote.lead_time_days, ctx.policy)
             salt = new_salt()
@@ -347,7 +380,7 @@ async def expire_quotes(*, ctx: Context) -> int:
     expired = 0
     for request in await BuildRequest.filter(status=BuildStatus.QUOTED):
         quote = await current_quote(request.id)
-        if quote.valid_until < ctx.today:
+        if quote_expired(quote.valid_until, ctx.today):
             expired += await BuildRequest.filter(id=request.id, status=BuildStatus.QUOTED).update(
                 status=BuildStatus.EXPIRED
             )

@@ -347,11 +347,19 @@ async def _initial_eta(
     return bucket.window, bucket.po_line_id
 
 
-async def find_order_by_token(token: str) -> Order:
+@dataclass(frozen=True)
+class OrderRef:
+    """The order a customer's link opens: what the doors hold, never the ORM row."""
+
+    id: int
+    number: str
+
+
+async def find_order_by_token(token: str) -> OrderRef:
     """Rule 15: the link is the key. Unknown and malformed tokens are the same 'not found'."""
     if not token or len(token) > 100:
         raise NotFound("No order matches this link.", field="token")
-    order = await Order.filter(token_hash=token_hash(token)).first()
-    if order is None:
+    rows = await Order.filter(token_hash=token_hash(token)).limit(1).values_list("id", "number")
+    if not rows:
         raise NotFound("No order matches this link.", field="token")
-    return order
+    return OrderRef(*rows[0])

@@ -1,7 +1,7 @@
 """The catalogue as customers see it: availability and the ETA of the next unit ordered.
 
-Batched: any number of products costs four queries (products, their suppliers' lead times,
-open PO lines, the slip history), so listing pages never grow their query count with their size.
+The views are read by ``queries.product_list``, for both doors; this module holds what they are
+and the rules that read them.
 """
 
 from __future__ import annotations
@@ -10,12 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
-
-from domain.catalog.models import OptionChoice, OptionGroup, Product
+from domain.catalog.models import OptionChoice, OptionGroup
 from domain.context import Context
-from domain.db import connection, fetch
 from domain.ordering.allocation import Refusal, backorder_room, split_line
 from domain.ordering.eta import (
     ProductTerms,
@@ -27,9 +23,6 @@ from domain.ordering.eta import (
     ready_window,
     supply_buckets,
 )
-from domain.ordering.queue import as_date
-from domain.purchasing.history import slip_histories
-from domain.validation import searchable, sku_shaped
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
 
@@ -119,106 +112,6 @@ def preview_split(product: ProductView, quantity: int, ctx: Context) -> SplitPre
         else None
     )
     return SplitPreview(quantity, split.from_stock, split.backordered, ready, eta)
-
-
-async def product_views(
-    products: list[Product], conn: BaseDBAsyncClient | None = None
-) -> list[ProductView]:
-    conn = conn or connection()
-    ids = [p.id for p in products]
-    if not ids:
-        return []
-    supplier_ids = sorted({p.supplier_id for p in products if p.supplier_id})
-    leads: dict[int, int] = {}
-    if supplier_ids:
-        marks = ",".join("?" * len(supplier_ids))
-        for row in await fetch(
-            conn, f"SELECT id, lead_time_days FROM supplier WHERE id IN ({marks})", supplier_ids
-        ):
-            leads[row["id"]] = row["lead_time_days"]
-    marks = ",".join("?" * len(ids))
-    supply: dict[int, list[SupplyLine]] = {pid: [] for pid in ids}
-    supply_rows = await fetch(
-        conn,
-        "SELECT l.id, l.product_id, o.supplier_id, o.expected_date,"
-        " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining"
-        " FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
-        f" WHERE o.status = 'open' AND l.product_id IN ({marks})"
-        " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0",
-        ids,
-    )
-    slips = await slip_histories(conn, {row["supplier_id"] for row in supply_rows})
-    for row in supply_rows:
-        supply[row["product_id"]].append(
-            SupplyLine(
-                row["id"],
-                as_date(row["expected_date"]),  # type: ignore[arg-type]
-                row["remaining"],
-                slips.get(row["supplier_id"]),
-            )
-        )
-    views = []
-    for p in products:
-        lead = p.lead_time_days
-        if lead is None and p.supplier_id is not None:
-            lead = leads.get(p.supplier_id)
-        terms = ProductTerms(AvailabilityMode(p.mode), p.release_date, lead)
-        views.append(
-            ProductView(
-                p.id,
-                p.sku,
-                p.name,
-                p.description,
-                p.price,
-                AvailabilityMode(p.mode),
-                p.release_date,
-                lead,
-                p.on_hand,
-                p.waiting_units,
-                p.backorder_cap,
-                terms,
-                tuple(supply[p.id]),
-            )
-        )
-    return views
-
-
-@dataclass(frozen=True)
-class ProductPage:
-    items: list[ProductView]
-    has_next: bool
-    total: int
-
-
-async def list_products(
-    *,
-    text: str = "",
-    modes: list[AvailabilityMode] | None = None,
-    after_id: int = 0,
-    first: int = 20,
-) -> ProductPage:
-    """Active products by id, filtered by mode and by text in SKU, name or description."""
-    query = Product.filter(active=True)
-    if modes:
-        query = query.filter(mode__in=[m.value for m in modes])
-    needle = searchable(text).strip()[:100]
-    if needle:
-        query = query.filter(
-            Q(sku__icontains=needle) | Q(name__icontains=needle) | Q(description__icontains=needle)
-        )
-    total = await query.count()
-    rows = await query.filter(id__gt=after_id).order_by("id").limit(first + 1)
-    views = await product_views(rows[:first])
-    return ProductPage(views, len(rows) > first, total)
-
-
-async def product_by_sku(sku: str) -> ProductView | None:
-    if not sku_shaped(sku):
-        return None
-    product = await Product.filter(sku=sku, active=True).first()
-    if product is None:
-        return None
-    return (await product_views([product]))[0]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""Catalogue pages for the API: the same ``ProductView`` as ``queries.catalog``, fewer round trips.
+"""The one read of products (``ProductView``), for the portal and the API alike.
 
-Two queries for any page size: the products joined with their supplier's lead time, then the
-open PO lines of all of them. Rows are read as plain values (no ORM objects), since a storefront
-lists products on every page view.
+Three queries for any page size: the products joined with their supplier's lead time, the open
+PO lines of all of them, and their suppliers' slip histories (rule 21). Rows are read as plain
+values (no ORM objects), since a storefront lists products on every page view.
 
 Each read is split into its rows (a ``Snapshot``) and the pure step that builds views from them,
 so that a caller can tell cheaply whether a page it built before still holds: equal snapshots
@@ -17,6 +17,8 @@ from typing import Any
 
 from domain.db import connection, fetch
 from domain.ordering.eta import ProductTerms, SupplyLine
+from domain.purchasing.history import slip_histories
+from domain.purchasing.slips import SlipHistory
 from domain.queries.catalog import ProductView
 from domain.queries.rows import CHUNK, as_date, as_decimal, chunks, day, marks
 from domain.validation import searchable, sku_shaped
@@ -43,6 +45,7 @@ class Snapshot:
 
     products: tuple[tuple[Any, ...], ...]
     supply: tuple[tuple[Any, ...], ...]
+    slips: tuple[tuple[int, SlipHistory], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,11 @@ async def products_by_sku(
     return found
 
 
+async def product_by_sku(sku: str) -> ProductView | None:
+    """One product on sale (the product page, the configurator); None for an unknown SKU."""
+    return (await products_by_sku([sku])).get(sku)
+
+
 def views_of(snapshot: Snapshot) -> list[ProductView]:
     return _views(snapshot)
 
@@ -132,22 +140,31 @@ async def _snapshot(
     if not rows:
         return Snapshot(products, ())
     ids = [row["id"] for row in rows]
+    conn = connection()
     supply = await fetch(
-        connection(),
+        conn,
         "SELECT l.product_id, l.id, o.expected_date,"
-        " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining"
+        " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining, o.supplier_id"
         " FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
         f" WHERE o.status = 'open' AND l.product_id IN ({marks(ids)})"
         " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0 ORDER BY l.id",
         ids,
     )
-    return Snapshot(products, tuple(tuple(row.values()) for row in supply))
+    histories = await slip_histories(conn, {row["supplier_id"] for row in supply})
+    return Snapshot(
+        products,
+        tuple(tuple(row.values()) for row in supply),
+        tuple(sorted(histories.items())),
+    )
 
 
 def _views(snapshot: Snapshot) -> list[ProductView]:
     supply: dict[int, list[SupplyLine]] = {}
-    for product_id, line_id, expected, remaining in snapshot.supply:
-        supply.setdefault(product_id, []).append(SupplyLine(line_id, day(expected), remaining))
+    slips = dict(snapshot.slips)
+    for product_id, line_id, expected, remaining, supplier_id in snapshot.supply:
+        supply.setdefault(product_id, []).append(
+            SupplyLine(line_id, day(expected), remaining, slips.get(supplier_id))
+        )
     views = []
     for (
         pid,

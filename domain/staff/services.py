@@ -16,6 +16,7 @@ from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.notifications.claim import db_time
 from domain.staff.models import ApiToken, StaffUser
 from domain.staff.passwords import PasswordPool, passwords
+from domain.staff.sessions import StaffMember, member
 from domain.validation import clean_email, clean_text
 
 SCOPES = frozenset({"read", "orders", "etas", "purchasing", "receiving", "shipping", "builds"})
@@ -26,26 +27,27 @@ LOCKOUT = dt.timedelta(minutes=15)
 log = logging.getLogger("preorder.staff")
 
 
-def staff_actor(user: StaffUser) -> Actor:
+def staff_actor(user: StaffMember) -> Actor:
     return Actor("staff", str(user.id), SCOPES)
 
 
-async def add_staff(email: str, name: str, password: str) -> StaffUser:
+async def add_staff(email: str, name: str, password: str) -> StaffMember:
     address = clean_email(email)
     if len(password) < 12:
         raise InvalidInput("Use a password of at least 12 characters.", field="password")
     if await StaffUser.filter(email=address).exists():
         raise Conflict("A staff member with this email exists.", field="email")
-    return await StaffUser.create(
+    created = await StaffUser.create(
         email=address,
         name=clean_text(name, field="name", max_length=200),
         password_hash=await passwords.hash(password),
     )
+    return member(created)
 
 
 async def sign_in(
     email: str, password: str, *, ctx: Context, pool: PasswordPool = passwords
-) -> StaffUser:
+) -> StaffMember:
     """The same refusal, after the same work, for an unknown email, a wrong password and a
     locked account.
 
@@ -64,7 +66,7 @@ async def sign_in(
     unlocked = Q(locked_until=None) | Q(locked_until__lte=ctx.now)
     if not await StaffUser.filter(unlocked, id=user.id).update(failed_logins=0, locked_until=None):
         raise refusal  # locked by parallel guesses while this password was being checked
-    return user
+    return member(user)
 
 
 async def _count_failure(user_id: int, now: dt.datetime) -> None:

@@ -7,18 +7,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.builds.models import BuildRequest
 from domain.builds.services import (
     BuildRequestInput,
     accept_quote,
-    current_quote,
-    find_build_by_token,
+    customer_build,
     request_custom_build,
 )
-from domain.catalog.models import OptionChoice
 from domain.errors import DomainError, NotFound
-from domain.ordering.services import order_token as token_of
-from domain.queries.catalog import option_groups, product_by_sku
+from domain.queries.catalog import option_groups
+from domain.queries.product_list import product_by_sku
 from portal.pages.catalog import product_values
 from portal.web import Web, field_errors, form_id, text
 
@@ -66,33 +63,23 @@ def routes(web: Web) -> list[Route]:
             return web.render(request, "product.html", page, status=400)
         return web.redirect(request, "portal:build-status", token=requested.token)
 
-    async def load(request: Request) -> BuildRequest:
-        try:
-            return await find_build_by_token(request.path_params["token"])
-        except NotFound:
-            raise HTTPException(404) from None
-
     async def build_page(
         request: Request, *, errors: dict | None = None, status: int = 200
     ) -> Response:
-        build = await load(request)
-        await build.fetch_related("product", "order")
-        quote = await current_quote(build.id)
-        choices = await OptionChoice.filter(requests__request_id=build.id).prefetch_related("group")
-        order_token = None
-        if build.order is not None:
-            order_token = token_of(web.context(), build.order)
+        try:
+            seen = await customer_build(request.path_params["token"], ctx=web.context())
+        except NotFound:
+            raise HTTPException(404) from None
         return web.render(
             request,
             "build.html",
             {
-                "build": build,
-                "quote": quote,
-                "choices": choices,
+                "build": seen.build,
+                "quote": seen.build.quote,
                 "errors": errors or {},
                 "token": request.path_params["token"],
-                "order_token": order_token,
-                "expired": quote.valid_until < web.context().today,
+                "order_token": seen.order_token,
+                "expired": seen.expired,
             },
             status=status,
             private=True,
@@ -103,10 +90,13 @@ def routes(web: Web) -> list[Route]:
 
     async def accept(request: Request) -> Response:
         form = await web.form(request)
-        build = await load(request)
         quote_id = form_id(form, "quote_id")
         try:
-            accepted = await accept_quote(build.id, quote_id or 0, ctx=web.context())
+            accepted = await accept_quote(
+                request.path_params["token"], quote_id or 0, ctx=web.context()
+            )
+        except NotFound:
+            raise HTTPException(404) from None
         except DomainError as error:
             return await build_page(request, errors=field_errors(error), status=400)
         return web.redirect(request, "portal:order-status", token=accepted.order_token)

@@ -10,17 +10,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain import numbers
-from domain.catalog.models import Product
 from domain.errors import InvalidInput
-from domain.queries.catalog import (
-    ProductView,
-    availability,
-    list_products,
-    option_groups,
-    preview_split,
-    product_by_sku,
-    product_views,
-)
+from domain.queries import product_list
+from domain.queries.catalog import ProductView, availability, option_groups, preview_split
+from domain.queries.product_list import ProductFilter, product_by_sku
 from domain.vocabulary import AvailabilityMode
 from portal import formatting
 from portal.cart import MAX_LINES, MAX_QUANTITY, read_cart, write_cart
@@ -45,12 +38,9 @@ def routes(web: Web) -> list[Route]:
             else None
         )
         after = query_page(request, "after")
-        page = await list_products(
-            text=query,
-            modes=[mode] if mode else None,
-            after_id=after or 0,
-            first=PAGE_SIZE,
-        )
+        wanted = ProductFilter(text=query, modes=(mode,) if mode else ())
+        page = await product_list.product_page(wanted, after_id=after or 0, first=PAGE_SIZE)
+        total = await product_list.count_products(wanted)
         ctx = web.context()
         cards = []
         for product in page.items:
@@ -70,7 +60,7 @@ def routes(web: Web) -> list[Route]:
                 "query": query,
                 "mode": mode_value,
                 "modes": MODE_LABELS,
-                "total": page.total,
+                "total": total,
                 "has_next": page.has_next,
                 "next_after": page.items[-1].id if page.items else 0,
                 "paged": after is not None,
@@ -164,8 +154,7 @@ async def product_values(
 async def cart_lines(web: Web, request: Request) -> list[dict]:
     """Each cart line with how it would split now and its estimates."""
     cart = read_cart(request, web.policy.secret_key)
-    products = await Product.filter(sku__in=list(cart), active=True)
-    views = {view.sku: view for view in await product_views(list(products))}
+    views = await product_list.products_by_sku(list(cart))
     ctx = web.context()
     lines = []
     for sku, quantity in cart.items():

@@ -16,8 +16,13 @@ from domain.ordering.changes import (
     respond_to_delay_notice,
     set_ship_preference,
 )
-from domain.ordering.models import Order
-from domain.ordering.services import LineRequest, OrderRequest, find_order_by_token, place_order
+from domain.ordering.services import (
+    LineRequest,
+    OrderRef,
+    OrderRequest,
+    find_order_by_token,
+    place_order,
+)
 from domain.queries.order_detail import order_detail
 from domain.vocabulary import ShipPreference
 from portal.cart import write_cart
@@ -65,7 +70,7 @@ def routes(web: Web) -> list[Route]:
         write_cart(response, {}, web.policy.secret_key, secure=web.production)
         return response
 
-    async def load(request: Request) -> Order:
+    async def load(request: Request) -> OrderRef:
         try:
             return await find_order_by_token(request.path_params["token"])
         except NotFound:
@@ -107,7 +112,7 @@ def routes(web: Web) -> list[Route]:
         return RedirectResponse(f"{url}?done={done}", status_code=303)
 
     async def cancel(request: Request) -> Response:
-        async def action(order: Order, form) -> None:  # type: ignore[no-untyped-def]
+        async def action(order: OrderRef, form) -> None:  # type: ignore[no-untyped-def]
             line_id = form_id(form, "line_id")
             if line_id is None:
                 raise InvalidInput("Choose a line to cancel.", field="lines")
@@ -123,13 +128,13 @@ def routes(web: Web) -> list[Route]:
         return await act(request, action, "cancelled")
 
     async def preference(request: Request) -> Response:
-        async def action(order: Order, form) -> None:  # type: ignore[no-untyped-def]
+        async def action(order: OrderRef, form) -> None:  # type: ignore[no-untyped-def]
             await set_ship_preference(order.id, text(form, "ship_preference"), ctx=web.context())
 
         return await act(request, action, "preference")
 
     async def delay_answer(request: Request) -> Response:
-        async def action(order: Order, form) -> None:  # type: ignore[no-untyped-def]
+        async def action(order: OrderRef, form) -> None:  # type: ignore[no-untyped-def]
             choice = text(form, "choice")
             if choice not in ("keep", "cancel"):
                 raise InvalidInput("Choose to keep waiting or to cancel.", field="choice")

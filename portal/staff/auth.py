@@ -28,8 +28,7 @@ from starlette.routing import Route
 
 from domain import numbers
 from domain.errors import InvalidInput
-from domain.staff.models import StaffUser
-from domain.staff.sessions import staff_for_session
+from domain.staff.sessions import StaffMember, staff_for_session
 
 SESSION_COOKIE = "staff_session"
 SESSION_HOURS = 8
@@ -82,7 +81,7 @@ def read_session(secret_key: str, raw: str, now: dt.datetime) -> Session | None:
 
 
 def start_session(
-    response: Response, user: StaffUser, secret_key: str, now: dt.datetime, *, secure: bool
+    response: Response, user: StaffMember, secret_key: str, now: dt.datetime, *, secure: bool
 ) -> None:
     value = sign_session(secret_key, Session(user.id, user.session_version, int(now.timestamp())))
     response.set_cookie(
@@ -102,7 +101,7 @@ def clear_session(response: Response, *, secure: bool) -> None:
     )
 
 
-async def signed_in(request: Request, secret_key: str) -> StaffUser | None:
+async def signed_in(request: Request, secret_key: str) -> StaffMember | None:
     session = read_session(
         secret_key, request.cookies.get(SESSION_COOKIE, ""), dt.datetime.now(dt.UTC)
     )

@@ -12,8 +12,8 @@ from starlette.responses import RedirectResponse, Response
 
 from domain import numbers
 from domain.context import Context
-from domain.staff.models import StaffUser
 from domain.staff.services import staff_actor
+from domain.staff.sessions import StaffMember
 from portal.staff import formatting
 from portal.web import Web
 
@@ -33,8 +33,8 @@ class Desk:
         env.filters["detail"] = formatting.detail
 
     @staticmethod
-    def staff(request: Request) -> StaffUser:
-        user: StaffUser = request.state.staff
+    def staff(request: Request) -> StaffMember:
+        user: StaffMember = request.state.staff
         return user
 
     def context(self, request: Request) -> Context:

@@ -55,7 +55,7 @@ async def build_world() -> World:
         ),
         ctx=customer,
     )
-    accepted = await accept_quote(requested.request.id, requested.quote.id, ctx=customer)
+    accepted = await accept_quote(requested.token, requested.quote.id, ctx=customer)
     build_order = await Order.get(id=accepted.order_id)
     numbers = frozenset(
         [str(number) for number in await Order.all().values_list("number", flat=True)]

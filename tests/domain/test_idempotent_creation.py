@@ -108,8 +108,8 @@ async def test_accepting_a_build_again_replays_but_another_quote_is_not_found() 
         ),
         ctx=b.ctx(),
     )
-    first = await accept_quote(made.request.id, made.quote.id, ctx=b.ctx())
-    assert await accept_quote(made.request.id, made.quote.id, ctx=b.ctx()) == first
+    first = await accept_quote(made.token, made.quote.id, ctx=b.ctx())
+    assert await accept_quote(made.token, made.quote.id, ctx=b.ctx()) == first
     with pytest.raises(NotFound) as refused:
-        await accept_quote(made.request.id, made.quote.id + 1000, ctx=b.ctx())
+        await accept_quote(made.token, made.quote.id + 1000, ctx=b.ctx())
     assert refused.value.field == "quoteId"

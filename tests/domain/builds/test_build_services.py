@@ -139,7 +139,7 @@ async def test_adjusted_quote_must_have_a_positive_price() -> None:
 
 async def test_accepting_creates_a_one_line_build_order() -> None:
     built = await _requested()
-    accepted = await accept_quote(built.request.id, built.quote.id, ctx=b.ctx(actor=CUSTOMER))
+    accepted = await accept_quote(built.token, built.quote.id, ctx=b.ctx(actor=CUSTOMER))
     lines = await OrderLine.filter(order_id=accepted.order_id)
     assert len(lines) == 1
     line = lines[0]
@@ -158,15 +158,15 @@ async def test_accepting_creates_a_one_line_build_order() -> None:
 
 async def test_build_eta_runs_from_the_day_of_acceptance() -> None:
     built = await _requested()
-    accepted = await accept_quote(built.request.id, built.quote.id, ctx=b.later(b.ctx(), days=5))
+    accepted = await accept_quote(built.token, built.quote.id, ctx=b.later(b.ctx(), days=5))
     line = await OrderLine.get(order_id=accepted.order_id)
     assert line.eta_earliest == b.TODAY + dt.timedelta(days=5 + 51 + b.POLICY.transit_days_min)
 
 
 async def test_accepting_twice_returns_the_same_order() -> None:
     built = await _requested()
-    first = await accept_quote(built.request.id, built.quote.id, ctx=b.ctx())
-    again = await accept_quote(built.request.id, built.quote.id, ctx=b.ctx())
+    first = await accept_quote(built.token, built.quote.id, ctx=b.ctx())
+    again = await accept_quote(built.token, built.quote.id, ctx=b.ctx())
     assert again == first
     assert await OrderLine.all().count() == 1
 
@@ -175,7 +175,7 @@ async def test_accepting_a_replaced_quote_is_a_conflict() -> None:
     built = await _requested()
     await adjust_quote(built.request.id, "9000", 40, "", ctx=b.ctx())
     with pytest.raises(Conflict) as refused:
-        await accept_quote(built.request.id, built.quote.id, ctx=b.ctx())
+        await accept_quote(built.token, built.quote.id, ctx=b.ctx())
     assert refused.value.field == "quoteId"
     assert await OrderLine.all().count() == 0
 
@@ -184,9 +184,9 @@ async def test_accepting_an_expired_quote_is_a_conflict() -> None:
     built = await _requested()
     last_day = b.later(b.ctx(), days=b.POLICY.quote_valid_days)
     with pytest.raises(Conflict) as refused:
-        await accept_quote(built.request.id, built.quote.id, ctx=b.later(last_day, days=1))
+        await accept_quote(built.token, built.quote.id, ctx=b.later(last_day, days=1))
     assert "expired" in refused.value.message
-    accepted = await accept_quote(built.request.id, built.quote.id, ctx=last_day)
+    accepted = await accept_quote(built.token, built.quote.id, ctx=last_day)
     assert accepted.order_id
 
 
@@ -205,10 +205,10 @@ async def test_expired_request_cannot_be_accepted_until_staff_quote_again() -> N
     after = b.later(b.ctx(), days=b.POLICY.quote_valid_days + 1)
     await expire_quotes(ctx=after)
     with pytest.raises(Conflict):
-        await accept_quote(built.request.id, built.quote.id, ctx=after)
+        await accept_quote(built.token, built.quote.id, ctx=after)
     renewed = await adjust_quote(built.request.id, "12000", 51, "Still possible", ctx=after)
     assert (await BuildRequest.get(id=built.request.id)).status == BuildStatus.QUOTED
-    assert (await accept_quote(built.request.id, renewed.id, ctx=after)).order_id
+    assert (await accept_quote(built.token, renewed.id, ctx=after)).order_id
 
 
 async def test_base_lead_time_is_the_products_own_else_its_suppliers() -> None:

@@ -41,7 +41,7 @@ async def accepted_build(product: Product, email: str, *choices: OptionChoice) -
         ),
         ctx=b.ctx(),
     )
-    await accept_quote(requested.request.id, requested.quote.id, ctx=b.ctx())
+    await accept_quote(requested.token, requested.quote.id, ctx=b.ctx())
     return await OrderLine.get(build_request_id=requested.request.id)
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from domain.builds.pricing import Choice, Group, automatic_quote, doubled_groups, missing_groups
+from domain.builds.pricing import (
+    Choice,
+    Group,
+    automatic_quote,
+    doubled_groups,
+    missing_groups,
+    quote_expired,
+)
 
 TODAY = dt.date(2027, 3, 1)
 FRAME, ENGINE, EXTRAS = Group(1, "Frame", True), Group(2, "Engine", True), Group(3, "Extras", False)
@@ -53,3 +60,10 @@ def test_two_choices_in_one_group_are_doubled() -> None:
     chosen = [choice(1, FRAME), choice(2, FRAME), choice(3, ENGINE), choice(4, EXTRAS)]
     assert doubled_groups(chosen) == {FRAME.id}
     assert doubled_groups([choice(1, FRAME), choice(3, ENGINE)]) == set()
+
+
+def test_a_quote_can_be_accepted_through_its_last_valid_day_and_not_after() -> None:
+    last_day = dt.date(2026, 12, 10)
+    assert not quote_expired(last_day, dt.date(2026, 12, 9))
+    assert not quote_expired(last_day, last_day)
+    assert quote_expired(last_day, dt.date(2026, 12, 11))

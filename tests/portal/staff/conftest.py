@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from domain.context import Context
-from domain.staff.models import StaffUser
 from domain.staff.services import add_staff
+from domain.staff.sessions import StaffMember
 from tests import builders as b
 from tests.portal.conftest import csrf_token
 
@@ -29,7 +29,7 @@ def today() -> dt.date:
 
 
 @pytest.fixture
-async def staff_user(db: str) -> StaffUser:
+async def staff_user(db: str) -> StaffMember:
     return await add_staff("ada@example.com", "Ada Admin", PASSWORD)
 
 
@@ -49,7 +49,7 @@ async def sign_in(
 
 @pytest.fixture
 async def staff(
-    client: httpx.AsyncClient, staff_user: StaffUser
+    client: httpx.AsyncClient, staff_user: StaffMember
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The client, signed in as Ada Admin."""
     signed = await sign_in(client)
