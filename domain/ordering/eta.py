@@ -146,12 +146,13 @@ def supply_buckets(
         if line.remaining <= 0:
             continue
         covered += line.remaining
+        slips = line.slips if policy.slip_learning else None
         if line.expected_date < today:
-            window = late_window(terms, line.expected_date, today, policy, line.slips)
+            window = late_window(terms, line.expected_date, today, policy, slips)
         else:
             window = _slipped(
                 _released(terms, line.expected_date, EtaBasis.PURCHASE_ORDER, policy),
-                slip_allowance(line.slips, policy.slip_quantile, policy.slip_prior_strength),
+                slip_allowance(slips, policy.slip_quantile, policy.slip_prior_strength),
             )
         buckets.append(Bucket(covered, window, line.po_line_id))
     if terms.lead_time_days is None:
