@@ -213,7 +213,7 @@ class Simulation:
                 continue
             position = row["on_hand"] + int(row["coming"]) - row["waiting_units"]
             lead = product.supplier.lead_time_days
-            if position >= product.daily_demand * (lead + buying.reorder_days):
+            if position >= product.daily_demand * buying.reorder_days:
                 continue
             target = product.daily_demand * (lead + buying.order_up_to_days)
             units = max(math.ceil(target - position), 1)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import multiprocessing
+import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from settings import Settings
 from simulation.report import as_json, svg_chart, table
-from simulation.run import POLICIES, Outcome, database_for, policy_for, run_policy
+from simulation.run import POLICIES, Outcome, database_for, policy_for, prepare, run_in_process
 from simulation.world import DEFAULT_WORLD, World, WorldError, load_world
 
 DEFAULT_SVG = "simulation-first-promise.svg"
@@ -25,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--database-url",
         help="a PostgreSQL server URL; each policy gets <name>_<policy> there, dropped first"
         " (default: SQLite files in a temporary folder)",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="FOLDER",
+        help="keep the SQLite files in FOLDER (face-value.db, learned.db) to look at afterwards",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
@@ -48,12 +58,35 @@ async def simulate(args: argparse.Namespace, settings: Settings) -> int:
         print("preorder simulate: --database-url must be a postgres:// URL", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    outcomes: list[Outcome] = []
-    with tempfile.TemporaryDirectory(prefix="preorder-simulate-") as folder:
-        for name in POLICIES:
-            policy = policy_for(name, settings.policy)
-            target = database_for(url, Path(folder), name)
-            outcomes.append(await run_policy(world, args.seed, args.days, name, policy, target))
+    with tempfile.TemporaryDirectory(prefix="preorder-simulate-") as scratch:
+        folder = args.keep or scratch
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        targets = {name: database_for(url, Path(folder), name) for name in POLICIES}
+        fresh = bool(url)
+        if not url:  # migrate once, copy the file for each policy
+            template = Path(folder) / "migrated.db"
+            await prepare(f"sqlite://{template}")
+            for target in targets.values():
+                shutil.copyfile(template, urlsplit(target).path)
+        # Each policy in a process of its own: the two runs share nothing but the seed.
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=len(POLICIES), mp_context=spawn) as pool:
+            loop = asyncio.get_running_loop()
+            runs = [
+                loop.run_in_executor(
+                    pool,
+                    run_in_process,
+                    world,
+                    args.seed,
+                    args.days,
+                    name,
+                    policy_for(name, settings.policy),
+                    targets[name],
+                    fresh,
+                )
+                for name in POLICIES
+            ]
+            outcomes: list[Outcome] = list(await asyncio.gather(*runs))
     seconds = time.perf_counter() - started
     meta = {
         "days": args.days,
@@ -84,7 +117,7 @@ async def simulate(args: argparse.Namespace, settings: Settings) -> int:
             f" {c.purchase_orders:,} POs,"
             f" {c.receipts:,} receipts, {c.shipments:,} parcels, {c.cancelled_lines:,} lines"
             f" cancelled while waiting, {c.notices_answered_cancel:,} after a notice;"
-            f" {outcome.seconds:.1f} s"
+            f" {outcome.seconds:.1f} s ({outcome.cpu_seconds:.1f} s of CPU)"
         )
     print()
     print(table(outcomes))

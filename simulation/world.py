@@ -105,7 +105,7 @@ DEFAULT_WORLD = World(
         units_per_line=(1, 1, 1, 1, 2, 2, 3),
         popularity=1.1,
         ship_complete_share=0.2,
-        initial_stock_days=30,
+        initial_stock_days=14,
         lead_time_days=Span(7, 35),
     ),
     demand=Demand(
@@ -115,8 +115,8 @@ DEFAULT_WORLD = World(
         burst_days=Span(1, 4),
     ),
     buying=Buying(
-        reorder_days=21,
-        order_up_to_days=45,
+        reorder_days=0,
+        order_up_to_days=14,
         partial_receipt_chance=0.15,
         partial_first_share=Share(0.5, 0.9),
         partial_rest_days=Span(1, 10),

@@ -34,7 +34,7 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.models import Allocation, Order, OrderLine
-from domain.ordering.queue import load_terms, open_supply, recompute_queues
+from domain.ordering.queue import load_supplies, load_terms, recompute_queues
 from domain.ordering.together import shown_windows
 from domain.queries.order_reads import order_view
 from domain.queries.orders import OrderView
@@ -340,10 +340,12 @@ async def _initial_eta(
         if lead is None:
             return Window(None, None, EtaBasis.UNKNOWN), None
         return build_window(ctx.today, lead, ctx.policy), None
-    supply = await open_supply(conn, product.id)
+    # The terms again with the supplier's slips, as every recompute reads them (rule 21).
+    loaded = (await load_supplies(conn, [product.id]))[product.id]
     ahead_of[product.id] = await _waiting_behind(conn, [product.id], priority)
     position = waiting_units - ahead_of[product.id]
-    bucket = bucket_for(supply_buckets(terms, supply, ctx.today, ctx.policy), position)
+    buckets = supply_buckets(loaded.terms, loaded.supply, ctx.today, ctx.policy)
+    bucket = bucket_for(buckets, position)
     return bucket.window, bucket.po_line_id
 
 

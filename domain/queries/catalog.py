@@ -147,7 +147,9 @@ async def product_views(
         " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0",
         ids,
     )
-    slips = await slip_histories(conn, {row["supplier_id"] for row in supply_rows})
+    slips = await slip_histories(
+        conn, {row["supplier_id"] for row in supply_rows} | set(supplier_ids)
+    )
     for row in supply_rows:
         supply[row["product_id"]].append(
             SupplyLine(
@@ -162,7 +164,8 @@ async def product_views(
         lead = p.lead_time_days
         if lead is None and p.supplier_id is not None:
             lead = leads.get(p.supplier_id)
-        terms = ProductTerms(AvailabilityMode(p.mode), p.release_date, lead)
+        own = slips.get(p.supplier_id) if p.supplier_id is not None else None
+        terms = ProductTerms(AvailabilityMode(p.mode), p.release_date, lead, own)
         views.append(
             ProductView(
                 p.id,
