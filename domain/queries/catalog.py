@@ -165,6 +165,7 @@ async def product_views(
         if lead is None and p.supplier_id is not None:
             lead = leads.get(p.supplier_id)
         own = slips.get(p.supplier_id) if p.supplier_id is not None else None
+        own = own if own is not None and own.store else None  # no receipts: nothing learned
         terms = ProductTerms(AvailabilityMode(p.mode), p.release_date, lead, own)
         views.append(
             ProductView(
