@@ -16,7 +16,15 @@ from urllib.parse import urlsplit
 
 from settings import Settings
 from simulation.report import as_json, svg_chart, table
-from simulation.run import POLICIES, Outcome, database_for, policy_for, prepare, run_in_process
+from simulation.run import (
+    POLICIES,
+    Outcome,
+    database_for,
+    fresh_postgres,
+    policy_for,
+    prepare,
+    run_in_process,
+)
 from simulation.world import DEFAULT_WORLD, World, WorldError, load_world
 
 DEFAULT_SVG = "simulation-first-promise.svg"
@@ -34,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep",
         metavar="FOLDER",
-        help="keep the SQLite files in FOLDER (face-value.db, learned.db) to look at afterwards",
+        help="keep the SQLite files in FOLDER (face-value.db, learned.db) to look at afterwards;"
+        " with --database-url, keep the PostgreSQL databases",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
@@ -87,6 +96,9 @@ async def simulate(args: argparse.Namespace, settings: Settings) -> int:
                 for name in POLICIES
             ]
             outcomes: list[Outcome] = list(await asyncio.gather(*runs))
+        if url and not args.keep:
+            for target in targets.values():
+                await fresh_postgres(target, create=False)
     seconds = time.perf_counter() - started
     meta = {
         "days": args.days,

@@ -63,15 +63,16 @@ def database_for(base_url: str | None, folder: Path, policy: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}_{policy.replace('-', '_')}"))
 
 
-async def fresh_postgres(url: str) -> None:
-    """Drop and create the policy's own database on the server."""
+async def fresh_postgres(url: str, *, create: bool = True) -> None:
+    """Drop (and create again, unless ``create`` is False) the policy's own database."""
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     server = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
     conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
 
