@@ -104,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     bench_mail = commands.add_parser("bench-mail", help="benchmark the email sender")
     bench_mail.add_argument("--orders", type=int, default=1000, help="two emails per order")
     bench_mail.add_argument("--rounds", type=int, default=5)
+    simulate = commands.add_parser(
+        "simulate", help="a synthetic year through the real services, face-value vs learned"
+    )
+    from simulation.main import add_arguments as simulate_arguments
+
+    simulate_arguments(simulate)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -172,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.day is not None and not args.once:
             parser.error("--day needs --once")
         return clock_command(settings, once=args.once, day=args.day)
+    if args.command == "simulate":
+        from simulation.main import simulate as run_simulation
+
+        return asyncio.run(run_simulation(args, settings))
     if args.command == "bench-mail":
         benchmarks_importable()
         from bench.mail import run as run_mail_bench

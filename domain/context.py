@@ -28,6 +28,9 @@ class Policy:
     # deliveries' weight.
     slip_quantile: float = 0.95
     slip_prior_strength: int = 5
+    # False takes every supplier's date at its word (the simulator's ``face-value`` policy):
+    # no slip history widens a window, and an overdue PO falls back to the margin rule.
+    slip_learning: bool = True
     # Housekeeping by the clock: idempotency keys are forgotten after this many days (a retry
     # older than that creates anew), and sent emails are deleted after this many.
     idempotency_retention_days: int = 30

@@ -33,6 +33,8 @@ class ProductTerms:
     mode: AvailabilityMode
     release_date: dt.date | None
     lead_time_days: int | None  # the product's own, else its supplier's
+    # The product's supplier's slip history (rule 21): a lead time is a claim too.
+    slips: SlipHistory | None = None
 
 
 @dataclass(frozen=True)
@@ -117,14 +119,35 @@ def late_window(
 
 
 def _slipped(window: Window, allowance: int) -> Window:
-    """Rule 21: a PO's window ends ``allowance`` days later; ``earliest`` stays the date."""
-    if allowance <= 0 or window.latest is None or window.basis != EtaBasis.PURCHASE_ORDER:
+    """Rule 21: a PO's window ends ``allowance`` days later; ``earliest`` stays the date.
+
+    A window from the supplier's lead time is widened alike: the PO it will become carries
+    that supplier's date, so a line promised from the lead time keeps its promise when the
+    PO is placed (and a release date is a date of our own: never widened)."""
+    if allowance <= 0 or window.latest is None:
+        return window
+    if window.basis not in (EtaBasis.PURCHASE_ORDER, EtaBasis.LEAD_TIME):
         return window
     return Window(window.earliest, window.latest + dt.timedelta(days=allowance), window.basis)
 
 
 def build_window(start: dt.date, lead_time_days: int, policy: Policy) -> Window:
     return delivery_window(start + dt.timedelta(days=lead_time_days), EtaBasis.BUILD, policy)
+
+
+def overdue_build_window(ship_date: dt.date, today: dt.date, policy: Policy) -> Window:
+    """Rules 18-19 for a build (made to order, custom) not ready by its date: the goods are
+    expected from today, and the end steps by ``late_delivery_margin_days`` from the date it
+    was due (due + margin, + 2 margins, ...), as a late PO's does, so that a late build is
+    told once per margin, not every morning."""
+    margin = max(policy.late_delivery_margin_days, 1)
+    late_days = max((today - ship_date).days, 1)
+    last = ship_date + dt.timedelta(days=margin * -(-late_days // margin))
+    return Window(
+        today + dt.timedelta(days=policy.transit_days_min),
+        max(last, today) + dt.timedelta(days=policy.transit_days_max),
+        EtaBasis.BUILD,
+    )
 
 
 def is_queue_driven(mode: AvailabilityMode) -> bool:
@@ -146,12 +169,13 @@ def supply_buckets(
         if line.remaining <= 0:
             continue
         covered += line.remaining
+        slips = line.slips if policy.slip_learning else None
         if line.expected_date < today:
-            window = late_window(terms, line.expected_date, today, policy, line.slips)
+            window = late_window(terms, line.expected_date, today, policy, slips)
         else:
             window = _slipped(
                 _released(terms, line.expected_date, EtaBasis.PURCHASE_ORDER, policy),
-                slip_allowance(line.slips, policy.slip_quantile, policy.slip_prior_strength),
+                slip_allowance(slips, policy.slip_quantile, policy.slip_prior_strength),
             )
         buckets.append(Bucket(covered, window, line.po_line_id))
     if terms.lead_time_days is None:
@@ -160,6 +184,11 @@ def supply_buckets(
         beyond = _released(
             terms, today + dt.timedelta(days=terms.lead_time_days), EtaBasis.LEAD_TIME, policy
         )
+        if policy.slip_learning:
+            beyond = _slipped(
+                beyond,
+                slip_allowance(terms.slips, policy.slip_quantile, policy.slip_prior_strength),
+            )
     buckets.append(Bucket(UNBOUNDED, beyond, None))
     return buckets
 

@@ -10,7 +10,7 @@ function below is its only spelling.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -55,11 +55,13 @@ async def load_supplies(
     terms: dict[int, ProductTerms] = {}
     supply: dict[int, list[SupplyLine]] = {product_id: [] for product_id in product_ids}
     supply_rows: list[dict] = []
+    product_supplier: dict[int, int | None] = {}
     for group in packed(product_ids, lambda _: 1):
         marks = ", ".join("?" for _ in group)
         for row in await fetch(
             conn,
-            "SELECT p.id, p.mode, p.release_date, COALESCE(p.lead_time_days, s.lead_time_days)"
+            "SELECT p.id, p.mode, p.release_date, p.supplier_id,"
+            " COALESCE(p.lead_time_days, s.lead_time_days)"
             f" AS lead FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
             f" WHERE p.id IN ({marks})",
             group,
@@ -67,15 +69,21 @@ async def load_supplies(
             terms[row["id"]] = ProductTerms(
                 AvailabilityMode(row["mode"]), as_date(row["release_date"]), row["lead"]
             )
+            product_supplier[row["id"]] = row["supplier_id"]
         supply_rows += await fetch(
             conn,
             f"SELECT {SUPPLY_COLUMNS}, l.product_id FROM {OPEN_SUPPLY}"
             f" AND l.product_id IN ({marks})",
             group,
         )
-    slips = await slip_histories(conn, {row["supplier_id"] for row in supply_rows})
+    wanted = {row["supplier_id"] for row in supply_rows}
+    wanted |= {sid for sid in product_supplier.values() if sid is not None}
+    slips = await slip_histories(conn, wanted)
     for row in supply_rows:
         supply[row["product_id"]].append(_supply_line(row, slips))
+    for product_id, supplier_id in product_supplier.items():
+        if supplier_id is not None:
+            terms[product_id] = replace(terms[product_id], slips=slips.get(supplier_id))
     return {
         product_id: ProductSupply(product_id, terms[product_id], supply[product_id])
         for product_id in product_ids

@@ -20,7 +20,8 @@ from tortoise.transactions import in_transaction
 from domain.catalog import stock
 from domain.context import Context
 from domain.db import Dialect, fetch
-from domain.ordering.queue import recompute_queues
+from domain.ordering.build_review import review_builds
+from domain.ordering.queue import Recomputed, recompute_queues
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason
 
 
@@ -77,19 +78,21 @@ async def review_etas(*, ctx: Context) -> Review:
     """Review the ETAs of ``ctx.today``: one ``daily_review`` event over every due queue."""
     async with in_transaction() as conn:
         products = await due_for_review(conn, ctx.today)
-        if not products:
-            return Review(ctx.today, 0, 0, 0, 0, 0)
-        # Hold the products as every other recompute does, in a stable order: a receipt or
-        # an order for one of them waits for the review rather than racing it.
-        await stock.lock(conn, products)
-        result = await recompute_queues(
-            conn, products, ctx, EtaReason.DAILY_REVIEW, f"daily review of {ctx.today}"
-        )
+        if products:
+            # Hold the products as every other recompute does, in a stable order: a receipt
+            # or an order for one of them waits for the review rather than racing it.
+            await stock.lock(conn, products)
+            result = await recompute_queues(
+                conn, products, ctx, EtaReason.DAILY_REVIEW, f"daily review of {ctx.today}"
+            )
+        else:
+            result = Recomputed(None, 0, 0, 0, 0)
+        builds = await review_builds(conn, ctx=ctx)  # rules 18-19 for made to order, custom
         return Review(
             ctx.today,
             len(products),
-            result.lines_moved,
-            result.orders_moved,
-            result.emails_queued,
-            result.delay_notices,
+            result.lines_moved + builds.lines_moved,
+            result.orders_moved + builds.orders_moved,
+            result.emails_queued + builds.emails_queued,
+            result.delay_notices + builds.delay_notices,
         )

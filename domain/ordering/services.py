@@ -34,7 +34,7 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.models import Allocation, Order, OrderLine
-from domain.ordering.queue import load_terms, open_supply, recompute_queues
+from domain.ordering.queue import load_supplies, load_terms, recompute_queues
 from domain.ordering.together import shown_windows
 from domain.queries.order_reads import order_view
 from domain.queries.orders import OrderView
@@ -46,7 +46,14 @@ from domain.validation import (
     positive_quantity,
     sku_shaped,
 )
-from domain.vocabulary import EtaBasis, EtaReason, LedgerKind, OutboxKind, ShipPreference
+from domain.vocabulary import (
+    AvailabilityMode,
+    EtaBasis,
+    EtaReason,
+    LedgerKind,
+    OutboxKind,
+    ShipPreference,
+)
 
 ORDER_LINK = "order"
 MAX_LINES = 100
@@ -332,19 +339,21 @@ async def _initial_eta(
     ``waiting_units`` is the product's count right after this line's reservation; the lower
     priorities' units it passes are noted in ``ahead_of``.
     """
+    if backordered and is_queue_driven(AvailabilityMode(product.mode)):
+        # Terms, open supply and the suppliers' slips, as every recompute reads them (rule 21).
+        loaded = (await load_supplies(conn, [product.id]))[product.id]
+        ahead_of[product.id] = await _waiting_behind(conn, [product.id], priority)
+        position = waiting_units - ahead_of[product.id]
+        buckets = supply_buckets(loaded.terms, loaded.supply, ctx.today, ctx.policy)
+        bucket = bucket_for(buckets, position)
+        return bucket.window, bucket.po_line_id
     terms = await load_terms(conn, product.id)
     if backordered == 0:
         return ready_window(terms, ctx.today, ctx.policy), None
-    if not is_queue_driven(terms.mode):
-        lead = terms.lead_time_days
-        if lead is None:
-            return Window(None, None, EtaBasis.UNKNOWN), None
-        return build_window(ctx.today, lead, ctx.policy), None
-    supply = await open_supply(conn, product.id)
-    ahead_of[product.id] = await _waiting_behind(conn, [product.id], priority)
-    position = waiting_units - ahead_of[product.id]
-    bucket = bucket_for(supply_buckets(terms, supply, ctx.today, ctx.policy), position)
-    return bucket.window, bucket.po_line_id
+    lead = terms.lead_time_days
+    if lead is None:
+        return Window(None, None, EtaBasis.UNKNOWN), None
+    return build_window(ctx.today, lead, ctx.policy), None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ MAX_PAGE = 100
 _COLUMNS = (
     "SELECT p.id, p.sku, p.name, p.description, p.price, p.mode, p.release_date,"
     " COALESCE(p.lead_time_days, s.lead_time_days) AS lead, p.on_hand, p.waiting_units,"
-    " p.backorder_cap FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
+    " p.backorder_cap, p.supplier_id FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
 )
 
 
@@ -124,6 +124,11 @@ async def products_by_sku(
     return found
 
 
+def _learned(history: SlipHistory | None) -> SlipHistory | None:
+    """A lead time is widened by its supplier's slips once the store has received anything."""
+    return history if history is not None and history.store else None
+
+
 async def product_by_sku(sku: str) -> ProductView | None:
     """One product on sale (the product page, the configurator); None for an unknown SKU."""
     return (await products_by_sku([sku])).get(sku)
@@ -150,7 +155,8 @@ async def _snapshot(
         " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0 ORDER BY l.id",
         ids,
     )
-    histories = await slip_histories(conn, {row["supplier_id"] for row in supply})
+    suppliers = {row["supplier_id"] for row in [*rows, *supply] if row["supplier_id"]}
+    histories = await slip_histories(conn, suppliers)
     return Snapshot(
         products,
         tuple(tuple(row.values()) for row in supply),
@@ -178,6 +184,7 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
         on_hand,
         waiting,
         cap,
+        supplier_id,
     ) in snapshot.products:
         mode = AvailabilityMode(mode_)
         release = as_date(release_)
@@ -194,7 +201,7 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
                 on_hand,
                 waiting,
                 cap,
-                ProductTerms(mode, release, lead),
+                ProductTerms(mode, release, lead, _learned(slips.get(supplier_id))),
                 tuple(supply.get(pid, ())),
             )
         )

@@ -109,11 +109,19 @@ async def promises(ctx: Context, *, weeks: int = 12) -> PromiseReport:
         raise InvalidInput(f"Ask for 1 to {MAX_WEEKS} weeks.", field="weeks")
     last = monday(ctx.today)
     first = last - dt.timedelta(weeks=weeks - 1)
+    lines, notices = await promise_rows(ctx, since=first)
+    return promise_report(lines, notices, first=first, last=last)
+
+
+async def promise_rows(
+    ctx: Context, *, since: dt.date
+) -> tuple[list[DeliveredLine], list[NoticeRow]]:
+    """The delivered lines and delay notices that can fall on or after ``since``."""
     zone = ctx.policy.zone
     transit = dt.timedelta(days=ctx.policy.transit_days_max)
     conn = connection()
     days = Days(conn, zone, ctx.now)
-    since = dt.datetime.combine(first - transit - dt.timedelta(days=1), dt.time(), zone)
+    start = dt.datetime.combine(since - transit - dt.timedelta(days=1), dt.time(), zone)
     lines = [
         DeliveredLine(
             supplier=str(row["supplier"]),
@@ -123,7 +131,7 @@ async def promises(ctx: Context, *, weeks: int = 12) -> PromiseReport:
             waited=_waited(row["promised_basis"], row["waited_later"]),
             eta_emails=int(row["eta_emails"] or 0),
         )
-        for row in await fetch(conn, _DELIVERED.format(since=days.ts), [days.timestamp(since)])
+        for row in await fetch(conn, _DELIVERED.format(since=days.ts), [days.timestamp(start)])
     ]
     notices = [
         NoticeRow(
@@ -131,6 +139,6 @@ async def promises(ctx: Context, *, weeks: int = 12) -> PromiseReport:
             sent=moment(row["created_at"]).astimezone(zone).date(),
             in_force=day(row["previous_latest"]),
         )
-        for row in await fetch(conn, _NOTICES.format(since=days.ts), [days.timestamp(since)])
+        for row in await fetch(conn, _NOTICES.format(since=days.ts), [days.timestamp(start)])
     ]
-    return promise_report(lines, notices, first=first, last=last)
+    return lines, notices

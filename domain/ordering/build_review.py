@@ -1,0 +1,121 @@
+"""The daily review of build lines (made to order, custom build): rules 18 and 19.
+
+A build's window is fixed when it is ordered (lead time from that day), and no queue moves
+it. So the calendar alone must: a build still waiting after the day it was due to be ready
+is dated again from today (:func:`domain.ordering.eta.overdue_build_window`: the end steps by
+the late-delivery margin), and a built unit still on the shelf when its window begins is dated
+from today like any unit in stock. The changes are one ``daily_review`` event with history,
+emails by rule 9 and delay notices by rule 10, written by a few statements whatever the
+number of lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domain.catalog import stock
+from domain.context import Context
+from domain.db import Dialect, execute, fetch, packed
+from domain.ordering.eta import Window, delivery_window, is_material, overdue_build_window
+from domain.ordering.models import EtaEvent
+from domain.ordering.queue import Recomputed, _issue_delay_notices, _queue_eta_emails
+from domain.queries.rows import as_date
+from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason
+
+BUILD_MODES = (AvailabilityMode.MADE_TO_ORDER.value, AvailabilityMode.CUSTOM_BUILD.value)
+
+
+def _candidates(d: Dialect, columns: str, ctx: Context) -> tuple[str, list[object]]:
+    policy, today = ctx.policy, ctx.today
+    return (
+        f"SELECT {columns} FROM order_line l JOIN product p ON p.id = l.product_id"
+        " WHERE p.mode IN (?, ?) AND ("
+        f" (l.qty_waiting > 0 AND l.promised_earliest < {d.date})"
+        f" OR (l.qty_waiting = 0 AND l.qty_allocated > 0 AND l.eta_earliest <= {d.date}))",
+        [*BUILD_MODES, today + dt.timedelta(days=policy.transit_days_min), today],
+    )
+
+
+async def _due(conn: BaseDBAsyncClient, ctx: Context) -> list[tuple[int, Window, Window]]:
+    """Each build line whose window depends on today: (line, old window, new window)."""
+    policy, today = ctx.policy, ctx.today
+    query, parameters = _candidates(
+        Dialect(conn),
+        "l.id, l.qty_waiting, l.eta_earliest, l.eta_latest, l.eta_basis, l.promised_earliest",
+        ctx,
+    )
+    rows = await fetch(conn, query + " ORDER BY l.id", parameters)
+    due = []
+    for row in rows:
+        old = Window(
+            as_date(row["eta_earliest"]),
+            as_date(row["eta_latest"]),
+            EtaBasis(row["eta_basis"]),
+        )
+        if row["qty_waiting"] > 0:
+            promised = as_date(row["promised_earliest"])
+            assert promised is not None
+            ready_by = promised - dt.timedelta(days=policy.transit_days_min)
+            new = overdue_build_window(ready_by, today, policy)
+        else:
+            new = delivery_window(today, EtaBasis.IN_STOCK, policy)
+        if new != old:
+            due.append((int(row["id"]), old, new))
+    return due
+
+
+async def review_builds(conn: BaseDBAsyncClient, *, ctx: Context) -> Recomputed:
+    """Re-date the build lines of ``ctx.today`` as one ``daily_review`` event."""
+    query, parameters = _candidates(Dialect(conn), "DISTINCT l.product_id", ctx)
+    products = sorted(int(r["product_id"]) for r in await fetch(conn, query, parameters))
+    if not products:
+        return Recomputed(None, 0, 0, 0, 0)
+    # Held as every other change holds them: a receipt filling a build waits for the review.
+    await stock.lock(conn, products)
+    due = await _due(conn, ctx)
+    if not due:
+        return Recomputed(None, 0, 0, 0, 0)
+    event = await EtaEvent.create(
+        product_id=None,
+        reason=EtaReason.DAILY_REVIEW,
+        detail=f"daily review of {ctx.today}: builds past their date",
+        actor=str(ctx.actor),
+        created_at=ctx.now,
+        using_db=conn,
+    )
+    d = Dialect(conn)
+    row = f"({d.integer}, {d.date}, {d.date}, {d.text}, {d.integer})"
+    threshold = ctx.policy.email_threshold_days
+    for group in packed(due, lambda _: 5):
+        values: list[object] = []
+        for line_id, old, new in group:
+            material = is_material(old, new, threshold)
+            values += [line_id, new.earliest, new.latest, new.basis.value, int(material)]
+        table = (
+            f"t(id, earliest, latest, basis, material) AS (VALUES {', '.join([row] * len(group))})"
+        )
+        await execute(
+            conn,
+            f"WITH {table} INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest,"
+            " old_basis, new_earliest, new_latest, new_basis, material)"
+            " SELECT l.id, ?, l.eta_earliest, l.eta_latest, l.eta_basis, t.earliest, t.latest,"
+            " t.basis, t.material = 1 FROM t JOIN order_line l ON l.id = t.id",
+            [*values, event.id],
+        )
+        await execute(
+            conn,
+            f"WITH {table} UPDATE order_line SET eta_earliest = t.earliest,"
+            " eta_latest = t.latest, eta_basis = t.basis FROM t WHERE order_line.id = t.id",
+            values,
+        )
+    notices = await _issue_delay_notices(conn, d, event.id, ctx)
+    emails = await _queue_eta_emails(conn, d, event.id, ctx)
+    orders = await fetch(
+        conn,
+        "SELECT COUNT(DISTINCT l.order_id) AS n FROM eta_change c"
+        " JOIN order_line l ON l.id = c.line_id WHERE c.event_id = ?",
+        [event.id],
+    )
+    return Recomputed(event.id, len(due), int(orders[0]["n"]), emails, notices)

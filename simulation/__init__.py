@@ -1,0 +1,1 @@
+"""The synthetic store of `preorder simulate` (README, "The simulator")."""
