@@ -95,8 +95,10 @@ def routes(web: Web) -> list[Route]:
             accepted = await accept_quote(
                 request.path_params["token"], quote_id or 0, ctx=web.context()
             )
-        except NotFound:
-            raise HTTPException(404) from None
+        except NotFound as error:
+            if error.field == "token":
+                raise HTTPException(404) from None
+            return await build_page(request, errors=field_errors(error), status=400)
         except DomainError as error:
             return await build_page(request, errors=field_errors(error), status=400)
         return web.redirect(request, "portal:order-status", token=accepted.order_token)

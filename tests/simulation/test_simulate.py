@@ -7,16 +7,18 @@ PostgreSQL databases of its own next to the test session's server when one is gi
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from cli import main
 from simulation.world import DEFAULT_FILE, DEFAULT_WORLD, WorldError, load_world, parse_world
 from tests.conftest import TEST_DATABASE_URL, on_postgres
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 TINY = """
 [store]
 start = 2027-03-01
@@ -72,9 +74,15 @@ def _database_args() -> list[str]:
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["simulate", *args, *_database_args()])
-    out, err = capsys.readouterr()
-    return code, out, err
+    """In a process of its own: the simulator opens and closes its own ORM set-up."""
+    done = subprocess.run(
+        [sys.executable, "cli.py", "simulate", *args, *_database_args()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return done.returncode, done.stdout, done.stderr
 
 
 @pytest.fixture
