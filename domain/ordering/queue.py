@@ -393,16 +393,24 @@ async def recompute_queues(
     if lines_moved == 0:
         await execute(conn, "DELETE FROM eta_event WHERE id = ?", [event.id])
         return Recomputed(None, 0, 0, 0, 0)
+    return await announce_event(conn, event.id, lines_moved, ctx)
+
+
+async def announce_event(
+    conn: BaseDBAsyncClient, event_id: int, lines_moved: int, ctx: Context
+) -> Recomputed:
+    """What follows every ETA event that moved lines: delay notices (rule 10), the ETA emails
+    (rule 9) and the count of orders touched, in the caller's transaction."""
     d = Dialect(conn)
-    notices = await _issue_delay_notices(conn, d, event.id, ctx)
-    emails = await _queue_eta_emails(conn, d, event.id, ctx)
+    notices = await _issue_delay_notices(conn, d, event_id, ctx)
+    emails = await _queue_eta_emails(conn, d, event_id, ctx)
     orders = await fetch(
         conn,
         "SELECT COUNT(DISTINCT l.order_id) AS n FROM eta_change c"
         " JOIN order_line l ON l.id = c.line_id WHERE c.event_id = ?",
-        [event.id],
+        [event_id],
     )
-    return Recomputed(event.id, lines_moved, int(orders[0]["n"]), emails, notices)
+    return Recomputed(event_id, lines_moved, int(orders[0]["n"]), emails, notices)
 
 
 async def _redate(conn: BaseDBAsyncClient, plans: list[_Plan], event_id: int, ctx: Context) -> int:
