@@ -41,7 +41,7 @@ class DelayNoticeStatus(StrEnum):
     KEPT = "kept"  # the customer chose to keep waiting
     CANCELLED = "cancelled"  # the customer cancelled, or the deadline passed without an answer
     CONSENTED = "consented"  # silence after a first notice counts as consent
-    SUPERSEDED = "superseded"  # a later slip replaced it
+    SUPERSEDED = "superseded"  # a later slip replaced it, or the units left before an answer
 
 
 class LedgerKind(StrEnum):

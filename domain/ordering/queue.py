@@ -29,7 +29,7 @@ from domain.ordering.eta import (
 from domain.ordering.models import EtaEvent
 from domain.purchasing.history import slip_histories
 from domain.purchasing.slips import SlipHistory
-from domain.vocabulary import AvailabilityMode, EtaReason
+from domain.vocabulary import AvailabilityMode, EtaReason, ShipPreference
 
 QUEUE_ORDER = "priority DESC, placed_at, id"
 
@@ -312,16 +312,18 @@ def _target_sql(d: Dialect, plans: list[_Plan], today: dt.date) -> tuple[str, li
         values += [0, 0, 0, None, None, None, None]
 
     def pick(bucket: str, keep: str, ready_value: str) -> str:
+        waiting = _held_latest(d) if bucket == "latest" else f"b.{bucket}"
         return (
-            f"CASE WHEN q.qty_waiting > 0 THEN b.{bucket} WHEN q.eta_basis = r.basis"
-            f" AND q.eta_earliest > {d.date} THEN q.{keep} ELSE {ready_value} END"
+            f"CASE WHEN q.qty_waiting > 0 THEN {waiting} WHEN q.eta_basis = r.basis"
+            f" AND (q.held = 1 OR q.eta_earliest > {d.date}) THEN q.{keep} ELSE {ready_value} END"
         )
 
     query = (
         f"WITH b(product_id, lo, hi, earliest, latest, basis, po) AS (VALUES {', '.join(buckets)}),"
         f" r(product_id, earliest, latest, basis, with_ready) AS (VALUES {', '.join(ready)}),"
         " q AS (SELECT id, order_id, product_id, qty_waiting, eta_earliest, eta_latest, eta_basis,"
-        " pegged_po_line_id, promised_latest, consented_latest, SUM(qty_waiting) OVER"
+        f" pegged_po_line_id, promised_latest, consented_latest, {HELD} AS held,"
+        " SUM(qty_waiting) OVER"
         f" (PARTITION BY product_id ORDER BY {QUEUE_ORDER} ROWS UNBOUNDED PRECEDING) AS cum"
         " FROM order_line WHERE product_id IN (SELECT product_id FROM r)"
         " AND (qty_waiting > 0 OR qty_allocated > 0))"
@@ -337,6 +339,38 @@ def _target_sql(d: Dialect, plans: list[_Plan], today: dt.date) -> tuple[str, li
         " OR (q.qty_waiting = 0 AND r.with_ready = 1)"
     )
     return query, values + ready_values + [today] * 4
+
+
+_COMPLETE = ShipPreference.SHIP_COMPLETE.value
+HELD = (
+    "CASE WHEN order_line.qty_waiting = 0 AND EXISTS (SELECT 1 FROM customer_order o"
+    f" WHERE o.id = order_line.order_id AND o.ship_preference = '{_COMPLETE}')"
+    " AND EXISTS (SELECT 1 FROM order_line w WHERE w.order_id = order_line.order_id"
+    " AND w.qty_waiting > 0) THEN 1 ELSE 0 END"
+)
+"""Rule 12: a line of a ``ship_complete`` order whose units are all in, while another line of
+the order still waits, is held for the parcel: the customer is told the parcel's window
+(:func:`domain.ordering.together.shown_windows`), which the waiting lines carry, so the line's
+own ready window, given when its units came in, is not dated again each day while it sits on
+the shelf."""
+
+
+def _held_latest(d: Dialect) -> str:
+    """A waiting line's new latest date: a window moves later only when its supply does.
+
+    On the same kind of supply, a bucket whose first day is the line's (its supply date did
+    not move) keeps the latest date already told, and one whose first day came earlier keeps
+    at most that date. What is learned about a supplier meanwhile (rule 21: each receipt adds
+    to the slip history) sets the windows of new orders; it does not re-date, and send delay
+    notices to, lines whose delivery nothing has moved (rule 19 tells a delay, not a change
+    of estimate). A bucket whose first day moved later is taken as it is.
+    """
+    same = "b.basis = q.eta_basis AND q.eta_latest IS NOT NULL"
+    return (
+        f"CASE WHEN {same} AND b.earliest = q.eta_earliest THEN q.eta_latest"
+        f" WHEN {same} AND b.earliest < q.eta_earliest THEN {d.least('b.latest', 'q.eta_latest')}"
+        " ELSE b.latest END"
+    )
 
 
 CHANGED = (

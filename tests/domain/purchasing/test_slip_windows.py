@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from domain.catalog.models import Product, Supplier
+from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.eta import ProductTerms, SupplyLine, late_window, supply_buckets
-from domain.ordering.models import OrderLine
+from domain.ordering.models import DelayNotice, OrderLine
 from domain.ordering.review import review_etas
 from domain.purchasing.models import Receipt
 from domain.purchasing.services import revise_expected_date
@@ -137,3 +138,30 @@ async def test_the_daily_review_dates_a_late_delivery_by_the_conditional_slips()
     line = await OrderLine.get(id=placed.order.lines[0].id)
     assert line.eta_basis == EtaBasis.LATE_DELIVERY
     assert line.eta_latest == context.today + (4 + b.POLICY.transit_days_max) * DAY
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_window_moves_later_only_when_its_supply_does() -> None:
+    # Rule 19 with rule 21: what the store learns about a supplier after a promise dates new
+    # orders; a waiting line whose PO date did not move keeps the latest date it was told.
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + 30 * DAY, (product, 5))
+    first = await b.order((product, 1))
+    ahead = await b.order((product, 1))
+    line = await OrderLine.get(id=ahead.order.lines[0].id)
+    told = (line.eta_earliest, line.eta_latest)
+    await _history(supplier, [9, 10, 12, 14])  # the supplier turns out to deliver late
+    context = b.later(b.ctx(), days=20)
+    newer = await b.order((product, 1), context=context)
+    assert (await OrderLine.get(id=newer.order.lines[0].id)).eta_latest > told[1]
+    # The order ahead is cancelled: the queue is dated again (rule 8), on the same PO date.
+    cancel = CancelRequest(first.order.lines[0].id, 1)
+    await cancel_order_lines(first.order.id, [cancel], ctx=context)
+    line = await OrderLine.get(id=line.id)
+    assert (line.eta_earliest, line.eta_latest) == told
+    assert await DelayNotice.all().count() == 0
+    # The PO's date moving later moves the line, with the supplier's history in its window.
+    await revise_expected_date(po.id, b.TODAY + 40 * DAY, "supplier slipped", ctx=context)
+    line = await OrderLine.get(id=line.id)
+    assert line.eta_earliest == told[0] + 10 * DAY and line.eta_latest > told[1] + 10 * DAY

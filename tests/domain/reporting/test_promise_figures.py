@@ -14,7 +14,7 @@ from domain.reporting.promise_figures import (
     promise_figures,
     promise_report,
 )
-from domain.reporting.promises import promises
+from domain.reporting.promises import promises, told_per_parcel
 from tests import builders as b
 from tests.promise_history import History
 
@@ -106,3 +106,27 @@ def test_the_report_lists_every_week_and_leaves_out_what_falls_outside() -> None
     assert [w.figures.delivered for w in report.weeks] == [1, 0, 1]
     assert [s.supplier for s in report.suppliers] == ["B", STOCK]
     assert report.overall.delivered == 2
+
+
+def test_ship_complete_lines_are_judged_by_the_last_window_told_for_their_parcel() -> None:
+    # Rule 22 with rule 12: under ship_complete the customer is told the parcel's window, so a
+    # line that waited on the shelf for its sibling is judged by the parcel's latest date.
+    shipped = dt.datetime(2027, 3, 20, 22, tzinfo=dt.UTC)
+
+    def row(line: int, order: int, preference: str, told: dt.date) -> dict[str, object]:
+        return {
+            "id": line,
+            "order_id": order,
+            "ship_preference": preference,
+            "last_ship": shipped,
+            "told_latest": told,
+            "promised_latest": march(10),
+        }
+
+    rows = [
+        row(1, 1, "ship_complete", march(8)),
+        row(2, 1, "ship_complete", march(24)),
+        row(3, 2, "ship_when_ready", march(8)),
+        row(4, 2, "ship_when_ready", march(24)),
+    ]
+    assert told_per_parcel(rows) == {1: march(24), 2: march(24), 3: march(8), 4: march(24)}
