@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import MutableMapping
@@ -137,6 +138,7 @@ def _line(
     record = {
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
         "request_id": request_id,
+        "pid": os.getpid(),  # which web process answered
         "client": client[0] if client else None,
         "method": scope["method"],
         "path": scope["path"][:512],
