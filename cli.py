@@ -64,7 +64,12 @@ def database_problem(database_url: str) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="preorder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="migrate, seed the demo store if empty, run on 127.0.0.1")
+    serve_command = commands.add_parser(
+        "serve", help="migrate, seed the demo store if empty, run on 127.0.0.1"
+    )
+    serve_command.add_argument(
+        "--workers", type=int, default=1, help="web processes (PostgreSQL only for more than 1)"
+    )
     commands.add_parser("migrate", help="apply the migrations")
     seed = commands.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo store")
@@ -121,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     if args.command == "serve":
-        return serve(settings)
+        from ops.serve import serve as serve_processes
+
+        return serve_processes(settings, workers=args.workers)
     if args.command == "migrate":
         from domain.migrate import migrate
 
@@ -291,25 +298,6 @@ def clock_command(settings: Settings, *, once: bool, day: dt.date | None) -> int
 
     code = asyncio.run(_run_with_orm(settings, "clock", work))
     return 1 if failed else code
-
-
-def serve(settings: Settings) -> int:
-    import uvicorn
-
-    from app import create_app
-    from domain.demo import seed_demo_if_empty
-    from domain.migrate import migrate
-
-    asyncio.run(migrate(settings.database_url))
-    asyncio.run(seed_demo_if_empty(settings.database_url, settings.policy))
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        server_header=False,  # no "Server: uvicorn": the software and its version stay unsaid
-    )
-    return 0
 
 
 if __name__ == "__main__":

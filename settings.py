@@ -69,6 +69,10 @@ class Settings:
     slip_prior_strength: int = 5
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90
+    # Running in production (ops/): proxies whose X-Forwarded-For/-Proto are believed (empty:
+    # none), and who may read /metrics (empty: nobody). Comma-separated addresses or networks.
+    forwarded_allow_ips: str = ""
+    metrics_allow_ips: str = "127.0.0.1,::1"
 
     def __post_init__(self) -> None:
         if not self.base_url:
@@ -167,11 +171,25 @@ class Settings:
             sent_mail_retention_days=int(
                 env.get("SENT_MAIL_RETENTION_DAYS", cls.sent_mail_retention_days)
             ),
+            forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", cls.forwarded_allow_ips),
+            metrics_allow_ips=env.get(
+                "METRICS_ALLOW_IPS",
+                "" if env.get("PREORDER_ENV") == "production" else cls.metrics_allow_ips,
+            ),
         )
+        _check_addresses(settings)
         if settings.production and settings.secret_key == cls.secret_key:
             raise ValueError("SECRET_KEY must be set in production")
         settings.mail  # noqa: B018 - validates SMTP_URL and the sender address now, not later
         return settings
+
+
+def _check_addresses(settings: Settings) -> None:
+    from ops.addresses import parse_networks
+
+    if settings.forwarded_allow_ips.strip() != "*":
+        parse_networks("FORWARDED_ALLOW_IPS", settings.forwarded_allow_ips)
+    parse_networks("METRICS_ALLOW_IPS", settings.metrics_allow_ips)
 
 
 def _slip_quantile(text: str) -> float:

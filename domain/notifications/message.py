@@ -95,6 +95,7 @@ def compose(
     date: dt.datetime,
     text: str,
     html: str,
+    request_id: str | None = None,
 ) -> Envelope:
     """A multipart/alternative message: plain text first, HTML preferred by mail clients."""
     boundary = "=_" + secrets.token_hex(16)
@@ -108,6 +109,8 @@ def compose(
         ("Auto-Submitted", "auto-generated"),
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
     ]
+    if request_id is not None:
+        headers.insert(5, ("X-Request-Id", check_header_value("X-Request-Id", request_id)))
     lines = [f"{name}: {value}".encode("ascii") for name, value in headers]
     lines += [b"", b"This is a multipart message in MIME format.", b""]
     for subtype, body in (("plain", text), ("html", html)):

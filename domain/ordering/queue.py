@@ -29,6 +29,7 @@ from domain.ordering.eta import (
 from domain.ordering.models import EtaEvent
 from domain.purchasing.history import slip_histories
 from domain.purchasing.slips import SlipHistory
+from domain.request_ids import current_request_id
 from domain.vocabulary import AvailabilityMode, EtaReason, ShipPreference
 
 QUEUE_ORDER = "priority DESC, placed_at, id"
@@ -526,17 +527,17 @@ async def _queue_eta_emails(
     return await execute(
         conn,
         "INSERT INTO outbox_message (kind, recipient, order_id, event_id, payload, message_id,"
-        " status, attempts, next_attempt_at, last_error, created_at)"
+        " status, attempts, next_attempt_at, last_error, created_at, request_id)"
         " SELECT CASE WHEN EXISTS (SELECT 1 FROM delay_notice n WHERE n.event_id = ?"
         "   AND n.order_id = o.id) THEN 'delay_notice' ELSE 'eta_changed' END,"
         f" c.email, o.id, ?, '{{}}', {d.random_hex}, 'pending', 0, {d.timestamp}, '',"
-        f" {d.timestamp}"
+        f" {d.timestamp}, {d.text}"
         " FROM customer_order o JOIN customer c ON c.id = o.customer_id"
         " WHERE o.id IN (SELECT l.order_id FROM eta_change ch JOIN order_line l ON l.id"
         " = ch.line_id"
         "  WHERE ch.event_id = ? AND ch.material"
         "  UNION SELECT order_id FROM delay_notice WHERE event_id = ?)",
-        [event_id, event_id, ctx.now, ctx.now, event_id, event_id],
+        [event_id, event_id, ctx.now, ctx.now, current_request_id(), event_id, event_id],
     )
 
 
