@@ -64,7 +64,12 @@ def database_problem(database_url: str) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="preorder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="migrate, seed the demo store if empty, run on 127.0.0.1")
+    serve_parser = commands.add_parser(
+        "serve", help="migrate, seed the demo store if empty, run on 127.0.0.1"
+    )
+    serve_parser.add_argument(
+        "--empty", action="store_true", help="no demo store: start a real shop from nothing"
+    )
     commands.add_parser("migrate", help="apply the migrations")
     seed = commands.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo store")
@@ -121,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     if args.command == "serve":
-        return serve(settings)
+        return serve(settings, empty=args.empty)
     if args.command == "migrate":
         from domain.migrate import migrate
 
@@ -293,7 +298,7 @@ def clock_command(settings: Settings, *, once: bool, day: dt.date | None) -> int
     return 1 if failed else code
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, *, empty: bool = False) -> int:
     import uvicorn
 
     from app import create_app
@@ -301,7 +306,8 @@ def serve(settings: Settings) -> int:
     from domain.migrate import migrate
 
     asyncio.run(migrate(settings.database_url))
-    asyncio.run(seed_demo_if_empty(settings.database_url, settings.policy))
+    if not empty:
+        asyncio.run(seed_demo_if_empty(settings.database_url, settings.policy))
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -38,12 +38,14 @@ def isolated_env(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def serving(tmp_path: Path, env: Mapping[str, str], port: int) -> AsyncIterator[str]:
+async def serving(
+    tmp_path: Path, env: Mapping[str, str], port: int, *options: str
+) -> AsyncIterator[str]:
     """Run ``cli.py serve`` until /healthz answers 200; yield its base URL; stop it after."""
     log_path = tmp_path / "server.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "cli.py", "serve"],
+        [sys.executable, "cli.py", "serve", *options],
         cwd=ROOT,
         env=dict(env),
         stdout=log,

@@ -64,6 +64,7 @@ def routes(web: Web) -> list[Route]:
                 "has_next": page.has_next,
                 "next_after": page.items[-1].id if page.items else 0,
                 "paged": after is not None,
+                "empty_store": total == 0 and not query and not mode_value and after is None,
             },
         )
 
