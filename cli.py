@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_command.add_argument(
         "--workers", type=int, default=1, help="web processes (PostgreSQL only for more than 1)"
     )
+    serve_command.add_argument(
+        "--empty", action="store_true", help="no demo store: start a real shop from nothing"
+    )
     commands.add_parser("migrate", help="apply the migrations")
     seed = commands.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo store")
@@ -126,9 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     if args.command == "serve":
-        from ops.serve import serve as serve_processes
+        from ops.serve import serve
 
-        return serve_processes(settings, workers=args.workers)
+        return serve(settings, workers=args.workers, empty=args.empty)
     if args.command == "migrate":
         from domain.migrate import migrate
 

@@ -32,6 +32,7 @@ PURCHASING = "purchasing"
 RECEIVING = "receiving"
 SHIPPING = "shipping"
 BUILDS = "builds"
+CATALOG = "catalog"  # products, suppliers, stock counts and imports
 
 SCOPE_KEY = "preorder.scope"
 

@@ -22,6 +22,7 @@ from api.limits import (
     TokenLimit,
 )
 from api.mutations.builds import BuildsMutation
+from api.mutations.catalog import CatalogMutation
 from api.mutations.customers import CustomersMutation
 from api.mutations.ordering import OrderingMutation
 from api.mutations.purchasing import PurchasingMutation
@@ -39,7 +40,8 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (OrderingMutation, CustomersMutation, BuildsMutation, PurchasingMutation, ShippingMutation),
+    (OrderingMutation, CustomersMutation, BuildsMutation, PurchasingMutation, ShippingMutation)
+    + (CatalogMutation,),
 )
 
 

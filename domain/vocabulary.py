@@ -84,3 +84,6 @@ class EtaReason(StrEnum):
     ORDER_CANCELLED = "order_cancelled"
     PRIORITY_CHANGED = "priority_changed"
     DAILY_REVIEW = "daily_review"
+    PRODUCT_CHANGED = "product_changed"  # staff changed release date, lead time, supplier, cap
+    SUPPLIER_CHANGED = "supplier_changed"  # staff changed a supplier's default lead time
+    STOCK_ADJUSTED = "stock_adjusted"  # a stock count or adjustment found or lost units

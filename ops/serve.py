@@ -56,7 +56,8 @@ def metrics_directory() -> Iterator[str]:
             shutil.rmtree(directory, ignore_errors=True)
 
 
-def serve(settings: Settings, *, workers: int = 1) -> int:
+def serve(settings: Settings, *, workers: int = 1, empty: bool = False) -> int:
+    """Migrate, seed the demo store unless ``empty`` or already stocked, run the processes."""
     if problem := workers_problem(settings, workers):
         print(f"preorder serve: {problem}", file=sys.stderr)
         return 2
@@ -64,7 +65,8 @@ def serve(settings: Settings, *, workers: int = 1) -> int:
     from domain.migrate import migrate
 
     asyncio.run(migrate(settings.database_url))
-    asyncio.run(seed_demo_if_empty(settings.database_url, settings.policy))
+    if not empty:
+        asyncio.run(seed_demo_if_empty(settings.database_url, settings.policy))
     with metrics_directory():
         import uvicorn
 

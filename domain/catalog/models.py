@@ -14,6 +14,7 @@ class Supplier(Model):
     email = fields.CharField(max_length=254, default="")
     lead_time_days = fields.IntField()
     created_at = fields.DatetimeField(auto_now_add=True)
+    address = fields.TextField(default="", db_default="")
 
     class Meta:
         table = "supplier"
@@ -48,6 +49,7 @@ class Product(Model):
     waiting_units = fields.IntField(default=0)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    per_order_limit = fields.IntField(null=True)  # the most units one order line may ask for
 
     class Meta:
         table = "product"
@@ -87,3 +89,54 @@ class OptionChoice(Model):
     class Meta:
         table = "option_choice"
         unique_together = (("group", "name"),)
+
+
+class CatalogChange(Model):
+    """Who changed what in the catalogue (DOMAIN.md rule 23): one row per saved change."""
+
+    id = fields.IntField(primary_key=True)
+    product: fields.ForeignKeyNullableRelation[Product] = fields.ForeignKeyField(
+        "models.Product",
+        related_name="catalog_changes",
+        db_index=True,
+        null=True,
+        on_delete=fields.CASCADE,
+    )
+    product_id: int | None
+    supplier: fields.ForeignKeyNullableRelation[Supplier] = fields.ForeignKeyField(
+        "models.Supplier",
+        related_name="catalog_changes",
+        db_index=True,
+        null=True,
+        on_delete=fields.CASCADE,
+    )
+    supplier_id: int | None
+    action = fields.CharField(max_length=32)
+    detail = fields.TextField()
+    actor = fields.CharField(max_length=200)
+    event_id = fields.IntField(null=True)  # the ETA event the change caused, if it moved any
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "catalog_change"
+
+
+class StockAdjustment(Model):
+    """A counted or corrected stock level, with its reason: counts, damage, returns, finds."""
+
+    id = fields.IntField(primary_key=True)
+    product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
+        "models.Product", related_name="stock_adjustments", db_index=True, on_delete=fields.CASCADE
+    )
+    product_id: int
+    reason = fields.CharField(max_length=16)
+    delta = fields.IntField()  # units found (+) or lost (-)
+    to_queue = fields.IntField(default=0)  # of units found, those that filled waiting lines
+    taken_back = fields.IntField(default=0)  # of units lost, those taken from allocations
+    note = fields.CharField(max_length=300, default="")
+    actor = fields.CharField(max_length=200)
+    event_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "stock_adjustment"

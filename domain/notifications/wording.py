@@ -74,7 +74,14 @@ REASONS = {
     EtaReason.PRIORITY_CHANGED: "The queue for these items was rearranged.",
     EtaReason.DAILY_REVIEW: "Our daily check of delivery dates found one we could no longer "
     "keep, so we set a new one.",
+    EtaReason.PRODUCT_CHANGED: "The supply of this product changed.",
+    EtaReason.SUPPLIER_CHANGED: "Our supplier's delivery times changed.",
+    EtaReason.STOCK_ADJUSTED: "Our stock count of this product changed.",
 }
+
+# Catalogue changes write "<SKU>: <what changed>: <reason staff give>" (domain/catalog).
+_CATALOG_DETAIL = re.compile(r"^[^:]+: [^:]+: (?P<why>.+)$", re.DOTALL)
+_CATALOG_REASONS = (EtaReason.PRODUCT_CHANGED, EtaReason.SUPPLIER_CHANGED, EtaReason.STOCK_ADJUSTED)
 
 # ``revise_expected_date`` writes "<PO> now expected <date> (was <date>): <reason>".
 _PO_DATE_DETAIL = re.compile(r"^\S+ now expected \S+ \(was \S+\): (?P<why>.+)$", re.DOTALL)
@@ -87,4 +94,9 @@ def reason(value: EtaReason | str, detail: str = "") -> str:
         if match:
             why = match.group("why").strip().rstrip(".")
             return f"{text} Our supplier's explanation: {why}."
+    if EtaReason(value) in _CATALOG_REASONS:
+        match = _CATALOG_DETAIL.match(detail or "")
+        if match:
+            why = match.group("why").strip().rstrip(".")
+            return f"{text} {why}."
     return text

@@ -238,6 +238,11 @@ async def _products(conn: BaseDBAsyncClient, request: OrderRequest) -> list[Prod
         product = found.get(line.sku.strip())
         if product is None:
             raise InvalidInput("No such product.", field=f"lines[{index}].sku")
+        limit = product.per_order_limit
+        if limit is not None and line.quantity > limit:
+            raise InvalidInput(
+                f"At most {limit} of this product per order.", field=f"lines[{index}].quantity"
+            )
         products.append(product)
     return products
 

@@ -11,6 +11,7 @@ in between.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -63,10 +64,49 @@ class DateChangeImpact:
         return self.lines_moved == 0
 
 
+@dataclass(frozen=True)
+class EventImpact:
+    """What any ETA event would do (rule 8): the same figures as a PO date change."""
+
+    lines_moved: int
+    orders_moved: int
+    emails_queued: int
+    customers_emailed: int
+    delay_notices: int
+    touched: list[TouchedLine]
+
+    @property
+    def nothing_moves(self) -> bool:
+        return self.lines_moved == 0
+
+
 class _RollBack(Exception):
-    def __init__(self, impact: DateChangeImpact) -> None:
+    def __init__(self, impact: object) -> None:
         super().__init__("preview rolled back")
         self.impact = impact
+
+
+async def preview_event(work: Callable[[], Awaitable[Recomputed]]) -> EventImpact:
+    """The exact outcome of ``work`` (a service that opens its own transaction and returns its
+    ETA event), with nothing kept: it runs inside an outer transaction that is rolled back."""
+    try:
+        async with in_transaction() as conn:
+            done = await work()
+            impact = await _impact(conn, None, None, done)
+            raise _RollBack(
+                EventImpact(
+                    impact.lines_moved,
+                    impact.orders_moved,
+                    impact.emails_queued,
+                    impact.customers_emailed,
+                    impact.delay_notices,
+                    impact.touched,
+                )
+            )
+    except _RollBack as rolled_back:
+        assert isinstance(rolled_back.impact, EventImpact)
+        return rolled_back.impact
+    raise AssertionError("unreachable: the preview always rolls back")
 
 
 async def _checked(po_id: int, new_date: dt.date) -> PurchaseOrder:
@@ -98,12 +138,13 @@ async def preview_expected_date(
             done = await revise_expected_date(po_id, new_date, reason, ctx=ctx)
             raise _RollBack(await _impact(conn, po, new_date, done))
     except _RollBack as rolled_back:
+        assert isinstance(rolled_back.impact, DateChangeImpact)
         return rolled_back.impact
     raise AssertionError("unreachable: the preview always rolls back")
 
 
 async def _impact(
-    conn: BaseDBAsyncClient, po: PurchaseOrder, new_date: dt.date, done: Recomputed
+    conn: BaseDBAsyncClient, po: PurchaseOrder | None, new_date: dt.date | None, done: Recomputed
 ) -> DateChangeImpact:
     customers, touched = 0, []
     if done.event_id is not None:
@@ -115,10 +156,10 @@ async def _impact(
         customers = int(counted[0]["n"])
         touched = await _touched(conn, done.event_id)
     return DateChangeImpact(
-        po.id,
-        po.number,
-        po.expected_date,
-        new_date,
+        po.id if po else 0,
+        po.number if po else "",
+        po.expected_date if po else dt.date.min,
+        new_date or dt.date.min,
         done.lines_moved,
         done.orders_moved,
         done.emails_queued,

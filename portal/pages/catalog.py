@@ -13,10 +13,12 @@ from domain import numbers
 from domain.errors import InvalidInput
 from domain.queries import product_list
 from domain.queries.catalog import ProductView, availability, option_groups, preview_split
+from domain.queries.offers import json_ld
 from domain.queries.product_list import ProductFilter, product_by_sku
 from domain.vocabulary import AvailabilityMode
 from portal import formatting
 from portal.cart import MAX_LINES, MAX_QUANTITY, read_cart, write_cart
+from portal.pages.feeds import product_url
 from portal.web import Web, query_page, text
 
 PAGE_SIZE = 12
@@ -64,6 +66,7 @@ def routes(web: Web) -> list[Route]:
                 "has_next": page.has_next,
                 "next_after": page.items[-1].id if page.items else 0,
                 "paged": after is not None,
+                "empty_store": total == 0 and not query and not mode_value and after is None,
             },
         )
 
@@ -147,6 +150,7 @@ async def product_values(
             else []  # only the configurator shows them: two queries saved on every other page
         ),
         "build_key": secrets.token_urlsafe(16),
+        "json_ld": json_ld(product, product_url(web, product.sku), web.policy.currency, ctx),
         **extra,
     }
 

@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 
 from portal.staff import (
     builds,
+    catalog,
     dashboard,
     email,
     orders,
@@ -38,6 +39,7 @@ MODULES = (
     email,
     reports,
     tokens,
+    catalog,
 )
 
 

@@ -1,0 +1,366 @@
+"""The catalogue kept by staff (DOMAIN.md rule 23): products, suppliers and stock.
+
+A change that can move customers' dates is shown first as its exact preview (the PO date
+change's: made and rolled back), and saved only when confirmed from that page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from domain.catalog.checks import BackorderPolicy, ProductData
+from domain.catalog.services import (
+    create_product,
+    create_supplier,
+    preview_product_change,
+    preview_supplier_change,
+    set_product_active,
+    update_product,
+    update_supplier,
+)
+from domain.catalog.stocktake import StockReason, adjust_stock, preview_stock_adjustment
+from domain.errors import DomainError
+from domain.purchasing.preview import EventImpact
+from domain.queries.catalog_admin import (
+    catalog_changes,
+    product_row,
+    product_rows,
+    supplier_row,
+    supplier_rows,
+)
+from domain.queries.purchasing import purchase_order_page
+from domain.vocabulary import AvailabilityMode
+from portal.staff.desk import Desk
+from portal.web import field_errors, text
+
+PRODUCT_FIELDS = (
+    "sku",
+    "name",
+    "description",
+    "price",
+    "mode",
+    "backorders",
+    "cap",
+    "release_date",
+    "lead_time_days",
+    "supplier_id",
+    "per_order_limit",
+    "reason",
+)
+SUPPLIER_FIELDS = ("name", "email", "lead_time_days", "address", "reason")
+STOCK_FIELDS = ("stock_reason", "quantity", "note")
+
+
+def _values(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: text(form, name) for name in names}
+
+
+def product_data(values: dict[str, str]) -> ProductData:
+    supplier = values.get("supplier_id", "").strip()
+    return ProductData(
+        sku=values["sku"],
+        name=values["name"],
+        price=values["price"],
+        mode=values["mode"],
+        description=values["description"],
+        backorders=values["backorders"],
+        cap=values["cap"],
+        release_date=values["release_date"],
+        lead_time_days=values["lead_time_days"],
+        supplier_id=int(supplier) if supplier.isascii() and supplier.isdigit() else None,
+        per_order_limit=values["per_order_limit"],
+    )
+
+
+def _product_form(row: Any) -> dict[str, str]:
+    def shown(value: object) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "sku": row.sku,
+        "name": row.name,
+        "description": row.description,
+        "price": str(row.price),
+        "mode": row.mode.value,
+        "backorders": row.policy.value,
+        "cap": shown(row.backorder_cap if row.backorder_cap else None),
+        "release_date": row.release_date.isoformat() if row.release_date else "",
+        "lead_time_days": shown(row.lead_time_days),
+        "supplier_id": shown(row.supplier_id),
+        "per_order_limit": shown(row.per_order_limit),
+        "reason": "",
+    }
+
+
+def routes(desk: Desk) -> list[Route]:
+    async def choices() -> dict[str, Any]:
+        return {
+            "suppliers": await supplier_rows(),
+            "modes": [m.value for m in AvailabilityMode],
+            "policies": [p.value for p in BackorderPolicy],
+            "stock_reasons": [r.value for r in StockReason],
+        }
+
+    async def products(request: Request) -> Response:
+        return desk.page(
+            request,
+            "catalog_products.html",
+            {"products": await product_rows(), "done": request.query_params.get("done", "")},
+        )
+
+    async def product_new(request: Request) -> Response:
+        values: dict[str, str] = {"mode": "stocked", "backorders": "unlimited"}
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            values = _values(await desk.form(request), PRODUCT_FIELDS)
+            try:
+                pk = await create_product(product_data(values), ctx=desk.context(request))
+            except DomainError as error:
+                errors = field_errors(error)
+            else:
+                return desk.redirect(request, "staff:product", "done=created", product_id=pk)
+        return desk.page(
+            request,
+            "catalog_product.html",
+            {
+                "product": None,
+                "form": values,
+                "errors": errors,
+                "stock_form": {},
+                "changes": [],
+                "done": "",
+                **await choices(),
+            },
+            status=400 if errors else 200,
+        )
+
+    async def product_page(
+        request: Request,
+        *,
+        form: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        stock_form: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        row = await product_row(product_id)
+        if row is None:
+            raise HTTPException(404)
+        return desk.page(
+            request,
+            "catalog_product.html",
+            {
+                "product": row,
+                "form": form or _product_form(row),
+                "stock_form": stock_form or {},
+                "errors": errors or {},
+                "changes": await catalog_changes(product_id=product_id),
+                "done": request.query_params.get("done", ""),
+                **await choices(),
+            },
+            status=status,
+        )
+
+    async def product_show(request: Request) -> Response:
+        return await product_page(request)
+
+    def preview_page(
+        request: Request, impact: EventImpact, title: str, action: str, hidden: dict[str, str]
+    ) -> Response:
+        return desk.page(
+            request,
+            "catalog_preview.html",
+            {
+                "impact": impact,
+                "title": title,
+                "action": action,
+                "hidden": hidden,
+                "back": request.headers.get("referer", ""),
+                "threshold": desk.policy.email_threshold_days,
+            },
+        )
+
+    async def product_save(request: Request) -> Response:
+        """Preview first; a change that moves nobody's date is saved at once."""
+        product_id = desk.path_int(request, "product_id")
+        form = await desk.form(request)
+        values = _values(form, PRODUCT_FIELDS)
+        confirmed = text(form, "confirmed") == "yes"
+        ctx = desk.context(request)
+        data = product_data(values)
+        try:
+            if not confirmed:
+                impact = await preview_product_change(product_id, data, values["reason"], ctx=ctx)
+                if not impact.nothing_moves:
+                    action = str(request.url_for("staff:product-save", product_id=product_id))
+                    return preview_page(request, impact, f"Save {values['sku']}?", action, values)
+            saved = await update_product(product_id, data, values["reason"], ctx=ctx)
+        except DomainError as error:
+            return await product_page(request, form=values, errors=field_errors(error), status=400)
+        done = f"event={saved.impact.event_id}" if saved.impact.event_id else "done=saved"
+        return desk.redirect(request, "staff:product", done, product_id=product_id)
+
+    async def product_active(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        form = await desk.form(request)
+        active = text(form, "active") == "yes"
+        try:
+            await set_product_active(product_id, active, ctx=desk.context(request))
+        except DomainError:
+            raise HTTPException(404) from None
+        done = "done=restored" if active else "done=archived"
+        return desk.redirect(request, "staff:product", done, product_id=product_id)
+
+    async def stock(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        form = await desk.form(request)
+        values = _values(form, STOCK_FIELDS)
+        confirmed = text(form, "confirmed") == "yes"
+        ctx = desk.context(request)
+        args = (product_id, values["stock_reason"], values["quantity"], values["note"])
+        try:
+            if not confirmed:
+                impact = await preview_stock_adjustment(*args, ctx=ctx)
+                if not impact.nothing_moves:
+                    action = str(request.url_for("staff:product-stock", product_id=product_id))
+                    return preview_page(
+                        request, impact, "Record this stock change?", action, values
+                    )
+            await adjust_stock(*args, ctx=ctx)
+        except DomainError as error:
+            errors = {f"stock.{k}": v for k, v in field_errors(error).items()}
+            return await product_page(request, errors=errors, stock_form=values, status=400)
+        return desk.redirect(request, "staff:product", "done=stock", product_id=product_id)
+
+    async def suppliers(request: Request) -> Response:
+        return desk.page(
+            request,
+            "catalog_suppliers.html",
+            {"suppliers": await supplier_rows(), "done": request.query_params.get("done", "")},
+        )
+
+    async def supplier_new(request: Request) -> Response:
+        values: dict[str, str] = {}
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            values = _values(await desk.form(request), SUPPLIER_FIELDS)
+            try:
+                pk = await create_supplier(
+                    values["name"],
+                    values["email"],
+                    values["lead_time_days"],
+                    values["address"],
+                    ctx=desk.context(request),
+                )
+            except DomainError as error:
+                errors = field_errors(error)
+            else:
+                return desk.redirect(request, "staff:supplier", "done=created", supplier_id=pk)
+        return desk.page(
+            request,
+            "catalog_supplier.html",
+            {
+                "supplier": None,
+                "form": values,
+                "errors": errors,
+                "pos": None,
+                "changes": [],
+                "done": "",
+            },
+            status=400 if errors else 200,
+        )
+
+    async def supplier_page(
+        request: Request,
+        *,
+        form: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Response:
+        supplier_id = desk.path_int(request, "supplier_id")
+        row = await supplier_row(supplier_id)
+        if row is None:
+            raise HTTPException(404)
+        pos = await purchase_order_page(today=desk.today(), supplier_id=supplier_id, first=50)
+        shown = {
+            "name": row.name,
+            "email": row.email,
+            "lead_time_days": str(row.lead_time_days),
+            "address": row.address,
+            "reason": "",
+        }
+        return desk.page(
+            request,
+            "catalog_supplier.html",
+            {
+                "supplier": row,
+                "form": form or shown,
+                "errors": errors or {},
+                "pos": pos,
+                "changes": await catalog_changes(supplier_id=supplier_id),
+                "done": request.query_params.get("done", ""),
+            },
+            status=status,
+        )
+
+    async def supplier_show(request: Request) -> Response:
+        return await supplier_page(request)
+
+    async def supplier_save(request: Request) -> Response:
+        supplier_id = desk.path_int(request, "supplier_id")
+        form = await desk.form(request)
+        values = _values(form, SUPPLIER_FIELDS)
+        confirmed = text(form, "confirmed") == "yes"
+        ctx = desk.context(request)
+        args = (
+            supplier_id,
+            values["name"],
+            values["email"],
+            values["lead_time_days"],
+            values["address"],
+            values["reason"],
+        )
+        try:
+            if not confirmed:
+                impact = await preview_supplier_change(*args, ctx=ctx)
+                if not impact.nothing_moves:
+                    action = str(request.url_for("staff:supplier-save", supplier_id=supplier_id))
+                    return preview_page(request, impact, f"Save {values['name']}?", action, values)
+            await update_supplier(*args, ctx=ctx)
+        except DomainError as error:
+            return await supplier_page(request, form=values, errors=field_errors(error), status=400)
+        return desk.redirect(request, "staff:supplier", "done=saved", supplier_id=supplier_id)
+
+    return [
+        Route("/products", products, name="products"),
+        Route("/products/new", product_new, methods=["GET", "POST"], name="product-new"),
+        Route("/products/{product_id:int}", product_show, name="product"),
+        Route(
+            "/products/{product_id:int}/save",
+            product_save,
+            methods=["POST"],
+            name="product-save",
+        ),
+        Route(
+            "/products/{product_id:int}/active",
+            product_active,
+            methods=["POST"],
+            name="product-active",
+        ),
+        Route("/products/{product_id:int}/stock", stock, methods=["POST"], name="product-stock"),
+        Route("/suppliers", suppliers, name="suppliers"),
+        Route("/suppliers/new", supplier_new, methods=["GET", "POST"], name="supplier-new"),
+        Route("/suppliers/{supplier_id:int}", supplier_show, name="supplier"),
+        Route(
+            "/suppliers/{supplier_id:int}/save",
+            supplier_save,
+            methods=["POST"],
+            name="supplier-save",
+        ),
+    ]

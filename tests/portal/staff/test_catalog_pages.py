@@ -1,0 +1,144 @@
+"""The catalogue in the staff console: products, suppliers and stock, with messages next to the
+fields, CSRF on every form, and the exact preview before a change that moves dates."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from domain.catalog.models import Product, StockAdjustment, Supplier
+from domain.ordering.models import EtaEvent
+from tests import builders as b
+from tests.portal.staff.conftest import now_ctx, submit, text_of
+
+pytestmark = pytest.mark.usefixtures("db")
+
+FORM = {
+    "sku": "EB-7",
+    "name": "E-bike Seven",
+    "description": "Fast.",
+    "price": "2499.00",
+    "mode": "stocked",
+    "backorders": "cap",
+    "cap": "5",
+    "release_date": "",
+    "lead_time_days": "",
+    "supplier_id": "",
+    "per_order_limit": "2",
+}
+
+
+async def test_staff_create_a_supplier_and_a_product(staff: httpx.AsyncClient) -> None:
+    made = await submit(
+        staff,
+        "/staff/suppliers/new",
+        "/staff/suppliers/new",
+        {"name": "Nordic", "email": "po@nordic.example", "lead_time_days": "12", "address": ""},
+    )
+    assert made.status_code == 303, made.text[:500]
+    supplier = await Supplier.get(name="Nordic")
+    created = await submit(
+        staff,
+        "/staff/products/new",
+        "/staff/products/new",
+        {**FORM, "supplier_id": str(supplier.id)},
+    )
+    assert created.status_code == 303, created.text[:2000]
+    product = await Product.get(sku="EB-7")
+    assert (product.backorder_cap, product.per_order_limit, product.supplier_id) == (
+        5,
+        2,
+        supplier.id,
+    )
+    listing = await staff.get("/staff/products")
+    assert "EB-7" in listing.text
+    page = await staff.get(f"/staff/suppliers/{supplier.id}")
+    assert "EB-7" not in page.text and "No purchase orders yet" in page.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("price", "-3", "Enter a price"),
+        ("price", "١٢", "Enter a price"),
+        ("cap", "9" * 30, "Enter a whole number"),
+        ("name", "n" * 10_000, "at most 200"),
+        ("sku", "has space", "letters, digits"),
+    ],
+)
+async def test_a_bad_product_form_shows_the_message_and_saves_nothing(
+    staff: httpx.AsyncClient, field: str, value: str, message: str
+) -> None:
+    refused = await submit(
+        staff, "/staff/products/new", "/staff/products/new", {**FORM, field: value}
+    )
+    assert refused.status_code == 400
+    assert message in text_of(refused.text)
+    assert 'aria-invalid="true"' in refused.text
+    assert await Product.all().count() == 0
+
+
+async def test_a_form_without_its_csrf_token_is_refused(staff: httpx.AsyncClient) -> None:
+    refused = await staff.post("/staff/products/new", data=FORM)
+    assert refused.status_code == 403
+    assert await Product.all().count() == 0
+
+
+async def test_a_lead_time_change_is_previewed_then_confirmed(staff: httpx.AsyncClient) -> None:
+    product = await b.product(lead_time_days=10, sku="MTO-2")
+    await b.order((product, 1), context=now_ctx(), email="wait@example.com")
+    form = {
+        **FORM,
+        "sku": "MTO-2",
+        "name": product.name,
+        "price": "100.00",
+        "backorders": "unlimited",
+        "cap": "",
+        "per_order_limit": "",
+        "supplier_id": str(product.supplier_id),
+        "lead_time_days": "60",
+        "reason": "Factory closed for a month",
+    }
+    page = f"/staff/products/{product.id}"
+    preview = await submit(staff, page, f"{page}/save", form)
+    assert preview.status_code == 200
+    words = text_of(preview.text)
+    assert "moves 1 line in 1 order; 1 customer will be emailed" in words
+    assert "wait@example.com" in words
+    assert (await Product.get(id=product.id)).lead_time_days == 10
+    assert await EtaEvent.all().count() == 0  # the preview kept nothing
+    done = await submit(staff, page, f"{page}/save", {**form, "confirmed": "yes"})
+    assert done.status_code == 303
+    assert (await Product.get(id=product.id)).lead_time_days == 60
+
+
+async def test_a_cap_below_the_waiting_units_is_refused_on_the_page(
+    staff: httpx.AsyncClient,
+) -> None:
+    product = await b.product(sku="AC-3")
+    await b.order((product, 4), context=now_ctx())
+    page = f"/staff/products/{product.id}"
+    form = {**FORM, "sku": "AC-3", "name": product.name, "price": "100.00", "cap": "2"}
+    form["supplier_id"] = str(product.supplier_id)
+    refused = await submit(staff, page, f"{page}/save", form)
+    assert refused.status_code == 400
+    assert "4 units already wait" in text_of(refused.text)
+    assert (await Product.get(id=product.id)).backorder_cap is None
+
+
+async def test_stock_found_is_recorded_with_its_reason(staff: httpx.AsyncClient) -> None:
+    product = await b.product(sku="ST-3", on_hand=1)
+    page = f"/staff/products/{product.id}"
+    done = await submit(
+        staff, page, f"{page}/stock", {"stock_reason": "found", "quantity": "4", "note": "bin 3"}
+    )
+    assert done.status_code == 303
+    assert (await Product.get(id=product.id)).on_hand == 5
+    assert (await StockAdjustment.get(product_id=product.id)).note == "bin 3"
+    bad = await submit(
+        staff, page, f"{page}/stock", {"stock_reason": "found", "quantity": "x", "note": ""}
+    )
+    assert bad.status_code == 400 and "Enter a whole number" in text_of(bad.text)
+    archived = await submit(staff, page, f"{page}/active", {"active": "no"})
+    assert archived.status_code == 303
+    assert not (await Product.get(id=product.id)).active
