@@ -77,6 +77,7 @@ def _write_one(renderer: Renderer, letterhead: Letterhead, draft: Draft) -> Enve
             date=draft.created_at,
             text=rendered.text,
             html=rendered.html,
+            attachments=rendered.attachments,
         )
     except (RenderFailed, HeaderRefused) as error:
         return Failure(Scope.CONTENT, str(error))
