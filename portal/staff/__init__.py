@@ -21,6 +21,7 @@ from portal.staff import (
     reports,
     session,
     shipping,
+    supply,
     tokens,
 )
 from portal.staff.auth import PUBLIC_ROUTES, guarded
@@ -38,6 +39,7 @@ MODULES = (
     email,
     reports,
     tokens,
+    supply,
 )
 
 
