@@ -73,6 +73,9 @@ class Settings:
     # none), and who may read /metrics (empty: nobody). Comma-separated addresses or networks.
     forwarded_allow_ips: str = ""
     metrics_allow_ips: str = "127.0.0.1,::1"
+    supplier_link_days: int = 60
+    supplier_changes_need_approval: bool = False
+    supplier_reminder_days: int = 3
 
     def __post_init__(self) -> None:
         if not self.base_url:
@@ -95,6 +98,9 @@ class Settings:
             slip_prior_strength=self.slip_prior_strength,
             idempotency_retention_days=self.idempotency_retention_days,
             sent_mail_retention_days=self.sent_mail_retention_days,
+            supplier_link_days=self.supplier_link_days,
+            supplier_changes_need_approval=self.supplier_changes_need_approval,
+            supplier_reminder_days=self.supplier_reminder_days,
         )
 
     @property
@@ -176,6 +182,11 @@ class Settings:
                 "METRICS_ALLOW_IPS",
                 "" if env.get("PREORDER_ENV") == "production" else cls.metrics_allow_ips,
             ),
+            supplier_link_days=int(env.get("SUPPLIER_LINK_DAYS", cls.supplier_link_days)),
+            supplier_changes_need_approval=_supplier_changes(env.get("SUPPLIER_CHANGES", "apply")),
+            supplier_reminder_days=int(
+                env.get("SUPPLIER_REMINDER_DAYS", cls.supplier_reminder_days)
+            ),
         )
         _check_addresses(settings)
         if settings.production and settings.secret_key == cls.secret_key:
@@ -216,3 +227,11 @@ def _clock_in_app(value: str) -> bool:
     if value not in ("app", "process"):
         raise ValueError("CLOCK must be 'app' (run inside serve) or 'process' (preorder clock)")
     return value == "app"
+
+
+def _supplier_changes(value: str) -> bool:
+    """SUPPLIER_CHANGES: ``apply`` (a supplier's new date or quantity applies at once) or
+    ``approve`` (it waits for staff); True when staff must approve."""
+    if value not in ("apply", "approve"):
+        raise ValueError("SUPPLIER_CHANGES must be 'apply' or 'approve'")
+    return value == "approve"

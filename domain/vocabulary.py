@@ -59,6 +59,8 @@ class OutboxKind(StrEnum):
     BUILD_QUOTE_READY = "build_quote_ready"
     ORDER_CANCELLED = "order_cancelled"
     ORDER_LINKS = "order_links"
+    PURCHASE_ORDER_SENT = "purchase_order_sent"  # to a supplier, with its private link
+    SUPPLIER_REMINDER = "supplier_reminder"  # a sent PO unconfirmed, or a confirmed date passed
 
 
 class OutboxStatus(StrEnum):

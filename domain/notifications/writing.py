@@ -79,6 +79,7 @@ def _write_one(renderer: Renderer, letterhead: Letterhead, draft: Draft) -> Enve
             text=rendered.text,
             html=rendered.html,
             request_id=draft.request_id,
+            attachments=rendered.attachments,
         )
     except (RenderFailed, HeaderRefused) as error:
         return Failure(Scope.CONTENT, str(error))

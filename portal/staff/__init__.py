@@ -22,6 +22,7 @@ from portal.staff import (
     reports,
     session,
     shipping,
+    supply,
     tokens,
 )
 from portal.staff.auth import PUBLIC_ROUTES, guarded
@@ -40,6 +41,7 @@ MODULES = (
     reports,
     tokens,
     catalog,
+    supply,
 )
 
 
