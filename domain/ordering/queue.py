@@ -356,6 +356,15 @@ own ready window, given when its units came in, is not dated again each day whil
 the shelf."""
 
 
+ACCEPTED_LATEST = (
+    "(CASE WHEN EXISTS (SELECT 1 FROM customer_order o WHERE o.id = l.order_id"
+    f" AND o.ship_preference = '{_COMPLETE}') THEN (SELECT MAX(COALESCE(s.consented_latest,"
+    " s.promised_latest)) FROM order_line s WHERE s.order_id = l.order_id)"
+    " ELSE COALESCE(l.consented_latest, l.promised_latest) END)"
+)
+"""The latest date the customer of line ``l`` accepted: promised, or consented to (rule 10)."""
+
+
 def _held_latest(d: Dialect) -> str:
     """A waiting line's new latest date: a window moves later only when its supply does.
 
@@ -490,8 +499,10 @@ async def _issue_delay_notices(
     told (rule 9): then the notice stands, so that a window whose earliest day moves with the
     calendar (rule 18) does not send a notice every morning.
     A second delay past a date the customer already consented to requires an explicit answer.
+    Under ``ship_complete`` what the customer accepted is the parcel's date (rule 12): the
+    latest date promised or consented for any line of the order.
     """
-    reference = "COALESCE(l.consented_latest, l.promised_latest)"
+    reference = ACCEPTED_LATEST
     beyond_told = d.days_between("c.new_latest", "delay_notice.new_latest")
     await execute(
         conn,

@@ -16,7 +16,9 @@ Two statements, one per kind of row; :mod:`domain.reporting.promise_figures` doe
   (:func:`domain.ordering.together.shown_windows`): the lines that left in one parcel are
   judged by the latest date told for any of them.
 - **Delay notices** are judged by the day they were sent (recorded) against the latest date
-  then in force (``previous_latest``: the promised or consented date they warned about).
+  then in force: the date the line's previous notice told, whether answered or replaced by
+  this one, else ``previous_latest`` (the promised or consented date it warned about). A
+  notice that replaces an unanswered one tells a further slip of a delay already told.
 - **ETA emails** about a line: outbox rows of the kinds ``eta_changed`` and ``delay_notice``
   for its order and an event in which the line moved materially or got a notice; rows
   superseded by a newer one before sending, or given up on, reached nobody and do not count.
@@ -97,7 +99,9 @@ _DELIVERED = (
 )
 
 _NOTICES = (
-    f"SELECT n.created_at, n.previous_latest, {_supplier_of('l')} AS supplier"
+    "SELECT n.created_at, COALESCE((SELECT p.new_latest FROM delay_notice p"
+    " WHERE p.line_id = n.line_id AND p.id < n.id ORDER BY p.id DESC LIMIT 1),"
+    f" n.previous_latest) AS in_force, {_supplier_of('l')} AS supplier"
     " FROM delay_notice n JOIN order_line l ON l.id = n.line_id"
     " WHERE n.previous_latest IS NOT NULL AND n.created_at >= {since}"
 )
@@ -157,7 +161,7 @@ async def promise_rows(
         NoticeRow(
             supplier=str(row["supplier"]),
             sent=moment(row["created_at"]).astimezone(zone).date(),
-            in_force=day(row["previous_latest"]),
+            in_force=day(row["in_force"]),
         )
         for row in await fetch(conn, _NOTICES.format(since=days.ts), [days.timestamp(start)])
     ]

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 
 from domain.context import Context
+from domain.ordering.models import DelayNotice, OrderLine
+from domain.purchasing.services import revise_expected_date
 from domain.reporting.promise_figures import (
     STOCK,
     DeliveredLine,
@@ -130,3 +132,27 @@ def test_ship_complete_lines_are_judged_by_the_last_window_told_for_their_parcel
         row(4, 2, "ship_when_ready", march(24)),
     ]
     assert told_per_parcel(rows) == {1: march(24), 2: march(24), 3: march(8), 4: march(24)}
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_notice_replacing_an_unanswered_one_is_judged_by_the_date_that_one_told() -> None:
+    # Rule 22 with rule 10: the customer heard of the delay in time; a further slip told later,
+    # after the first promise passed but before the date last told, is told in time as well.
+    day = dt.timedelta(days=1)
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + 5 * day, (product, 2))
+    placed = await b.order((product, 1))
+    promised = (await OrderLine.get(id=placed.order.lines[0].id)).promised_latest
+    assert promised is not None
+    await revise_expected_date(po.id, b.TODAY + 20 * day, "late", ctx=b.ctx())
+    later = b.later(b.ctx(), days=12)
+    assert later.today > promised
+    await revise_expected_date(po.id, b.TODAY + 30 * day, "later still", ctx=later)
+    first, second = await DelayNotice.filter(line_id=placed.order.lines[0].id).order_by("id")
+    assert second.previous_latest == promised and first.new_latest is not None
+    figures = (await promises(b.later(later, days=1), weeks=4)).overall
+    assert (figures.notices, figures.notices_in_time) == (2, 2)
+    # The first warned 10 days before the promise, the second 13 before the date first told.
+    assert sorted([(promised - b.TODAY).days, (first.new_latest - later.today).days]) == [10, 13]
+    assert figures.median_warning_days == 11.5
