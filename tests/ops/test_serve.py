@@ -49,6 +49,9 @@ async def test_forwarded_headers_are_believed_only_from_the_configured_proxy(
             # The proxy's client is not allowed /metrics although the proxy itself is loopback.
             scrape_via_proxy = await proxy.get(f"{base}/metrics", headers=forwarded)
             scrape = await direct.get(f"{base}/metrics")
+            pid = access_lines(tmp_path / "server.log")[-1]["pid"]
+            loaded = Path(f"/proc/{pid}/maps").read_text()
+    assert "uvloop" in loaded and "httptools" in loaded, "uvicorn[standard]'s loop and parser"
     assert through.status_code == spoofed.status_code == 200
     lines = {line["request_id"]: line for line in access_lines(tmp_path / "server.log")}
     assert lines["p"]["client"] == "203.0.113.7"
