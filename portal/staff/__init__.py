@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route
 from portal.staff import (
     builds,
     catalog,
+    catalog_files,
     dashboard,
     email,
     orders,
@@ -40,6 +41,7 @@ MODULES = (
     reports,
     tokens,
     catalog,
+    catalog_files,
 )
 
 
