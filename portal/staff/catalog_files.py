@@ -41,6 +41,8 @@ def routes(desk: Desk) -> list[Route]:
             return page(request)
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type != "multipart/form-data":
+            if content_type == "application/x-www-form-urlencoded":
+                await desk.form(request)  # a wrong CSRF token is told as such (403)
             raise HTTPException(415, "Send the file from the form on this page.")
         try:
             declared = numbers.byte_count(request.headers.get("content-length"))
