@@ -17,7 +17,8 @@ from domain.db import tortoise_config
 from settings import Settings
 
 # Commands that open the database named by DATABASE_URL (the benchmarks build their own).
-USES_DATABASE = ("serve", "migrate", "seed", "token", "staff", "worker")
+USES_DATABASE: tuple[str, ...] = ("serve", "migrate", "seed", "token", "staff", "worker")
+USES_DATABASE += ("import", "export")
 
 
 def benchmarks_importable() -> None:
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     from simulation.main import add_arguments as simulate_arguments
 
     simulate_arguments(simulate)
+    add_catalog_commands(commands)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -197,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.mail import run as run_mail_bench
 
         return asyncio.run(run_mail_bench(settings, orders=args.orders, rounds=args.rounds))
+    if args.command in ("import", "export", "bench-import"):
+        return catalog_command(settings, args)
     return 2
 
 
@@ -301,6 +305,107 @@ def clock_command(settings: Settings, *, once: bool, day: dt.date | None) -> int
 
     code = asyncio.run(_run_with_orm(settings, "clock", work))
     return 1 if failed else code
+
+
+def add_catalog_commands(commands: Any) -> None:
+    imports = commands.add_parser(
+        "import", help="import products, suppliers or stock counts from a CSV file"
+    )
+    imports.add_argument("file", help="a CSV UTF-8 file; '-' reads standard input")
+    imports.add_argument(
+        "--kind",
+        choices=("products", "suppliers", "stock"),
+        help="what the file holds (default: from its name, e.g. products.csv)",
+    )
+    imports.add_argument("--dry-run", action="store_true", help="check, print, write nothing")
+    exports = commands.add_parser("export", help="write products, suppliers or stock as CSV")
+    exports.add_argument("kind", choices=("products", "suppliers", "stock"))
+    exports.add_argument("-o", "--output", help="a file (default: standard output)")
+    bench_import = commands.add_parser(
+        "bench-import", help="benchmark importing products from CSV, beside a floor"
+    )
+    bench_import.add_argument("--products", type=int, default=10_000)
+
+
+def _kind_of(path: str, kind: str | None) -> str | None:
+    if kind:
+        return kind
+    name = Path(path).name.lower()
+    for candidate in ("products", "suppliers", "stock"):
+        if name.startswith(candidate):
+            return candidate
+    return None
+
+
+def catalog_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``import`` (checks every row first, all or nothing), ``export``, ``bench-import``."""
+    if args.command == "bench-import":
+        benchmarks_importable()
+        from bench.imports import run as run_import_bench
+
+        return asyncio.run(run_import_bench(settings, products=args.products))
+    from domain.migrate import migrate
+
+    asyncio.run(migrate(settings.database_url))
+    if args.command == "export":
+        return asyncio.run(_export(settings, args.kind, args.output))
+    kind = _kind_of(args.file, args.kind)
+    if kind is None:
+        print("preorder import: say what the file holds: --kind products|suppliers|stock")
+        return 2
+    if args.file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as error:
+            print(f"preorder import: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+            return 1
+    return asyncio.run(_import(settings, kind, data, dry_run=args.dry_run))
+
+
+async def _import(settings: Settings, kind: str, data: bytes, *, dry_run: bool) -> int:
+    from rich.progress import Progress
+
+    from domain.catalog.importing import IMPORTERS
+    from domain.context import Actor, Context
+
+    failed = False
+
+    async def work() -> None:
+        nonlocal failed
+        ctx = Context(Actor("cli", "import"), dt.datetime.now(dt.UTC), settings.policy)
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"{kind}.csv", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = await IMPORTERS[kind](data, ctx=ctx, dry_run=dry_run, progress=step)
+        for error in report.errors[:100]:
+            print(f"  {error}", file=sys.stderr)
+        if len(report.errors) > 100:
+            print(f"  ... and {len(report.errors) - 100} more", file=sys.stderr)
+        print(("dry run: " if dry_run else "") + report.summary())
+        if report.lines_moved:
+            print(f"{report.lines_moved} waiting lines got new dates; customers are told.")
+        failed = bool(report.errors)
+
+    code = await _run_with_orm(settings, "import", work)
+    return 1 if failed else code
+
+
+async def _export(settings: Settings, kind: str, output: str | None) -> int:
+    from domain.catalog.importing import EXPORTERS
+
+    async def work() -> None:
+        text = await EXPORTERS[kind]()
+        if output:
+            Path(output).write_text(text, encoding="utf-8", newline="")
+        else:
+            sys.stdout.write(text)
+
+    return await _run_with_orm(settings, "export", work)
 
 
 if __name__ == "__main__":

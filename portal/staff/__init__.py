@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route
 from portal.staff import (
     builds,
     catalog,
+    catalog_files,
     dashboard,
     email,
     orders,
@@ -42,6 +43,7 @@ MODULES = (
     tokens,
     catalog,
     supply,
+    catalog_files,
 )
 
 

@@ -9,6 +9,7 @@ import pytest
 from domain.catalog.models import Product, StockAdjustment, Supplier
 from domain.ordering.models import EtaEvent
 from tests import builders as b
+from tests.portal.conftest import csrf_token
 from tests.portal.staff.conftest import now_ctx, submit, text_of
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -142,3 +143,46 @@ async def test_stock_found_is_recorded_with_its_reason(staff: httpx.AsyncClient)
     archived = await submit(staff, page, f"{page}/active", {"active": "no"})
     assert archived.status_code == 303
     assert not (await Product.get(id=product.id)).active
+
+
+async def _upload(
+    staff: httpx.AsyncClient, kind: str, data: bytes, *, dry_run: bool = False
+) -> httpx.Response:
+    page = await staff.get("/staff/catalogue/import")
+    fields = {"csrf_token": csrf_token(page.text), "kind": kind}
+    if dry_run:
+        fields["dry_run"] = "yes"
+    return await staff.post(
+        "/staff/catalogue/import", data=fields, files={"file": (f"{kind}.csv", data, "text/csv")}
+    )
+
+
+async def test_a_csv_upload_with_a_bad_row_writes_nothing_then_the_fixed_file_imports(
+    staff: httpx.AsyncClient,
+) -> None:
+    bad = b"sku,name,price,mode\r\nOK-1,Fine,10.00,stocked\r\nBAD-1,Broken,ten,stocked\r\n"
+    refused = await _upload(staff, "products", bad)
+    assert refused.status_code == 400
+    words = text_of(refused.text)
+    assert "1 errors: nothing was written" in words and "3 price" in words
+    assert await Product.all().count() == 0
+    fixed = bad.replace(b"ten", b"10.00")
+    checked = await _upload(staff, "products", fixed, dry_run=True)
+    assert "2 would be created" in text_of(checked.text)
+    assert await Product.all().count() == 0
+    done = await _upload(staff, "products", fixed)
+    assert done.status_code == 200 and "2 were created" in text_of(done.text)
+    assert await Product.all().count() == 2
+    exported = await staff.get("/staff/catalogue/export/products.csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "OK-1,Fine" in exported.text
+
+
+async def test_an_upload_without_its_csrf_token_is_refused(staff: httpx.AsyncClient) -> None:
+    refused = await staff.post(
+        "/staff/catalogue/import",
+        data={"kind": "products"},
+        files={"file": ("p.csv", b"sku,name,price,mode\r\nA,B,1.00,stocked\r\n", "text/csv")},
+    )
+    assert refused.status_code == 403
+    assert await Product.all().count() == 0

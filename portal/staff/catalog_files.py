@@ -1,0 +1,91 @@
+"""Importing and exporting the catalogue's CSV files from the console.
+
+The upload is the one multipart form of the portal: its size is checked from the declared
+length and again while reading, one file part only, and its CSRF token is checked before the
+file is looked at (a multipart POST is a "simple" cross-site request, so the token is what
+stops another site from posting one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from domain import numbers
+from domain.catalog.csvfiles import MAX_BYTES
+from domain.catalog.importing import EXPORTERS, IMPORTERS
+from domain.errors import InvalidInput
+from portal.security import csrf_valid
+from portal.staff.desk import Desk
+from portal.web import CSRF_FIELD
+
+KINDS = ("products", "suppliers", "stock")
+
+
+def routes(desk: Desk) -> list[Route]:
+    def page(request: Request, status: int = 200, **values: object) -> Response:
+        return desk.page(
+            request,
+            "catalog_import.html",
+            {"kinds": KINDS, "report": None, "kind": "products", **values},
+            status=status,
+        )
+
+    async def importing(request: Request) -> Response:
+        if request.method == "GET":
+            return page(request)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        if content_type != "multipart/form-data":
+            if content_type == "application/x-www-form-urlencoded":
+                await desk.form(request)  # a wrong CSRF token is told as such (403)
+            raise HTTPException(415, "Send the file from the form on this page.")
+        try:
+            declared = numbers.byte_count(request.headers.get("content-length"))
+        except InvalidInput as error:
+            raise HTTPException(400, error.message) from None
+        if declared > MAX_BYTES + 64 * 1024:
+            raise HTTPException(413, "The file is over 20 MB: split it.")
+        form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_BYTES + 1)
+        token = form.get(CSRF_FIELD)
+        if not isinstance(token, str) or not csrf_valid(request, token, desk.policy.secret_key):
+            raise HTTPException(
+                403, "This form has expired. Go back, reload the page and try again."
+            )
+        kind = form.get("kind")
+        upload = form.get("file")
+        if kind not in KINDS:
+            raise HTTPException(400, "Choose what the file holds.")
+        if not isinstance(upload, UploadFile):
+            return page(request, 400, kind=kind, missing=True)
+        data = await upload.read(MAX_BYTES + 1)
+        await form.close()
+        report = await IMPORTERS[str(kind)](
+            data, ctx=desk.context(request), dry_run=form.get("dry_run") == "yes"
+        )
+        status = 400 if report.errors else 200
+        return page(request, status, kind=kind, report=report, filename=upload.filename or "")
+
+    async def exporting(request: Request) -> Response:
+        kind = request.path_params["kind"]
+        if kind not in KINDS:
+            raise HTTPException(404)
+        text = await EXPORTERS[kind]()
+        stamp = dt.date.today().isoformat()
+        return Response(
+            text.encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    return [
+        Route("/catalogue/import", importing, methods=["GET", "POST"], name="catalog-import"),
+        Route("/catalogue/export/{kind}.csv", exporting, name="catalog-export"),
+    ]
