@@ -206,3 +206,41 @@ async def waitlist_counts(product_ids: list[int] | None = None) -> dict[int, dic
     for row in rows:
         found.setdefault(row["product_id"], {})[row["status"]] = int(row["n"])
     return found
+
+
+@dataclass(frozen=True)
+class WaitlistCount:
+    product_id: int
+    sku: str
+    name: str
+    confirmed: int
+    pending: int
+    told: int
+
+
+async def waitlist_overview() -> list[WaitlistCount]:
+    """Products with anyone on their waitlist, most confirmed addresses first (staff)."""
+    counts = await waitlist_counts()
+    if not counts:
+        return []
+    names = {
+        row["id"]: row
+        for row in await fetch(
+            connection(),
+            f"SELECT id, sku, name FROM product WHERE id IN ({marks(list(counts))})",
+            list(counts),
+        )
+    }
+    found = [
+        WaitlistCount(
+            pid,
+            names[pid]["sku"],
+            names[pid]["name"],
+            by.get(CONFIRMED, 0),
+            by.get(PENDING, 0),
+            by.get(TOLD, 0),
+        )
+        for pid, by in counts.items()
+        if pid in names
+    ]
+    return sorted(found, key=lambda w: (-w.confirmed, w.sku))
