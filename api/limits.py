@@ -62,6 +62,7 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("Query", "supplierProposals"): 100,
     ("Query", "purchaseOrderFollowUps"): 200,
     ("SupplierPurchaseOrder", "lines"): 200,
+    ("Query", "waitlists"): 200,
 }
 DEFAULT_LIST_SIZE = 100
 

@@ -28,6 +28,7 @@ from api.mutations.ordering import OrderingMutation
 from api.mutations.purchasing import PurchasingMutation
 from api.mutations.shipping import ShippingMutation
 from api.mutations.supply import SupplyMutation
+from api.mutations.waitlist import WaitlistMutation
 from api.queries.builds import BuildsQuery
 from api.queries.catalog import CatalogQuery
 from api.queries.orders import OrdersQuery
@@ -50,6 +51,7 @@ Mutation = merge_types(
         ShippingMutation,
         CatalogMutation,
         SupplyMutation,
+        WaitlistMutation,
     ),
 )
 

@@ -61,6 +61,8 @@ class OutboxKind(StrEnum):
     ORDER_LINKS = "order_links"
     PURCHASE_ORDER_SENT = "purchase_order_sent"  # to a supplier, with its private link
     SUPPLIER_REMINDER = "supplier_reminder"  # a sent PO unconfirmed, or a confirmed date passed
+    WAITLIST_CONFIRM = "waitlist_confirm"  # rule 26: confirm the address first
+    WAITLIST_OPENING = "waitlist_opening"  # rule 26: supply made room
 
 
 class OutboxStatus(StrEnum):

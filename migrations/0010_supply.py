@@ -162,6 +162,44 @@ class Migration(migrations.Migration):
             },
             bases=["Model"],
         ),
+        ops.CreateModel(
+            name="WaitlistEntry",
+            fields=[
+                (
+                    "id",
+                    fields.IntField(generated=True, primary_key=True, unique=True, db_index=True),
+                ),
+                (
+                    "product",
+                    fields.ForeignKeyField(
+                        "models.Product",
+                        source_field="product_id",
+                        db_index=True,
+                        db_constraint=True,
+                        to_field="id",
+                        related_name="waitlist",
+                        on_delete=OnDelete.CASCADE,
+                    ),
+                ),
+                ("email", fields.CharField(max_length=254)),
+                ("token_salt", fields.CharField(max_length=32)),
+                ("status", fields.CharField(default="pending", max_length=16)),
+                ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                (
+                    "confirmed_at",
+                    fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+                ),
+                ("told_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={
+                "table": "waitlist_entry",
+                "app": "models",
+                "unique_together": (("product", "email"),),
+                "pk_attr": "id",
+                "table_description": "DOMAIN.md rule 26: an address waiting for a product that cannot be ordered.",
+            },
+            bases=["Model"],
+        ),
         AlterDescription(
             model_name="AuditEntry",
             name="action",
@@ -175,7 +213,7 @@ class Migration(migrations.Migration):
             model_name="OutboxMessage",
             name="kind",
             field=fields.CharEnumField(
-                description="ORDER_CONFIRMATION: order_confirmation\nETA_CHANGED: eta_changed\nDELAY_NOTICE: delay_notice\nSHIPMENT_SENT: shipment_sent\nBUILD_QUOTE_READY: build_quote_ready\nORDER_CANCELLED: order_cancelled\nORDER_LINKS: order_links\nPURCHASE_ORDER_SENT: purchase_order_sent\nSUPPLIER_REMINDER: supplier_reminder",
+                description="ORDER_CONFIRMATION: order_confirmation\nETA_CHANGED: eta_changed\nDELAY_NOTICE: delay_notice\nSHIPMENT_SENT: shipment_sent\nBUILD_QUOTE_READY: build_quote_ready\nORDER_CANCELLED: order_cancelled\nORDER_LINKS: order_links\nPURCHASE_ORDER_SENT: purchase_order_sent\nSUPPLIER_REMINDER: supplier_reminder\nWAITLIST_CONFIRM: waitlist_confirm\nWAITLIST_OPENING: waitlist_opening",
                 enum_type=OutboxKind,
                 max_length=32,
             ),

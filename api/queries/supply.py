@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from api import ids
 from api.context import ApiContext
 from api.permissions import READ, requires, staff_read
 from api.types.supply import (
@@ -14,10 +15,12 @@ from api.types.supply import (
     ReorderDraft,
     SupplierProposal,
     SupplierPurchaseOrder,
+    WaitlistCount,
 )
 from domain.errors import NotFound, PermissionDenied
 from domain.supply.answers import holder_of
 from domain.supply.reads import follow_ups, open_drafts, pending_proposals, supplier_po
+from domain.supply.waitlist import waitlist_overview
 
 
 @strawberry.type
@@ -47,6 +50,24 @@ class SupplyQuery:
     ) -> list[PurchaseOrderFollowUp]:
         ctx = await staff_read(info)
         return [PurchaseOrderFollowUp.of(view) for view in await follow_ups(ctx)]
+
+    @strawberry.field(
+        description="Staff (scope `read`): products with anyone on their waitlist (rule 26).",
+        metadata=requires(READ),
+    )
+    async def waitlists(self, info: Info[ApiContext, Any]) -> list[WaitlistCount]:
+        await staff_read(info)
+        return [
+            WaitlistCount(
+                product_id=ids.encode("Product", w.product_id),
+                sku=w.sku,
+                name=w.name,
+                confirmed=w.confirmed,
+                pending=w.pending,
+                told=w.told,
+            )
+            for w in await waitlist_overview()
+        ]
 
     @strawberry.field(
         description="A supplier's PO by the token of its emailed link; null when the link is"

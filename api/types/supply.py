@@ -151,3 +151,13 @@ class SupplierPurchaseOrder:
                 for line in view.lines
             ],
         )
+
+
+@strawberry.type(description="A product's waitlist by status (rule 26).")
+class WaitlistCount:
+    product_id: strawberry.ID
+    sku: str
+    name: str
+    confirmed: int = strawberry.field(description="Addresses waiting; each counts as demand.")
+    pending: int
+    told: int

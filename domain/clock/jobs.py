@@ -18,6 +18,7 @@ from domain.ordering.changes import lapse_delay_notices
 from domain.ordering.review import review_etas
 from domain.supply.reminders import remind_suppliers
 from domain.supply.suggestions import recompute_suggestions
+from domain.supply.waitlist import tell_waitlists
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ async def _remind_suppliers(ctx: Context) -> dict[str, Any]:
     return await remind_suppliers(ctx=ctx)
 
 
+async def _tell_waitlists(ctx: Context) -> dict[str, Any]:
+    return {"addresses_told": await tell_waitlists(ctx=ctx)}
+
+
 async def _housekeeping(ctx: Context) -> dict[str, Any]:
     return {
         "idempotency_keys_forgotten": await forget_idempotency_keys(ctx=ctx),
@@ -70,6 +75,7 @@ DAILY: tuple[Job, ...] = (
         "draft purchase orders from waiting units, waitlists and safety stock",
     ),
     Job("remind_suppliers", _remind_suppliers, "reminders for unconfirmed and late POs"),
+    Job("tell_waitlists", _tell_waitlists, "waitlisted addresses told where supply made room"),
     Job("housekeeping", _housekeeping, "old idempotency keys and sent emails are removed"),
 )
 

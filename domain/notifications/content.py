@@ -37,9 +37,11 @@ from domain.notifications.views import (
     ShipmentSent,
     SupplierPurchaseOrder,
     View,
+    WaitlistMail,
     net_moves,
     plan_parcels,
 )
+from domain.notifications.waitlist_mail import WAITLIST_KINDS, load_waitlist_mail
 from domain.ordering.eta import Window, build_window
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent
 from domain.ordering.models import Order as OrderModel
@@ -65,6 +67,7 @@ class Batch:
         self.quotes: dict[int, Quote] = {}
         self.links: dict[int, Links] = {}
         self.supply: dict[int, SupplierPurchaseOrder | Failure] = {}
+        self.waitlist: dict[int, WaitlistMail | Failure] = {}
 
     async def load(self, conn: BaseDBAsyncClient, rows: list[Claimed]) -> None:
         order_ids = {row.order_id for row in rows if row.order_id is not None}
@@ -94,6 +97,7 @@ class Batch:
         }
         await self._load_links(conn, customer_ids)
         self.supply = await load_supplier_mail(conn, rows, self.policy)
+        self.waitlist = await load_waitlist_mail(conn, rows, self.policy)
 
     async def _load_eta(self, conn: BaseDBAsyncClient, rows: list[Claimed]) -> None:
         if not rows:
@@ -224,6 +228,8 @@ class Batch:
             return quote or Failure(Scope.CONTENT, "the custom build or its quote is gone")
         if row.kind in SUPPLY_KINDS:
             return self.supply.get(row.id) or Failure(Scope.CONTENT, "no purchase order")
+        if row.kind in WAITLIST_KINDS:
+            return self.waitlist.get(row.id) or Failure(Scope.CONTENT, "no waitlist entry")
         if row.kind == OutboxKind.ORDER_LINKS:
             links = self.links.get(int(row.payload.get("customer_id", 0) or 0))
             return links or Failure(Scope.CONTENT, "the customer is gone")

@@ -26,6 +26,7 @@ from domain.notifications.views import (
     ShipmentSent,
     SupplierPurchaseOrder,
     View,
+    WaitlistMail,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -117,6 +118,10 @@ def template_and_subject(view: View) -> tuple[str, str]:
         if view.reminder:
             return "supplier_reminder", f"Purchase order {view.number}: please confirm"
         return "purchase_order_sent", f"Purchase order {view.number}"
+    if isinstance(view, WaitlistMail):
+        if view.opening:
+            return "waitlist_opening", "You can order now: an item you waited for"
+        return "waitlist_confirm", "Please confirm: the waitlist you asked to join"
     raise RenderFailed(f"no template for {type(view).__name__}")
 
 

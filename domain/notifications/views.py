@@ -315,6 +315,25 @@ class SupplierPurchaseOrder:
         return out.getvalue()
 
 
+@dataclass(frozen=True)
+class WaitlistMail:
+    """Rule 26: confirm an address on a waitlist, or tell it the product can be ordered."""
+
+    product_name: str
+    confirm_link: str
+    leave_link: str
+    product_link: str
+    opening: bool = False  # False: the confirmation email
+    eta: Window | None = None  # of the unit this address would order now
+
+
 View = (
-    Confirmation | EtaUpdate | ShipmentSent | Cancellation | Quote | Links | SupplierPurchaseOrder
+    Confirmation
+    | EtaUpdate
+    | ShipmentSent
+    | Cancellation
+    | Quote
+    | Links
+    | SupplierPurchaseOrder
+    | WaitlistMail
 )

@@ -196,3 +196,28 @@ class ReorderDraftLine(Model):
     class Meta:
         table = "reorder_draft_line"
         unique_together = (("draft", "product"),)
+
+
+class WaitlistEntry(Model):
+    """DOMAIN.md rule 26: an address waiting for a product that cannot be ordered.
+
+    ``status``: ``pending`` (the confirmation link is not used yet), ``confirmed`` (waits, in
+    order of ``confirmed_at``), ``told`` (supply made room and the address was emailed),
+    ``left``. One row per address and product.
+    """
+
+    id = fields.IntField(primary_key=True)
+    product: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Product", related_name="waitlist", db_index=True, on_delete=fields.CASCADE
+    )
+    product_id: int
+    email = fields.CharField(max_length=254)
+    token_salt = fields.CharField(max_length=32)
+    status = fields.CharField(max_length=16, default="pending")
+    created_at = fields.DatetimeField()
+    confirmed_at = fields.DatetimeField(null=True)
+    told_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "waitlist_entry"
+        unique_together = (("product", "email"),)

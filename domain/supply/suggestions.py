@@ -30,14 +30,17 @@ DISCARDED = "discarded"
 # Units open POs still bring, per product; custom builds are bought per request, not here.
 DEMAND_SQL = (
     "SELECT p.id, p.supplier_id, p.waiting_units, p.on_hand, p.safety_stock, p.min_order_qty,"
-    " p.pack_size, COALESCE(o.on_order, 0) AS on_order"
+    " p.pack_size, COALESCE(o.on_order, 0) AS on_order, COALESCE(w.waitlist, 0) AS waitlist"
     " FROM product p LEFT JOIN ("
     "  SELECT l.product_id, SUM(l.quantity - l.quantity_received - l.quantity_cancelled)"
     "   AS on_order FROM purchase_order_line l"
     "  JOIN purchase_order po ON po.id = l.purchase_order_id"
     "  WHERE po.status = 'open' GROUP BY l.product_id) o ON o.product_id = p.id"
+    " LEFT JOIN (SELECT product_id, COUNT(*) AS waitlist FROM waitlist_entry"
+    "  WHERE status = 'confirmed' GROUP BY product_id) w ON w.product_id = p.id"
     " WHERE p.active = ? AND p.supplier_id IS NOT NULL AND p.mode <> 'custom_build'"
-    " AND p.waiting_units + p.safety_stock > p.on_hand + COALESCE(o.on_order, 0)"
+    " AND p.waiting_units + p.safety_stock + COALESCE(w.waitlist, 0)"
+    "  > p.on_hand + COALESCE(o.on_order, 0)"
 )
 
 
@@ -53,6 +56,7 @@ def _demand(row: dict) -> Demand:
         on_order=int(row["on_order"]),
         on_hand=int(row["on_hand"]),
         safety_stock=int(row["safety_stock"]),
+        waitlist=int(row["waitlist"]),
         min_order_qty=int(row["min_order_qty"]),
         pack_size=int(row["pack_size"]),
     )

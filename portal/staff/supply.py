@@ -22,6 +22,7 @@ from domain.supply.suggestions import (
     edit_draft,
     recompute_suggestions,
 )
+from domain.supply.waitlist import waitlist_overview
 from portal.staff.desk import Desk
 from portal.staff.forms import date_field, number_field
 from portal.web import field_errors, text
@@ -47,6 +48,7 @@ def routes(desk: Desk) -> list[Route]:
                 "drafts": await open_drafts(),
                 "proposals": await pending_proposals(),
                 "follow_ups": await follow_ups(ctx),
+                "waitlists": await waitlist_overview(),
                 "errors": errors or {},
                 "done": DONE.get(request.query_params.get("done", ""), ""),
             },

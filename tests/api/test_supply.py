@@ -154,3 +154,32 @@ async def test_a_supplier_reads_and_answers_by_its_token(api: Api) -> None:
     assert line.confirmed_date == po.expected_date
     assert done["purchaseOrder"]["lines"][0]["confirmedDate"] == po.expected_date.isoformat()
     assert today() <= po.expected_date <= today() + dt.timedelta(days=20)
+
+
+JOIN = """mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) {
+  message errors { code field message } } }"""
+CONFIRM = """mutation($input: WaitlistTokenInput!) { confirmWaitlist(input: $input) {
+  status sku errors { code field } } }"""
+WAITLISTS = "{ waitlists { sku confirmed pending told } }"
+
+
+async def test_the_waitlist_over_the_api(api: Api) -> None:
+    from domain.purchasing.models import WaitlistEntry
+    from domain.supply.waitlist import waitlist_token
+
+    await b.product(on_hand=0, cap=0, sku="AC-12")
+    joined = await api.payload(JOIN, {"input": {"sku": "AC-12", "email": "ada@example.com"}})
+    again = await api.payload(JOIN, {"input": {"sku": "AC-12", "email": "ada@example.com"}})
+    assert joined["message"] == again["message"] and joined["errors"] == []
+    bad = await api.payload(JOIN, {"input": {"sku": "AC-12", "email": "x" * 10_000}})
+    assert codes(bad) == [("INVALID", "email")]
+    unknown = await api.payload(JOIN, {"input": {"sku": "NOPE", "email": "a@example.com"}})
+    assert codes(unknown) == [("NOT_FOUND", "sku")]
+    entry = await WaitlistEntry.get()
+    token = waitlist_token(b.POLICY.secret_key, entry.id, entry.token_salt)
+    done = await api.payload(CONFIRM, {"input": {"token": token}})
+    assert (done["status"], done["sku"]) == ("confirmed", "AC-12")
+    forged = await api.payload(CONFIRM, {"input": {"token": token + "x"}})
+    assert codes(forged) == [("NOT_FOUND", "token")]
+    counts = await api.data(WAITLISTS, token=await staff_token("read"))
+    assert counts["waitlists"] == [{"sku": "AC-12", "confirmed": 1, "pending": 0, "told": 0}]
