@@ -18,7 +18,8 @@ Two statements, one per kind of row; :mod:`domain.reporting.promise_figures` doe
 - **Delay notices** are judged by the day they were sent (recorded) against the latest date
   then in force: the date the line's previous notice told, whether answered or replaced by
   this one, else ``previous_latest`` (the promised or consented date it warned about). A
-  notice that replaces an unanswered one tells a further slip of a delay already told.
+  notice that replaces an unanswered one tells a further slip of a delay already told. Under
+  ``ship_complete`` the previous notice is the order's: they all told the parcel's date.
 - **ETA emails** about a line: outbox rows of the kinds ``eta_changed`` and ``delay_notice``
   for its order and an event in which the line moved materially or got a notice; rows
   superseded by a newer one before sending, or given up on, reached nobody and do not count.
@@ -100,9 +101,12 @@ _DELIVERED = (
 
 _NOTICES = (
     "SELECT n.created_at, COALESCE((SELECT p.new_latest FROM delay_notice p"
-    " WHERE p.line_id = n.line_id AND p.id < n.id ORDER BY p.id DESC LIMIT 1),"
+    " WHERE p.id < n.id AND (p.line_id = n.line_id OR (p.order_id = n.order_id"
+    f" AND o.ship_preference = '{ShipPreference.SHIP_COMPLETE.value}'))"
+    " ORDER BY p.id DESC LIMIT 1),"
     f" n.previous_latest) AS in_force, {_supplier_of('l')} AS supplier"
     " FROM delay_notice n JOIN order_line l ON l.id = n.line_id"
+    " JOIN customer_order o ON o.id = n.order_id"
     " WHERE n.previous_latest IS NOT NULL AND n.created_at >= {since}"
 )
 

@@ -17,6 +17,7 @@ from domain.reporting.promise_figures import (
     promise_report,
 )
 from domain.reporting.promises import promises, told_per_parcel
+from domain.vocabulary import ShipPreference
 from tests import builders as b
 from tests.promise_history import History
 
@@ -156,3 +157,23 @@ async def test_a_notice_replacing_an_unanswered_one_is_judged_by_the_date_that_o
     # The first warned 10 days before the promise, the second 13 before the date first told.
     assert sorted([(promised - b.TODAY).days, (first.new_latest - later.today).days]) == [10, 13]
     assert figures.median_warning_days == 11.5
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_ship_complete_notice_is_judged_by_the_date_last_told_for_its_parcel() -> None:
+    # Rule 22 with rule 12: every notice of a ship-complete order told the parcel's date, so a
+    # later notice about another line of it warns against the date the parcel was last told.
+    day = dt.timedelta(days=1)
+    supplier = await b.supplier()
+    first, second = await b.product(supplier_=supplier), await b.product(supplier_=supplier)
+    first_po = await b.purchase_order(supplier, b.TODAY + 5 * day, (first, 2))
+    second_po = await b.purchase_order(supplier, b.TODAY + 5 * day, (second, 2))
+    placed = await b.order((first, 1), (second, 1), preference=ShipPreference.SHIP_COMPLETE)
+    await revise_expected_date(first_po.id, b.TODAY + 20 * day, "late", ctx=b.ctx())
+    later = b.later(b.ctx(), days=12)
+    await revise_expected_date(second_po.id, b.TODAY + 30 * day, "later still", ctx=later)
+    told, again = await DelayNotice.filter(order_id=placed.order.id).order_by("id")
+    assert told.line_id != again.line_id and again.previous_latest is not None
+    assert told.new_latest is not None and again.previous_latest < later.today < told.new_latest
+    figures = (await promises(b.later(later, days=1), weeks=4)).overall
+    assert (figures.notices, figures.notices_in_time) == (2, 2)
