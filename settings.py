@@ -65,7 +65,7 @@ class Settings:
     clock_in_app: bool = True
     clock_poll_seconds: float = 60.0
     late_delivery_margin_days: int = 7
-    slip_quantile: float = 0.95
+    slip_quantile: float = 0.9
     slip_prior_strength: int = 5
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90

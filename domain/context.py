@@ -26,7 +26,7 @@ class Policy:
     # DOMAIN.md rule 21 (domain/purchasing/slips.py): a PO's window covers this share of its
     # supplier's deliveries, the supplier's history shrunk toward the store's with this many
     # deliveries' weight.
-    slip_quantile: float = 0.95
+    slip_quantile: float = 0.9
     slip_prior_strength: int = 5
     # False takes every supplier's date at its word (the simulator's ``face-value`` policy):
     # no slip history widens a window, and an overdue PO falls back to the margin rule.

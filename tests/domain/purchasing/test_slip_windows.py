@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -40,8 +41,8 @@ def test_slip_window_latest_is_the_hand_computed_nearest_rank_quantile() -> None
     store = SLIPS + (0,) * 10
     assert blended_quantile(SLIPS, store, 0.95, 5) == pytest.approx(10 / 15 * 10 + 5 / 15 * 8)
     assert slip_allowance(SlipHistory(SLIPS, store), 0.95, 5) == 10
-    # In a PO window: earliest the date itself (plus transit), latest 10 days later.
-    policy = b.POLICY
+    # In a PO window covering 95%: earliest the date itself (plus transit), latest 10 days later.
+    policy = dataclasses.replace(b.POLICY, slip_quantile=0.95)
     expected = b.TODAY + 20 * DAY
     line = SupplyLine(1, expected, 5, SlipHistory(SLIPS, store))
     window = supply_buckets(TERMS, [line], b.TODAY, policy)[0].window
@@ -115,7 +116,7 @@ async def test_a_receipt_records_the_date_last_confirmed_and_its_slip() -> None:
 @pytest.mark.usefixtures("db")
 async def test_slip_windows_widen_a_promised_window_by_the_suppliers_history() -> None:
     supplier = await b.supplier()
-    await _history(supplier, [2, 4, 6, 8])  # the only history in the store: 95% is 8
+    await _history(supplier, [2, 4, 6, 8])  # the only history in the store: 90% (the 4th of 4) is 8
     context = b.later(b.ctx(), days=10)
     product = await b.product(supplier_=supplier)
     await b.purchase_order(supplier, b.TODAY + 30 * DAY, (product, 5), context=context)
