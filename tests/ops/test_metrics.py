@@ -3,8 +3,12 @@ METRICS_ALLOW_IPS only; counted across every web process of ``preorder serve --w
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import os
+import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -124,13 +128,37 @@ async def test_every_web_process_is_counted_and_its_pool_shown(db: str, tmp_path
             for _ in range(200):
                 assert (await client.get(f"{base}/healthz")).status_code == 200
             scrapes = [samples((await client.get(f"{base}/metrics")).text) for _ in range(6)]
-    lines = _access_lines(tmp_path / "server.log")
+            lines = _access_lines(tmp_path / "server.log")
+            killed = await _kill_one_web_process(client, base, tmp_path / "server.log")
+            after_kill = [samples((await client.get(f"{base}/metrics")).text) for _ in range(6)]
     assert len({line["pid"] for line in lines}) == 2, "both web processes answered"
     answered = sum(line["route"] == "/healthz" for line in lines)  # ours and the start-up probe
     assert answered >= 200
     for found in scrapes:
         assert total(found, "preorder_http_requests_total", route="/healthz") == answered
         assert total(found, "preorder_db_pool_connections", state="max") == 6
+    # A process killed and restarted: its requests still count, its pool no longer does.
+    assert killed in {line["pid"] for line in lines}
+    for found in after_kill:
+        assert total(found, "preorder_http_requests_total", route="/healthz") >= answered
+        assert total(found, "preorder_db_pool_connections", state="max") <= 6
+
+
+async def _kill_one_web_process(client: httpx.AsyncClient, base: str, log: Path) -> int:
+    """SIGKILL one web process; uvicorn starts another. Returns the killed pid."""
+    victim = _access_lines(log)[-1]["pid"]
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while True:
+        assert time.monotonic() < deadline, "no new web process answered"
+        try:
+            await client.get(f"{base}/healthz")
+        except httpx.TransportError:
+            pass
+        pids = {line["pid"] for line in _access_lines(log)}
+        if len(pids) >= 3:
+            return victim
+        await asyncio.sleep(0.2)
 
 
 def _access_lines(log: Path) -> list[dict]:
