@@ -20,6 +20,7 @@ from app import create_app
 from domain.clock.runner import run_day
 from domain.notifications.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
+from ops.requests import OPERATIONS
 from settings import Settings
 from tests import builders as b
 from tests.conftest import on_postgres
@@ -50,6 +51,7 @@ def total(found: dict, name: str, **labels: str) -> float:
 
 @pytest.fixture
 async def app_client() -> AsyncIterator[httpx.AsyncClient]:
+    OPERATIONS.known.clear()  # the process's operation labels: other tests' names freed
     app = create_app(SETTINGS, manage_database=False)
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -163,3 +165,24 @@ async def _kill_one_web_process(client: httpx.AsyncClient, base: str, log: Path)
 
 def _access_lines(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+async def test_operation_names_from_clients_cannot_grow_the_metrics_without_bound(
+    app_client: httpx.AsyncClient,
+) -> None:
+    """Clients choose operation names: a process keeps 100 as labels, the rest are "other";
+    a name that is not a plain GraphQL name (10 kB, non-ASCII) is "anonymous"."""
+    query = "query Q { products(first: 1) { nodes { sku } } }"
+    for index in range(110):
+        await app_client.post("/graphql", json={"query": query, "operationName": f"Op{index}"})
+    for hostile in ("x" * 10_000, "Заказ", "a b"):
+        await app_client.post("/graphql", json={"query": query, "operationName": hostile})
+    found = samples((await app_client.get("/metrics")).text)
+    operations = {
+        dict(labels).get("operation")
+        for (name, labels) in found
+        if name == "preorder_http_requests_total" and dict(labels).get("route") == "/graphql"
+    }
+    assert len(operations - {"other", "anonymous"}) <= 100
+    assert "other" in operations and "anonymous" in operations
+    assert not any(op and len(op) > 64 for op in operations)
