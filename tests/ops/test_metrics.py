@@ -24,6 +24,7 @@ from ops.requests import OPERATIONS
 from settings import Settings
 from tests import builders as b
 from tests.conftest import on_postgres
+from tests.outage import database_down
 from tests.serving import free_port, isolated_env, serving
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -186,3 +187,14 @@ async def test_operation_names_from_clients_cannot_grow_the_metrics_without_boun
     assert {op for op in operations if op and op.startswith("Op")} == {f"Op{n}" for n in range(100)}
     assert "other" in operations and "anonymous" in operations
     assert not any(op and len(op) > 64 for op in operations)
+
+
+async def test_metrics_answer_while_the_database_is_down_and_say_so(
+    app_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    async with database_down(tmp_path):
+        response = await app_client.get("/metrics")
+    assert response.status_code == 200
+    found = samples(response.text)
+    assert found[("preorder_database_up", ())] == 0
+    assert "preorder_http_requests_total" in response.text
