@@ -7,15 +7,20 @@ A second loopback address (127.0.0.2) plays the proxy: one server, both kinds of
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
+from ops.factory import frozen_after_start
 from settings import Settings
 from tests.serving import ROOT, free_port, isolated_env, serving
 
@@ -133,3 +138,20 @@ async def _until_up(client: httpx.AsyncClient, server: subprocess.Popen[bytes], 
         except httpx.TransportError:
             assert time.monotonic() < deadline, "uvicorn did not start"
             await asyncio.sleep(0.2)
+
+
+async def test_a_started_app_leaves_its_start_up_objects_out_of_the_collector() -> None:
+    ran: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ran.append("started")
+        yield
+
+    app = frozen_after_start(Starlette(lifespan=lifespan))
+    gc.unfreeze()
+    try:
+        async with app.router.lifespan_context(app):
+            assert ran == ["started"] and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
