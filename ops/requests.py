@@ -49,6 +49,9 @@ class _Operations:
         return name
 
 
+OPERATIONS = _Operations()  # one per process, as the metrics' labels are
+
+
 def _route(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -60,7 +63,6 @@ def _route(scope: Scope) -> str:
 class RequestLog:
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.operations = _Operations()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -103,12 +105,13 @@ class RequestLog:
         finally:
             reset_request_id(token)
             seconds = time.perf_counter() - started
-            operation = ""
+            operation, label = None, ""
             if scope["path"] == _GRAPHQL:
-                operation = self.operations.label(_operation(scope, body))
+                operation = _operation(scope, body)
+                label = OPERATIONS.label(operation)
             route = _route(scope)
-            REQUESTS.labels(route, operation, str(status)).inc()
-            LATENCY.labels(route, operation).observe(seconds)
+            REQUESTS.labels(route, label, str(status)).inc()
+            LATENCY.labels(route, label).observe(seconds)
             record_pool()
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(_line(scope, request_id, route, operation, status, seconds, sent))
@@ -129,7 +132,7 @@ def _line(
     scope: Scope,
     request_id: str,
     route: str,
-    operation: str,
+    operation: str | None,
     status: int,
     seconds: float,
     sent: int,
@@ -143,7 +146,7 @@ def _line(
         "method": scope["method"],
         "path": scope["path"][:512],
         "route": route,
-        "operation": operation or None,
+        "operation": operation,  # the name itself: a log line has no labels to bound
         "status": status,
         "duration_ms": round(seconds * 1000, 2),
         "bytes": sent,

@@ -14,12 +14,9 @@ from tortoise.transactions import in_transaction
 from domain.db import connection, fetch, keep_session, tortoise_config
 from tests.conftest import on_postgres
 
-pytestmark = [
-    pytest.mark.usefixtures("db"),
-    pytest.mark.skipif(
-        not on_postgres(), reason="asyncpg's pool is PostgreSQL's; SQLite has one connection"
-    ),
-]
+postgres_only = pytest.mark.skipif(
+    not on_postgres(), reason="asyncpg's pool is PostgreSQL's; SQLite has one connection"
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,6 +25,8 @@ def test_the_pool_hands_connections_back_without_a_reset_query() -> None:
     assert credentials["reset"] is keep_session
 
 
+@postgres_only
+@pytest.mark.usefixtures("db")
 async def test_a_transaction_left_open_is_rolled_back_when_its_connection_is_handed_back() -> None:
     async with connection().acquire_connection() as raw:
         await raw.execute("BEGIN")
@@ -40,6 +39,8 @@ async def test_a_transaction_left_open_is_rolled_back_when_its_connection_is_han
                 assert await raw.fetchval("SELECT to_regclass('pg_temp.left_open')") is None
 
 
+@postgres_only
+@pytest.mark.usefixtures("db")
 async def test_the_clock_s_advisory_lock_ends_with_its_transaction() -> None:
     async with in_transaction() as conn:
         taken = await fetch(
@@ -52,6 +53,8 @@ async def test_the_clock_s_advisory_lock_ends_with_its_transaction() -> None:
     assert held[0]["n"] == 0
 
 
+@postgres_only
+@pytest.mark.usefixtures("db")
 async def test_the_timeouts_hold_on_every_connection_whatever_ran_before() -> None:
     for _ in range(10):
         rows = await fetch(connection(), "SHOW statement_timeout")

@@ -6,14 +6,21 @@ A second loopback address (127.0.0.2) plays the proxy: one server, both kinds of
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import json
 import subprocess
 import sys
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
+from ops.factory import frozen_after_start
 from settings import Settings
 from tests.serving import ROOT, free_port, isolated_env, serving
 
@@ -89,3 +96,62 @@ def test_metrics_are_private_in_production_unless_named() -> None:
     assert Settings.from_env(production).metrics_allow_ips == ""
     named = Settings.from_env({**production, "METRICS_ALLOW_IPS": "10.0.0.0/8"})
     assert named.metrics_allow_ips == "10.0.0.0/8"
+
+
+async def test_the_readme_s_uvicorn_command_serves_the_app(tmp_path: Path) -> None:
+    """``uvicorn ops.factory:app_from_env --factory ...`` as the README gives it, after
+    ``preorder migrate``: the app, its request ids and its metrics, no proxy headers of its own."""
+    port = free_port()
+    env = isolated_env(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+    (tmp_path / "metrics").mkdir()
+    subprocess.run(
+        [sys.executable, "cli.py", "migrate"], cwd=ROOT, env=env, check=True, timeout=120
+    )
+    command = [
+        sys.executable, "-m", "uvicorn", "ops.factory:app_from_env", "--factory",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--no-proxy-headers", "--no-access-log", "--no-server-header",
+    ]  # fmt: skip
+    with open(tmp_path / "uvicorn.log", "w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            await _until_up(client, server, tmp_path / "uvicorn.log")
+            spoofed = await client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
+            scrape = await client.get("/metrics")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert spoofed.status_code == 200 and spoofed.headers["x-request-id"]
+    assert scrape.status_code == 200 and 'route="/healthz"' in scrape.text
+    line = next(x for x in access_lines(tmp_path / "uvicorn.log") if x["route"] == "/healthz")
+    assert line["client"] == "127.0.0.1"  # FORWARDED_ALLOW_IPS unset: no proxy is believed
+
+
+async def _until_up(client: httpx.AsyncClient, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, log.read_text()[-3000:]
+        try:
+            await client.get("/healthz")
+            return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            await asyncio.sleep(0.2)
+
+
+async def test_a_started_app_leaves_its_start_up_objects_out_of_the_collector() -> None:
+    ran: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ran.append("started")
+        yield
+
+    app = frozen_after_start(Starlette(lifespan=lifespan))
+    gc.unfreeze()
+    try:
+        async with app.router.lifespan_context(app):
+            assert ran == ["started"] and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
