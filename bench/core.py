@@ -53,6 +53,7 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from bench.review import bench_review
+from bench.supply import bench_reorder
 from domain.context import Actor, Context, Policy
 from domain.customers.links import link_token, new_number, new_salt, token_hash
 from domain.db import Dialect, connection, execute, fetch, is_postgres, tortoise_config
@@ -1309,6 +1310,21 @@ async def run(
                 f"measured: {out_m3.describe()}; floor: {out_f3.describe()}",
             )
         )
+
+        print(f"(e) reorder suggestions for {scale.products:,} products:", flush=True)
+        med_m, med_f, lines_m, lines_f = await bench_reorder(lambda: context(policy), reps)
+        rows.append(
+            Row(
+                f"recompute_suggestions ({scale.products:,} products) median",
+                med_m,
+                med_f,
+                "< 2 s",
+                med_m < 2.0,
+                f"measured: {lines_m:,} draft lines; floor: {lines_f:,} lines",
+            )
+        )
+        if lines_m != lines_f:
+            print(f"note: suggestions wrote {lines_m:,} lines, the floor {lines_f:,}")
 
         print()
         print_table(rows, postgres)

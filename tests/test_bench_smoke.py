@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OPERATIONS = ("place_order", "receive", "revise_expected_date")
+OPERATIONS = ("place_order", "receive", "revise_expected_date", "recompute_suggestions")
 ROW = re.compile(
-    r"^(?P<op>place_order|receive|revise_expected_date)\b.*?"
+    r"^(?P<op>place_order|receive|revise_expected_date|recompute_suggestions)\b.*?"
     r"\s(?P<measured>\d+(?:\.\d+)?) ms\s+(?P<floor>\d+(?:\.\d+)?) ms\s+\d+(?:\.\d+)?x\s"
 )
 
@@ -48,6 +48,7 @@ def test_bench_reports_every_operation_with_measured_and_floor(tmp_path: Path) -
         assert float(row["measured"]) > 0 and float(row["floor"]) > 0, row.group(0)
     # The service and its hand-made floor did the same work.
     assert "wrote different row counts" not in done.stdout
+    assert "note: suggestions wrote" not in done.stdout
     assert re.search(r"products whose waiting_units disagree\s+0$", done.stdout, re.M)
 
 

@@ -29,7 +29,7 @@ from domain.notifications.outbox import enqueue
 from domain.purchasing.models import WaitlistEntry
 from domain.queries.catalog import availability, waiting_eta
 from domain.queries.product_list import product_by_sku, products_by_sku
-from domain.queries.rows import marks
+from domain.queries.rows import chunks, marks
 from domain.validation import clean_email, sku_shaped
 from domain.vocabulary import OutboxKind
 
@@ -130,10 +130,12 @@ async def leave_waitlist(token: str, *, ctx: Context) -> WaitlistPlace:
 
 async def tell_waitlists(*, ctx: Context, product_ids: list[int] | None = None) -> int:
     """Tell waiting addresses of products with room now; how many were told."""
-    query = WaitlistEntry.filter(status=CONFIRMED)
-    if product_ids is not None:
-        query = query.filter(product_id__in=product_ids)
-    skus = {str(sku) for sku in await query.values_list("product__sku", flat=True)}
+    skus: set[str] = set()
+    for part in [None] if product_ids is None else chunks(product_ids):
+        query = WaitlistEntry.filter(status=CONFIRMED)
+        if part is not None:
+            query = query.filter(product_id__in=list(part))
+        skus |= {str(sku) for sku in await query.values_list("product__sku", flat=True)}
     told = 0
     for _, product in sorted((await products_by_sku(sorted(skus))).items()):
         now = availability(product, ctx)

@@ -33,7 +33,7 @@ from domain.supply.sending import send_draft, send_purchase_order
 from domain.supply.suggestions import DraftEdit, discard_draft, edit_draft, recompute_suggestions
 from domain.vocabulary import OutboxKind
 from tests import builders as b
-from tests.domain.notifications.conftest import SmtpServer, send_all
+from tests.domain.notifications.conftest import RunningClock, SmtpServer, send_all
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -296,3 +296,13 @@ async def test_reminders_go_once_per_period_whatever_the_restarts() -> None:
     past_due = b.later(b.ctx(), days=(po.expected_date - b.TODAY).days + 1)
     assert (await remind_suppliers(ctx=past_due))["overdue"] == 1
     assert await reminders() == 2
+
+
+async def test_the_reminder_email_asks_for_the_confirmation(smtp: SmtpServer) -> None:
+    po, token, _ = await _sent()
+    await remind_suppliers(ctx=b.later(b.ctx(), days=3))
+    await send_all(smtp, clock=RunningClock(b.NOON + dt.timedelta(days=3, minutes=1)))
+    [reminder] = [m for m in smtp.inbox.received if "please confirm" in m.subject]
+    assert reminder.subject == f"Purchase order {po.number}: please confirm"
+    assert f"/supplier/po/{token}" in reminder.text
+    assert "We have not yet had your confirmation" in reminder.html

@@ -146,3 +146,18 @@ async def test_rule_26_waitlisted_addresses_count_as_demand_and_can_leave() -> N
     [draft] = await open_drafts()
     assert draft.lines[0].quantity == 2
     assert "2 on the waitlist" in draft.lines[0].why
+
+
+async def test_the_opening_email_tells_the_date_and_links_to_order(smtp: SmtpServer) -> None:
+    supplier, product = await _sold_out()
+    await join_waitlist(product.sku, "ada@example.com", ctx=b.ctx())
+    await confirm_waitlist(await _token("ada@example.com"), ctx=b.ctx())
+    await Product.filter(id=product.id).update(backorder_cap=5)
+    await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=10), (product, 5))
+    await send_all(smtp)
+    [opening] = [m for m in smtp.inbox.received if m.subject.startswith("You can order now")]
+    for part in (opening.text, opening.html):
+        assert product.name in part
+        assert f"/products/{product.sku}" in part
+        assert "13–16 March 2027" in part  # the PO in 10 days plus 2 to 5 days transit
+        assert "/leave" in part
