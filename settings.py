@@ -58,6 +58,7 @@ class Settings:
     mail_give_up_after_seconds: float = 2 * 86400.0
     smtp_timeout_seconds: float = 10.0
     mailbox_dir: str = str(VAR_DIR / "mailbox")
+    media_dir: str = str(VAR_DIR / "media")  # product images and thumbnails (MEDIA_DIR)
     mailbox_port: int = 0
     # RATE_LIMIT_<NAME>=60/h, 30/15min or off, for each name of RateLimits (README, "Limits").
     rate_limits: RateLimits = RateLimits()
@@ -91,6 +92,7 @@ class Settings:
             slip_prior_strength=self.slip_prior_strength,
             idempotency_retention_days=self.idempotency_retention_days,
             sent_mail_retention_days=self.sent_mail_retention_days,
+            media_dir=self.media_dir,
         )
 
     @property
@@ -152,6 +154,7 @@ class Settings:
             ),
             smtp_timeout_seconds=float(env.get("SMTP_TIMEOUT_SECONDS", cls.smtp_timeout_seconds)),
             mailbox_dir=env.get("MAILBOX_DIR", cls.mailbox_dir),
+            media_dir=env.get("MEDIA_DIR", cls.media_dir),
             mailbox_port=int(env.get("MAILBOX_PORT", cls.mailbox_port)),
             rate_limits=rate_limits_from(env),
             clock_in_app=_clock_in_app(env.get("CLOCK", "app")),

@@ -36,6 +36,8 @@ class Policy:
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90
     base_url: str = "http://127.0.0.1:8000"
+    # Where product images are stored (Settings.media_dir); served under /media.
+    media_dir: str = "var/media"
     currency: str = "EUR"
     limits: RateLimits = field(default_factory=RateLimits)
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.catalog import images
 from domain.catalog.checks import BackorderPolicy, ProductData
 from domain.catalog.services import (
     create_product,
@@ -34,8 +35,10 @@ from domain.queries.catalog_admin import (
     supplier_row,
     supplier_rows,
 )
+from domain.queries.images import images_of
 from domain.queries.purchasing import purchase_order_page
 from domain.vocabulary import AvailabilityMode
+from portal.staff.catalog_files import multipart
 from portal.staff.desk import Desk
 from portal.web import field_errors, text
 
@@ -161,6 +164,7 @@ def routes(desk: Desk) -> list[Route]:
                 "stock_form": stock_form or {},
                 "errors": errors or {},
                 "changes": await catalog_changes(product_id=product_id),
+                "images": (await images_of([product_id])).get(product_id, []),
                 "done": request.query_params.get("done", ""),
                 **await choices(),
             },
@@ -337,7 +341,50 @@ def routes(desk: Desk) -> list[Route]:
             return await supplier_page(request, form=values, errors=field_errors(error), status=400)
         return desk.redirect(request, "staff:supplier", "done=saved", supplier_id=supplier_id)
 
+    async def image_add(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        form = await multipart(desk, request, images.MAX_BYTES)
+        upload = form.get("image")
+        alt = text(form, "alt_text")
+        try:
+            data = (
+                await upload.read(images.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+            )
+            await images.add_image(
+                product_id, data, alt, media_dir=desk.policy.media_dir, ctx=desk.context(request)
+            )
+        except DomainError as error:
+            errors = {f"image.{k}": v for k, v in field_errors(error).items()}
+            return await product_page(request, errors=errors, status=400)
+        finally:
+            await form.close()
+        return desk.redirect(request, "staff:product", "done=image", product_id=product_id)
+
+    async def image_remove(request: Request) -> Response:
+        await desk.form(request)
+        try:
+            product_id = await images.remove_image(
+                desk.path_int(request, "image_id"),
+                media_dir=desk.policy.media_dir,
+                ctx=desk.context(request),
+            )
+        except DomainError:
+            raise HTTPException(404) from None
+        return desk.redirect(request, "staff:product", "done=image-removed", product_id=product_id)
+
     return [
+        Route(
+            "/products/{product_id:int}/images",
+            image_add,
+            methods=["POST"],
+            name="product-image-add",
+        ),
+        Route(
+            "/images/{image_id:int}/remove",
+            image_remove,
+            methods=["POST"],
+            name="product-image-remove",
+        ),
         Route("/products", products, name="products"),
         Route("/products/new", product_new, methods=["GET", "POST"], name="product-new"),
         Route("/products/{product_id:int}", product_show, name="product"),
