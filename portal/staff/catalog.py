@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.catalog import images
+from domain.catalog import images, options
 from domain.catalog.checks import BackorderPolicy, ProductData
 from domain.catalog.services import (
     create_product,
@@ -28,6 +28,7 @@ from domain.catalog.services import (
 from domain.catalog.stocktake import StockReason, adjust_stock, preview_stock_adjustment
 from domain.errors import DomainError
 from domain.purchasing.preview import EventImpact
+from domain.queries.catalog import option_groups
 from domain.queries.catalog_admin import (
     catalog_changes,
     product_row,
@@ -165,6 +166,7 @@ def routes(desk: Desk) -> list[Route]:
                 "errors": errors or {},
                 "changes": await catalog_changes(product_id=product_id),
                 "images": (await images_of([product_id])).get(product_id, []),
+                "groups": (await option_groups([product_id])).get(product_id, []),
                 "done": request.query_params.get("done", ""),
                 **await choices(),
             },
@@ -372,7 +374,68 @@ def routes(desk: Desk) -> list[Route]:
             raise HTTPException(404) from None
         return desk.redirect(request, "staff:product", "done=image-removed", product_id=product_id)
 
+    async def group_add(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        form = await desk.form(request)
+        try:
+            await options.add_option_group(
+                product_id,
+                text(form, "group_name"),
+                text(form, "required") == "yes",
+                ctx=desk.context(request),
+            )
+        except DomainError as error:
+            errors = {f"group.{k}": v for k, v in field_errors(error).items()}
+            return await product_page(request, errors=errors, status=400)
+        return desk.redirect(request, "staff:product", "done=options", product_id=product_id)
+
+    async def choice_add(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        group_id = desk.path_int(request, "group_id")
+        form = await desk.form(request)
+        try:
+            await options.add_option_choice(
+                group_id,
+                text(form, "choice_name"),
+                text(form, "price_delta"),
+                text(form, "lead_time_delta_days"),
+                ctx=desk.context(request),
+            )
+        except DomainError as error:
+            errors = {f"choice-{group_id}.{k}": v for k, v in field_errors(error).items()}
+            return await product_page(request, errors=errors, status=400)
+        return desk.redirect(request, "staff:product", "done=options", product_id=product_id)
+
+    async def choice_remove(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        await desk.form(request)
+        try:
+            await options.remove_option_choice(
+                desk.path_int(request, "choice_id"), ctx=desk.context(request)
+            )
+        except DomainError as error:
+            return await product_page(request, errors={"options": error.message}, status=400)
+        return desk.redirect(request, "staff:product", "done=options", product_id=product_id)
+
     return [
+        Route(
+            "/products/{product_id:int}/options",
+            group_add,
+            methods=["POST"],
+            name="product-group-add",
+        ),
+        Route(
+            "/products/{product_id:int}/options/{group_id:int}",
+            choice_add,
+            methods=["POST"],
+            name="product-choice-add",
+        ),
+        Route(
+            "/products/{product_id:int}/choices/{choice_id:int}/remove",
+            choice_remove,
+            methods=["POST"],
+            name="product-choice-remove",
+        ),
         Route(
             "/products/{product_id:int}/images",
             image_add,
