@@ -31,6 +31,7 @@ from domain.purchasing.preview import EventImpact
 from domain.queries.catalog import option_groups
 from domain.queries.catalog_admin import (
     catalog_changes,
+    product_count,
     product_row,
     product_rows,
     supplier_row,
@@ -57,6 +58,7 @@ PRODUCT_FIELDS = (
     "per_order_limit",
     "reason",
 )
+PAGE = 200
 SUPPLIER_FIELDS = ("name", "email", "lead_time_days", "address", "reason")
 STOCK_FIELDS = ("stock_reason", "quantity", "note")
 
@@ -112,10 +114,18 @@ def routes(desk: Desk) -> list[Route]:
         }
 
     async def products(request: Request) -> Response:
+        search = request.query_params.get("q", "")[:100]
+        found = await product_rows(search=search, limit=PAGE + 1)
         return desk.page(
             request,
             "catalog_products.html",
-            {"products": await product_rows(), "done": request.query_params.get("done", "")},
+            {
+                "products": found[:PAGE],
+                "more": len(found) > PAGE,
+                "search": search,
+                "total": await product_count(),
+                "done": request.query_params.get("done", ""),
+            },
         )
 
     async def product_new(request: Request) -> Response:

@@ -218,3 +218,13 @@ async def test_staff_add_option_groups_and_choices_to_a_custom_build(
     )
     assert good.status_code == 303
     assert "V-twin: €1,500.00, 14 days" in text_of((await staff.get(page)).text)
+
+
+async def test_the_product_list_finds_by_sku_or_name(staff: httpx.AsyncClient) -> None:
+    await b.product(sku="FIND-ME")
+    await b.product(sku="OTHER-1")
+    found = text_of((await staff.get("/staff/products?q=find")).text)
+    assert "FIND-ME" in found and "OTHER-1" not in found
+    assert "2 products in the catalogue" in found
+    nothing = await staff.get("/staff/products?q=%25_!")
+    assert "No product matches" in text_of(nothing.text)
