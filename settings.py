@@ -58,6 +58,7 @@ class Settings:
     mail_give_up_after_seconds: float = 2 * 86400.0
     smtp_timeout_seconds: float = 10.0
     mailbox_dir: str = str(VAR_DIR / "mailbox")
+    media_dir: str = str(VAR_DIR / "media")  # product images and thumbnails (MEDIA_DIR)
     mailbox_port: int = 0
     # RATE_LIMIT_<NAME>=60/h, 30/15min or off, for each name of RateLimits (README, "Limits").
     rate_limits: RateLimits = RateLimits()
@@ -101,6 +102,7 @@ class Settings:
             supplier_link_days=self.supplier_link_days,
             supplier_changes_need_approval=self.supplier_changes_need_approval,
             supplier_reminder_days=self.supplier_reminder_days,
+            media_dir=self.media_dir,
         )
 
     @property
@@ -162,6 +164,7 @@ class Settings:
             ),
             smtp_timeout_seconds=float(env.get("SMTP_TIMEOUT_SECONDS", cls.smtp_timeout_seconds)),
             mailbox_dir=env.get("MAILBOX_DIR", cls.mailbox_dir),
+            media_dir=env.get("MEDIA_DIR", cls.media_dir),
             mailbox_port=int(env.get("MAILBOX_PORT", cls.mailbox_port)),
             rate_limits=rate_limits_from(env),
             clock_in_app=_clock_in_app(env.get("CLOCK", "app")),

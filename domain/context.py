@@ -42,6 +42,8 @@ class Policy:
     supplier_changes_need_approval: bool = False
     supplier_reminder_days: int = 3
     base_url: str = "http://127.0.0.1:8000"
+    # Where product images are stored (Settings.media_dir); served under /media.
+    media_dir: str = "var/media"
     currency: str = "EUR"
     limits: RateLimits = field(default_factory=RateLimits)
 

@@ -138,4 +138,39 @@ class Migration(migrations.Migration):
                 description=REASON_DESCRIPTION, enum_type=EtaReason, max_length=32
             ),
         ),
+        ops.CreateModel(
+            name="ProductImage",
+            fields=[
+                (
+                    "id",
+                    fields.IntField(generated=True, primary_key=True, unique=True, db_index=True),
+                ),
+                (
+                    "product",
+                    fields.ForeignKeyField(
+                        "models.Product",
+                        source_field="product_id",
+                        db_index=True,
+                        db_constraint=True,
+                        to_field="id",
+                        related_name="images",
+                        on_delete=OnDelete.CASCADE,
+                    ),
+                ),
+                ("filename", fields.CharField(max_length=100)),
+                ("thumbnail", fields.CharField(max_length=100)),
+                ("alt_text", fields.CharField(max_length=300)),
+                ("width", fields.IntField()),
+                ("height", fields.IntField()),
+                ("position", fields.IntField(default=0)),
+                ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={
+                "table": "product_image",
+                "app": "models",
+                "pk_attr": "id",
+                "table_description": "A product photo: a re-encoded WebP and its thumbnail under the media directory.",
+            },
+            bases=["Model"],
+        ),
     ]

@@ -65,6 +65,11 @@ def portal_mount(policy: Policy, *, production: bool) -> tuple[list[BaseRoute], 
     outages = [Middleware(OutagePages, render=outage_page)]
     mounts: list[BaseRoute] = [
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
+        Mount(
+            "/media",
+            app=StaticFiles(directory=policy.media_dir, check_dir=False),
+            name="media",
+        ),
         Route("/favicon.ico", favicon, name="favicon"),
         Route("/staff", staff_home, name="staff-home"),
         staff_mount(web, middleware=outages),  # before the catch-all customer mount

@@ -19,7 +19,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 # Settings a developer may have exported that would point the server elsewhere.
-UNSET = ("BASE_URL", "HOST", "PORT", "DATABASE_URL", "MAILBOX_DIR", "SMTP_URL", "PREORDER_ENV")
+UNSET: tuple[str, ...] = ("BASE_URL", "HOST", "PORT", "DATABASE_URL", "MAILBOX_DIR", "SMTP_URL")
+UNSET += ("PREORDER_ENV", "MEDIA_DIR")
 
 
 def free_port() -> int:
@@ -33,6 +34,7 @@ def isolated_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in UNSET}
     env["DATABASE_URL"] = f"sqlite://{tmp_path / 'serve.db'}"
     env["MAILBOX_DIR"] = str(tmp_path / "mailbox")
+    env["MEDIA_DIR"] = str(tmp_path / "media")
     env.update(settings)
     return env
 

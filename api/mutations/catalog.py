@@ -19,6 +19,7 @@ from api.context import ApiContext
 from api.errors import UserError, user_errors
 from api.permissions import CATALOG, requires, staff_context
 from domain.catalog.checks import ProductData
+from domain.catalog.options import add_option_choice, add_option_group, remove_option_choice
 from domain.catalog.services import (
     create_product,
     create_supplier,
@@ -88,6 +89,8 @@ class CatalogChangePayload:
     dry_run: bool = False
     product_id: strawberry.ID | None = None
     supplier_id: strawberry.ID | None = None
+    option_group_id: strawberry.ID | None = None
+    option_choice_id: strawberry.ID | None = None
     lines_moved: int = 0
     orders_moved: int = 0
     emails_queued: int = 0
@@ -255,3 +258,63 @@ class CatalogMutation:
             units_to_backorders=done.to_queue,
             units_taken_back=done.taken_back,
         )
+
+    @strawberry.mutation(
+        description="Staff (scope `catalog`): an option group of a custom-build product.",
+        metadata=requires(CATALOG),
+    )
+    async def add_option_group(
+        self,
+        info: Info[ApiContext, Any],
+        product_id: strawberry.ID,
+        name: str,
+        required: bool = True,
+    ) -> CatalogChangePayload:
+        try:
+            ctx = await staff_context(info)
+            pk = await add_option_group(_product_pk(product_id), name, required, ctx=ctx)
+        except DomainError as error:
+            return CatalogChangePayload(errors=user_errors(error))
+        return CatalogChangePayload(
+            product_id=product_id, option_group_id=ids.encode("OptionGroup", pk)
+        )
+
+    @strawberry.mutation(
+        description="Staff (scope `catalog`): a choice in an option group, with the price and"
+        " lead-time change it makes to a build's quote.",
+        metadata=requires(CATALOG),
+    )
+    async def add_option_choice(
+        self,
+        info: Info[ApiContext, Any],
+        option_group_id: strawberry.ID,
+        name: str,
+        price_delta: Decimal = Decimal("0"),
+        lead_time_delta_days: int = 0,
+    ) -> CatalogChangePayload:
+        try:
+            ctx = await staff_context(info)
+            pk = await add_option_choice(
+                ids.decode("OptionGroup", option_group_id) or 0,
+                name,
+                price_delta,
+                lead_time_delta_days,
+                ctx=ctx,
+            )
+        except DomainError as error:
+            return CatalogChangePayload(errors=user_errors(error))
+        return CatalogChangePayload(option_choice_id=ids.encode("OptionChoice", pk))
+
+    @strawberry.mutation(
+        description="Staff (scope `catalog`): remove a choice no build request chose.",
+        metadata=requires(CATALOG),
+    )
+    async def remove_option_choice(
+        self, info: Info[ApiContext, Any], option_choice_id: strawberry.ID
+    ) -> CatalogChangePayload:
+        try:
+            ctx = await staff_context(info)
+            await remove_option_choice(ids.decode("OptionChoice", option_choice_id) or 0, ctx=ctx)
+        except DomainError as error:
+            return CatalogChangePayload(errors=user_errors(error))
+        return CatalogChangePayload(option_choice_id=option_choice_id)

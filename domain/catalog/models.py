@@ -146,3 +146,23 @@ class StockAdjustment(Model):
 
     class Meta:
         table = "stock_adjustment"
+
+
+class ProductImage(Model):
+    """A product photo: a re-encoded WebP and its thumbnail under the media directory."""
+
+    id = fields.IntField(primary_key=True)
+    product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
+        "models.Product", related_name="images", db_index=True, on_delete=fields.CASCADE
+    )
+    product_id: int
+    filename = fields.CharField(max_length=100)
+    thumbnail = fields.CharField(max_length=100)
+    alt_text = fields.CharField(max_length=300)
+    width = fields.IntField()
+    height = fields.IntField()
+    position = fields.IntField(default=0)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "product_image"

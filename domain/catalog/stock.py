@@ -61,9 +61,10 @@ async def reserve(
         values.append(from_stock)
     else:
         guards.append("(on_hand = 0 OR waiting_units > 0)")
-    if backordered > 0 and level.cap is not None:
-        guards.append("waiting_units <= ?")
-        values.append(level.cap - backordered)
+    if backordered > 0:
+        # The cap as stored now, not as read: staff may have lowered it meanwhile.
+        guards.append("(backorder_cap IS NULL OR waiting_units + ? <= backorder_cap)")
+        values.append(backordered)
     rows = await fetch(
         conn,
         "UPDATE product SET on_hand = on_hand - ?, waiting_units = waiting_units + ?"

@@ -11,6 +11,7 @@ from domain.catalog.checks import BackorderPolicy, backorder_policy
 from domain.db import connection, fetch
 from domain.queries.required import moment_of
 from domain.queries.rows import as_date, as_decimal
+from domain.validation import searchable
 from domain.vocabulary import AvailabilityMode
 
 
@@ -87,12 +88,18 @@ def _product(r: dict) -> ProductRow:
     )
 
 
-async def product_rows(*, limit: int = 500) -> list[ProductRow]:
-    """Products on sale first, by SKU."""
+async def product_rows(*, search: str = "", limit: int = 200) -> list[ProductRow]:
+    """Products on sale first, by SKU; ``search`` matches SKU or name, any case."""
+    where, values = "", []
+    text = searchable(search).strip().lower()[:100]
+    if text:
+        where = " WHERE LOWER(p.sku) LIKE ? ESCAPE '!' OR LOWER(p.name) LIKE ? ESCAPE '!'"
+        pattern = "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+        values = [pattern, pattern]
     rows = await fetch(
         connection(),
-        _PRODUCT + " ORDER BY CASE WHEN p.active THEN 0 ELSE 1 END, p.sku LIMIT ?",
-        [limit],
+        _PRODUCT + where + " ORDER BY CASE WHEN p.active THEN 0 ELSE 1 END, p.sku LIMIT ?",
+        [*values, limit],
     )
     return [_product(r) for r in rows]
 

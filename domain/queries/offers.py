@@ -89,7 +89,14 @@ def merchant_when(day: dt.date, zone: ZoneInfo) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M%z")
 
 
-def json_ld(product: ProductView, url: str, currency: str, ctx: Context) -> str:
+def json_ld(
+    product: ProductView,
+    url: str,
+    currency: str,
+    ctx: Context,
+    *,
+    images: list[str] | None = None,
+) -> str:
     """The product page's schema.org Product/Offer, safe inside a <script> element."""
     offer = offer_of(product, ctx)
     data: dict[str, object] = {
@@ -107,6 +114,8 @@ def json_ld(product: ProductView, url: str, currency: str, ctx: Context) -> str:
     }
     if product.description:
         data["description"] = product.description
+    if images:
+        data["image"] = images
     if offer.starts is not None:
         offers = data["offers"]
         assert isinstance(offers, dict)
@@ -127,6 +136,7 @@ def merchant_feed(
     base_url: str,
     link_of: dict[str, str],
     currency: str,
+    image_of: dict[str, str] | None = None,
     ctx: Context,
 ) -> bytes:
     """RSS 2.0 with the ``g:`` namespace, one item per product (every product: one left out is
@@ -152,6 +162,8 @@ def merchant_feed(
         g(item, "title", product.name[:150])
         g(item, "description", (product.description or product.name)[:5000])
         g(item, "link", link_of[product.sku])
+        if image_of and product.sku in image_of:
+            g(item, "image_link", image_of[product.sku])
         g(item, "price", _price(product.price, currency))
         g(item, "condition", "new")
         g(item, "availability", merchant)

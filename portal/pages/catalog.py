@@ -13,12 +13,13 @@ from domain import numbers
 from domain.errors import InvalidInput
 from domain.queries import product_list
 from domain.queries.catalog import ProductView, availability, option_groups, preview_split
+from domain.queries.images import images_of
 from domain.queries.offers import json_ld
 from domain.queries.product_list import ProductFilter, product_by_sku
 from domain.vocabulary import AvailabilityMode
 from portal import formatting
 from portal.cart import MAX_LINES, MAX_QUANTITY, read_cart, write_cart
-from portal.pages.feeds import product_url
+from portal.pages.feeds import media_url, product_url
 from portal.web import Web, query_page, text
 
 PAGE_SIZE = 12
@@ -45,6 +46,7 @@ def routes(web: Web) -> list[Route]:
         total = await product_list.count_products(wanted)
         ctx = web.context()
         cards = []
+        pictures = await images_of([product.id for product in page.items])
         for product in page.items:
             available = availability(product, ctx)
             cards.append(
@@ -52,6 +54,7 @@ def routes(web: Web) -> list[Route]:
                     "product": product,
                     "available": available,
                     "estimate": formatting.estimate(product, available),
+                    "image": pictures[product.id][0] if product.id in pictures else None,
                 }
             )
         return web.render(
@@ -138,7 +141,9 @@ async def product_values(
     """What the product page shows: estimate, split preview, configurator options."""
     ctx = web.context()
     available = availability(product, ctx)
+    pictures = (await images_of([product.id])).get(product.id, [])
     return {
+        "images": pictures,
         "product": product,
         "available": available,
         "estimate": formatting.estimate(product, available),
@@ -150,7 +155,13 @@ async def product_values(
             else []  # only the configurator shows them: two queries saved on every other page
         ),
         "build_key": secrets.token_urlsafe(16),
-        "json_ld": json_ld(product, product_url(web, product.sku), web.policy.currency, ctx),
+        "json_ld": json_ld(
+            product,
+            product_url(web, product.sku),
+            web.policy.currency,
+            ctx,
+            images=[media_url(web, image.filename) for image in pictures],
+        ),
         **extra,
     }
 

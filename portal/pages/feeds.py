@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from domain.queries import product_list
 from domain.queries.catalog import ProductView
+from domain.queries.images import images_of
 from domain.queries.offers import merchant_feed
 from domain.queries.product_list import ProductFilter
 from portal.web import Web
@@ -20,6 +21,10 @@ MAX_PRODUCTS = 100_000  # Merchant Center's own limits are far above a shop of t
 def product_url(web: Web, sku: str) -> str:
     """The product page's address under the configured base URL (what search engines link)."""
     return f"{web.policy.base_url.rstrip('/')}/products/{quote(sku, safe='')}"
+
+
+def media_url(web: Web, name: str) -> str:
+    return f"{web.policy.base_url.rstrip('/')}/media/{quote(name)}"
 
 
 async def all_products() -> list[ProductView]:
@@ -37,11 +42,17 @@ async def all_products() -> list[ProductView]:
 def routes(web: Web) -> list[Route]:
     async def products_feed(request: Request) -> Response:
         products = await all_products()
+        pictures = await images_of([p.id for p in products])
         body = merchant_feed(
             products,
             title=web.store_name,
             base_url=web.policy.base_url,
             link_of={p.sku: product_url(web, p.sku) for p in products},
+            image_of={
+                p.sku: media_url(web, pictures[p.id][0].filename)
+                for p in products
+                if p.id in pictures
+            },
             currency=web.policy.currency,
             ctx=web.context(),
         )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.catalog import images, options
 from domain.catalog.checks import BackorderPolicy, ProductData
 from domain.catalog.services import (
     create_product,
@@ -27,15 +28,19 @@ from domain.catalog.services import (
 from domain.catalog.stocktake import StockReason, adjust_stock, preview_stock_adjustment
 from domain.errors import DomainError
 from domain.purchasing.preview import EventImpact
+from domain.queries.catalog import option_groups
 from domain.queries.catalog_admin import (
     catalog_changes,
+    product_count,
     product_row,
     product_rows,
     supplier_row,
     supplier_rows,
 )
+from domain.queries.images import images_of
 from domain.queries.purchasing import purchase_order_page
 from domain.vocabulary import AvailabilityMode
+from portal.staff.catalog_files import multipart
 from portal.staff.desk import Desk
 from portal.web import field_errors, text
 
@@ -53,6 +58,7 @@ PRODUCT_FIELDS = (
     "per_order_limit",
     "reason",
 )
+PAGE = 200
 SUPPLIER_FIELDS = ("name", "email", "lead_time_days", "address", "reason")
 STOCK_FIELDS = ("stock_reason", "quantity", "note")
 
@@ -108,10 +114,18 @@ def routes(desk: Desk) -> list[Route]:
         }
 
     async def products(request: Request) -> Response:
+        search = request.query_params.get("q", "")[:100]
+        found = await product_rows(search=search, limit=PAGE + 1)
         return desk.page(
             request,
             "catalog_products.html",
-            {"products": await product_rows(), "done": request.query_params.get("done", "")},
+            {
+                "products": found[:PAGE],
+                "more": len(found) > PAGE,
+                "search": search,
+                "total": await product_count(),
+                "done": request.query_params.get("done", ""),
+            },
         )
 
     async def product_new(request: Request) -> Response:
@@ -161,6 +175,8 @@ def routes(desk: Desk) -> list[Route]:
                 "stock_form": stock_form or {},
                 "errors": errors or {},
                 "changes": await catalog_changes(product_id=product_id),
+                "images": (await images_of([product_id])).get(product_id, []),
+                "groups": (await option_groups([product_id])).get(product_id, []),
                 "done": request.query_params.get("done", ""),
                 **await choices(),
             },
@@ -337,7 +353,111 @@ def routes(desk: Desk) -> list[Route]:
             return await supplier_page(request, form=values, errors=field_errors(error), status=400)
         return desk.redirect(request, "staff:supplier", "done=saved", supplier_id=supplier_id)
 
+    async def image_add(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        form = await multipart(desk, request, images.MAX_BYTES)
+        upload = form.get("image")
+        alt = text(form, "alt_text")
+        try:
+            data = (
+                await upload.read(images.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+            )
+            await images.add_image(
+                product_id, data, alt, media_dir=desk.policy.media_dir, ctx=desk.context(request)
+            )
+        except DomainError as error:
+            errors = {f"image.{k}": v for k, v in field_errors(error).items()}
+            return await product_page(request, errors=errors, status=400)
+        finally:
+            await form.close()
+        return desk.redirect(request, "staff:product", "done=image", product_id=product_id)
+
+    async def image_remove(request: Request) -> Response:
+        await desk.form(request)
+        try:
+            product_id = await images.remove_image(
+                desk.path_int(request, "image_id"),
+                media_dir=desk.policy.media_dir,
+                ctx=desk.context(request),
+            )
+        except DomainError:
+            raise HTTPException(404) from None
+        return desk.redirect(request, "staff:product", "done=image-removed", product_id=product_id)
+
+    async def group_add(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        form = await desk.form(request)
+        try:
+            await options.add_option_group(
+                product_id,
+                text(form, "group_name"),
+                text(form, "required") == "yes",
+                ctx=desk.context(request),
+            )
+        except DomainError as error:
+            errors = {f"group.{k}": v for k, v in field_errors(error).items()}
+            return await product_page(request, errors=errors, status=400)
+        return desk.redirect(request, "staff:product", "done=options", product_id=product_id)
+
+    async def choice_add(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        group_id = desk.path_int(request, "group_id")
+        form = await desk.form(request)
+        try:
+            await options.add_option_choice(
+                group_id,
+                text(form, "choice_name"),
+                text(form, "price_delta"),
+                text(form, "lead_time_delta_days"),
+                ctx=desk.context(request),
+            )
+        except DomainError as error:
+            errors = {f"choice-{group_id}.{k}": v for k, v in field_errors(error).items()}
+            return await product_page(request, errors=errors, status=400)
+        return desk.redirect(request, "staff:product", "done=options", product_id=product_id)
+
+    async def choice_remove(request: Request) -> Response:
+        product_id = desk.path_int(request, "product_id")
+        await desk.form(request)
+        try:
+            await options.remove_option_choice(
+                desk.path_int(request, "choice_id"), ctx=desk.context(request)
+            )
+        except DomainError as error:
+            return await product_page(request, errors={"options": error.message}, status=400)
+        return desk.redirect(request, "staff:product", "done=options", product_id=product_id)
+
     return [
+        Route(
+            "/products/{product_id:int}/options",
+            group_add,
+            methods=["POST"],
+            name="product-group-add",
+        ),
+        Route(
+            "/products/{product_id:int}/options/{group_id:int}",
+            choice_add,
+            methods=["POST"],
+            name="product-choice-add",
+        ),
+        Route(
+            "/products/{product_id:int}/choices/{choice_id:int}/remove",
+            choice_remove,
+            methods=["POST"],
+            name="product-choice-remove",
+        ),
+        Route(
+            "/products/{product_id:int}/images",
+            image_add,
+            methods=["POST"],
+            name="product-image-add",
+        ),
+        Route(
+            "/images/{image_id:int}/remove",
+            image_remove,
+            methods=["POST"],
+            name="product-image-remove",
+        ),
         Route("/products", products, name="products"),
         Route("/products/new", product_new, methods=["GET", "POST"], name="product-new"),
         Route("/products/{product_id:int}", product_show, name="product"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +27,27 @@ from portal.web import CSRF_FIELD
 KINDS = ("products", "suppliers", "stock")
 
 
+async def multipart(desk: Desk, request: Request, max_bytes: int) -> FormData:
+    """A checked multipart form: size, one file, its CSRF token (403 before the file is read
+    further)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type != "multipart/form-data":
+        if content_type == "application/x-www-form-urlencoded":
+            await desk.form(request)  # a wrong CSRF token is told as such (403)
+        raise HTTPException(415, "Send the file from the form on this page.")
+    try:
+        declared = numbers.byte_count(request.headers.get("content-length"))
+    except InvalidInput as error:
+        raise HTTPException(400, error.message) from None
+    if declared > max_bytes + 64 * 1024:
+        raise HTTPException(413, f"The file is over {max_bytes // 1024 // 1024} MB.")
+    form = await request.form(max_files=1, max_fields=10, max_part_size=max_bytes + 1)
+    token = form.get(CSRF_FIELD)
+    if not isinstance(token, str) or not csrf_valid(request, token, desk.policy.secret_key):
+        raise HTTPException(403, "This form has expired. Go back, reload the page and try again.")
+    return form
+
+
 def routes(desk: Desk) -> list[Route]:
     def page(request: Request, status: int = 200, **values: object) -> Response:
         return desk.page(
@@ -39,23 +60,7 @@ def routes(desk: Desk) -> list[Route]:
     async def importing(request: Request) -> Response:
         if request.method == "GET":
             return page(request)
-        content_type = request.headers.get("content-type", "").split(";")[0].strip()
-        if content_type != "multipart/form-data":
-            if content_type == "application/x-www-form-urlencoded":
-                await desk.form(request)  # a wrong CSRF token is told as such (403)
-            raise HTTPException(415, "Send the file from the form on this page.")
-        try:
-            declared = numbers.byte_count(request.headers.get("content-length"))
-        except InvalidInput as error:
-            raise HTTPException(400, error.message) from None
-        if declared > MAX_BYTES + 64 * 1024:
-            raise HTTPException(413, "The file is over 20 MB: split it.")
-        form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_BYTES + 1)
-        token = form.get(CSRF_FIELD)
-        if not isinstance(token, str) or not csrf_valid(request, token, desk.policy.secret_key):
-            raise HTTPException(
-                403, "This form has expired. Go back, reload the page and try again."
-            )
+        form = await multipart(desk, request, MAX_BYTES)
         kind = form.get("kind")
         upload = form.get("file")
         if kind not in KINDS:

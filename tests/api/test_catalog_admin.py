@@ -150,3 +150,35 @@ async def test_stock_found_and_archive_through_the_api(api: Api) -> None:
     assert codes(bad) == [("INVALID", "quantity")]
     assert (await api.payload(ARCHIVE, {"id": pid}, token=token))["errors"] == []
     assert not (await Product.get(id=product.id)).active
+
+
+async def test_option_groups_and_choices_through_the_api(api: Api) -> None:
+    token = await staff_token("catalog")
+    bike = await b.product(mode=b.AvailabilityMode.CUSTOM_BUILD, lead_time_days=30)
+    group = await api.payload(
+        """mutation($id: ID!) { addOptionGroup(productId: $id, name: "Frame") {
+        optionGroupId errors { code field } } }""",
+        {"id": encode("Product", bike.id)},
+        token=token,
+    )
+    assert group["errors"] == []
+    choice = await api.payload(
+        """mutation($g: ID!) { addOptionChoice(optionGroupId: $g, name: "Steel",
+        priceDelta: "250.00", leadTimeDeltaDays: 7) { optionChoiceId errors { code field } } }""",
+        {"g": group["optionGroupId"]},
+        token=token,
+    )
+    assert choice["errors"] == []
+    bad = await api.payload(
+        """mutation($g: ID!) { addOptionChoice(optionGroupId: $g, name: "",
+        priceDelta: "1.00") { errors { code field } } }""",
+        {"g": group["optionGroupId"]},
+        token=token,
+    )
+    assert codes(bad) == [("INVALID", "name")]
+    gone = await api.payload(
+        """mutation($c: ID!) { removeOptionChoice(optionChoiceId: $c) { errors { code } } }""",
+        {"c": choice["optionChoiceId"]},
+        token=token,
+    )
+    assert gone["errors"] == []

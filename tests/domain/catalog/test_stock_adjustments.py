@@ -108,3 +108,45 @@ async def test_a_count_that_matches_the_books_records_nothing() -> None:
     done = await adjust_stock(product.id, "count", "3", ctx=b.ctx(now=b.NOON + dt.timedelta(1)))
     assert done.adjustment_id is None
     assert await StockAdjustment.all().count() == 0
+
+
+async def test_a_cap_lowered_while_orders_race_is_never_exceeded() -> None:
+    """Orders for backordered units race a cap lowered from unlimited to 5: either the change
+    is refused (more already wait) or no order takes the queue past it."""
+    from domain.catalog.checks import ProductData
+    from domain.catalog.services import update_product
+
+    product = await b.product(on_hand=0, sku="RACE-1")
+    change = ProductData(
+        sku="RACE-1",
+        name=product.name,
+        price="100.00",
+        mode="stocked",
+        backorders="cap",
+        cap="5",
+        supplier_id=product.supplier_id,
+    )
+
+    async def buy() -> None:
+        try:
+            await b.order((product, 1))
+        except DomainError:
+            pass
+
+    async def lower() -> bool:
+        try:
+            await update_product(product.id, change, "smaller queue", ctx=b.ctx())
+        except DomainError:
+            return False
+        return True
+
+    tasks = [buy() for _ in range(6)] + [lower()] + [buy() for _ in range(6)]
+    results = await asyncio.gather(*tasks)
+    fresh = await Product.get(id=product.id)
+    if results[6]:  # the change found at most 5 waiting, and nothing passed it since
+        assert (fresh.backorder_cap, fresh.waiting_units <= 5) == (5, True)
+    else:  # more than 5 already waited: refused, the queue stays unlimited
+        assert fresh.backorder_cap is None and fresh.waiting_units > 5
+    assert fresh.waiting_units == sum(
+        line.qty_waiting for line in await OrderLine.filter(product_id=product.id)
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from PIL import Image
 from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import TEST_DATABASE_URL
@@ -104,10 +105,21 @@ async def test_a_shop_from_nothing_keeps_its_catalogue_in_the_console(
     await expect(page.get_by_text("Product created.")).to_be_visible()
     await _axe(page, "product")
     product_url = page.url
+    photo = tmp_path / "bike.png"
+    Image.new("RGB", (800, 600), (30, 120, 200)).save(photo, format="PNG")
+    await page.get_by_label("Image (JPEG, PNG or WebP, up to 10 MB)").set_input_files(str(photo))
+    await page.get_by_label("Alt text (what it shows, for screen readers)").fill(
+        "Blue trail e-bike, side view"
+    )
+    await page.get_by_role("button", name="Add image").click()
+    await expect(page.get_by_text("Image added.")).to_be_visible()
 
     await page.goto(base + "/")
     card = page.locator("li.card", has=page.get_by_role("link", name="Trail e-bike"))
     await expect(card.locator(".estimate")).to_contain_text(re.compile(r"Backordered, arrives"))
+    picture = card.get_by_role("img", name="Blue trail e-bike, side view")
+    await expect(picture).to_be_visible()
+    assert await picture.evaluate("img => img.naturalWidth") > 0  # the thumbnail is served
 
     await _order(base, "EB-9", 3, "first@example.com")
     await page.goto(product_url)

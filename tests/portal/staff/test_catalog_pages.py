@@ -3,6 +3,8 @@ fields, CSRF on every form, and the exact preview before a change that moves dat
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -186,3 +188,43 @@ async def test_an_upload_without_its_csrf_token_is_refused(staff: httpx.AsyncCli
     )
     assert refused.status_code == 403
     assert await Product.all().count() == 0
+
+
+async def test_staff_add_option_groups_and_choices_to_a_custom_build(
+    staff: httpx.AsyncClient,
+) -> None:
+    bike = await b.product(mode=b.AvailabilityMode.CUSTOM_BUILD, lead_time_days=30, sku="MOTO")
+    page = f"/staff/products/{bike.id}"
+    added = await submit(
+        staff, page, f"{page}/options", {"group_name": "Engine", "required": "yes"}
+    )
+    assert added.status_code == 303
+    opened = await staff.get(page)
+    assert "Engine (required)" in text_of(opened.text)
+    group = re.search(r'/options/(\d+)"', opened.text)
+    assert group
+    bad = await submit(
+        staff,
+        page,
+        f"{page}/options/{group.group(1)}",
+        {"choice_name": "V-twin", "price_delta": "lots", "lead_time_delta_days": "0"},
+    )
+    assert bad.status_code == 400 and "Enter an amount" in text_of(bad.text)
+    good = await submit(
+        staff,
+        page,
+        f"{page}/options/{group.group(1)}",
+        {"choice_name": "V-twin", "price_delta": "1500.00", "lead_time_delta_days": "14"},
+    )
+    assert good.status_code == 303
+    assert "V-twin: €1,500.00, 14 days" in text_of((await staff.get(page)).text)
+
+
+async def test_the_product_list_finds_by_sku_or_name(staff: httpx.AsyncClient) -> None:
+    await b.product(sku="FIND-ME")
+    await b.product(sku="OTHER-1")
+    found = text_of((await staff.get("/staff/products?q=find")).text)
+    assert "FIND-ME" in found and "OTHER-1" not in found
+    assert "2 products in the catalogue" in found
+    nothing = await staff.get("/staff/products?q=%25_!")
+    assert "No product matches" in text_of(nothing.text)
