@@ -30,6 +30,7 @@ from domain.ordering.models import EtaEvent
 from domain.purchasing.history import slip_histories
 from domain.purchasing.slips import SlipHistory
 from domain.vocabulary import AvailabilityMode, EtaReason
+from domain.webhooks import hooks as webhooks
 
 QUEUE_ORDER = "priority DESC, placed_at, id"
 
@@ -396,6 +397,7 @@ async def recompute_queues(
     d = Dialect(conn)
     notices = await _issue_delay_notices(conn, d, event.id, ctx)
     emails = await _queue_eta_emails(conn, d, event.id, ctx)
+    await webhooks.eta_event(conn, ctx, event.id)
     orders = await fetch(
         conn,
         "SELECT COUNT(DISTINCT l.order_id) AS n FROM eta_change c"

@@ -34,6 +34,7 @@ from domain.purchasing.models import (
 )
 from domain.validation import clean_text, idempotency_key, positive_quantity, sku_shaped
 from domain.vocabulary import EtaReason, PurchaseOrderStatus
+from domain.webhooks import hooks as webhooks
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,7 @@ async def revise_expected_date(
             detail = f"{po.number} now expected {new_date.isoformat()} (was {was}): {why}"
             po.expected_date = new_date
             await po.save(using_db=conn, update_fields=["expected_date"])
+            await webhooks.po_date_changed(conn, ctx, po.id, po.number, was, new_date, why)
             product_ids = cast(
                 list[int],
                 await PurchaseOrderLine.filter(purchase_order_id=po.id)
