@@ -171,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 statement_timeout_ms=settings.db_statement_timeout_ms,
                 config=settings.mail,
                 policy=settings.policy,
+                webhooks=settings.webhooks,
             )
         )
         return 0

@@ -16,6 +16,7 @@ from domain.notifications.config import (
     parse_smtp_url,
 )
 from domain.ratelimit.rates import Rate, RateLimits
+from domain.webhooks.config import WebhookConfig
 
 # The project's own folder for local state (the default SQLite file, the development mailbox),
 # found from this file rather than from the current directory: `preorder` run from anywhere
@@ -69,6 +70,11 @@ class Settings:
     slip_prior_strength: int = 5
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90
+    # Outgoing webhooks (domain/webhooks), sent beside the mail; README "Webhooks".
+    webhook_timeout_seconds: float = 10.0
+    webhook_per_target: int = 4
+    webhook_give_up_after_seconds: float = 3 * 86400.0
+    webhook_allow_loopback: bool = True  # outside production only
 
     def __post_init__(self) -> None:
         if not self.base_url:
@@ -77,6 +83,16 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def webhooks(self) -> WebhookConfig:
+        return WebhookConfig(
+            production=self.production,
+            allow_loopback=self.webhook_allow_loopback,
+            timeout=self.webhook_timeout_seconds,
+            per_target=self.webhook_per_target,
+            give_up_after=self.webhook_give_up_after_seconds,
+        )
 
     @property
     def policy(self) -> Policy:
@@ -167,6 +183,14 @@ class Settings:
             sent_mail_retention_days=int(
                 env.get("SENT_MAIL_RETENTION_DAYS", cls.sent_mail_retention_days)
             ),
+            webhook_timeout_seconds=float(
+                env.get("WEBHOOK_TIMEOUT_SECONDS", cls.webhook_timeout_seconds)
+            ),
+            webhook_per_target=int(env.get("WEBHOOK_PER_TARGET", cls.webhook_per_target)),
+            webhook_give_up_after_seconds=float(
+                env.get("WEBHOOK_GIVE_UP_AFTER_SECONDS", cls.webhook_give_up_after_seconds)
+            ),
+            webhook_allow_loopback=env.get("WEBHOOK_ALLOW_LOOPBACK", "1") not in ("0", "false"),
         )
         if settings.production and settings.secret_key == cls.secret_key:
             raise ValueError("SECRET_KEY must be set in production")

@@ -444,6 +444,7 @@ async def _receive(
             )
         await _set_received(conn, {ln.id: ln.quantity_received for ln in po_lines.values()})
         await ReceiptLine.bulk_create(rows, using_db=conn)
+        await webhooks.po_received(conn, ctx, po_id, receipt.id)
         await _close_if_complete(conn, po_id)
         impact = await _recompute(
             conn, list(per_product), ctx, EtaReason.RECEIPT, f"{po.number}: goods received"

@@ -18,6 +18,7 @@ from domain.shipping.models import Shipment, ShipmentLine
 from domain.shipping.planning import ShippableLine, plan_shipment
 from domain.validation import clean_text, idempotency_key
 from domain.vocabulary import LedgerKind, OutboxKind, ShipmentStatus, ShipPreference
+from domain.webhooks import hooks as webhooks
 
 
 async def shippable_lines(conn: BaseDBAsyncClient, order_id: int) -> list[ShippableLine]:
@@ -190,6 +191,7 @@ async def mark_shipped(
                 order_id=order.id,
                 shipment_id=shipment.id,
             )
+            await webhooks.shipment_sent(conn, ctx, shipment.id)
             return await Shipment.get(id=shipment_id, using_db=conn)
 
     return await with_retries(work)
