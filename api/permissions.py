@@ -32,6 +32,7 @@ PURCHASING = "purchasing"
 RECEIVING = "receiving"
 SHIPPING = "shipping"
 BUILDS = "builds"
+WEBHOOKS = "webhooks"
 
 SCOPE_KEY = "preorder.scope"
 

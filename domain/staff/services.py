@@ -19,7 +19,9 @@ from domain.staff.passwords import PasswordPool, passwords
 from domain.staff.sessions import StaffMember, member
 from domain.validation import clean_email, clean_text
 
-SCOPES = frozenset({"read", "orders", "etas", "purchasing", "receiving", "shipping", "builds"})
+SCOPES = frozenset(
+    {"read", "orders", "etas", "purchasing", "receiving", "shipping", "builds", "webhooks"}
+)
 TOKEN_PREFIX = "pot_"
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
