@@ -22,6 +22,7 @@ from portal.staff import (
     session,
     shipping,
     tokens,
+    webhooks,
 )
 from portal.staff.auth import PUBLIC_ROUTES, guarded
 from portal.staff.desk import Desk
@@ -38,6 +39,7 @@ MODULES = (
     email,
     reports,
     tokens,
+    webhooks,
 )
 
 
