@@ -54,7 +54,6 @@ class Migration(migrations.Migration):
                     fields.ForeignKeyField(
                         "models.WebhookSubscription",
                         source_field="subscription_id",
-                        db_index=True,
                         db_constraint=True,
                         to_field="id",
                         related_name="deliveries",

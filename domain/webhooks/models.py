@@ -27,7 +27,7 @@ class WebhookDelivery(Model):
     subscription: fields.ForeignKeyRelation[WebhookSubscription] = fields.ForeignKeyField(
         "models.WebhookSubscription",
         related_name="deliveries",
-        db_index=True,
+        db_index=False,  # the (subscription_id, order_key, status) index serves
         on_delete=fields.CASCADE,
     )
     subscription_id: int

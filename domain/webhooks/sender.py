@@ -37,7 +37,8 @@ log = logging.getLogger("preorder.webhooks")
 # Rows claimed per subscription beyond its slots wait in hand for a slot (then the limit of
 # one claim is per_target * QUEUED_PER_SLOT); a hanging target holds that many at most.
 QUEUED_PER_SLOT = 8
-GROUP_COMMIT = 0.005  # seconds: outcomes finishing this close together are written at once
+GROUP_COMMIT = 0.01  # seconds: outcomes finishing this close together are written at once
+CLAIM_EVERY = 0.05  # seconds: while deliveries are in flight, new rows are claimed this often
 
 
 def utcnow() -> dt.datetime:
@@ -147,49 +148,52 @@ class WebhookSender:
         """Send until ``stop`` is set (or, with ``until_idle``, until nothing is due)."""
         stop = stop or asyncio.Event()
         tasks: set[asyncio.Task[None]] = set()
+        last_claim = -CLAIM_EVERY
         try:
             while not stop.is_set():
                 await self._flush()
                 free = self.config.batch_size - len(tasks)
-                rows: list[Claimed] = []
-                # Refill in bulk, when half the hands are free: fewer, larger claims.
-                if free >= max(1, self.config.batch_size // 2):
-                    try:
-                        rows = await claim(
-                            connection(),
-                            now=self.clock(),
-                            lease=self.config.lease,
-                            limit=free,
-                            per_target=self.config.per_target * QUEUED_PER_SLOT,
-                            busy=self._busy,
-                        )
-                    except Exception:  # noqa: BLE001 - the database may be briefly away
-                        log.exception("claiming webhook deliveries failed")
-                for row in rows:
-                    self._busy[row.subscription_id] = self._busy.get(row.subscription_id, 0) + 1
-                    task = asyncio.create_task(self._deliver(row))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                if rows:
-                    continue
+                # Refill in bulk, when half the hands are free, and while deliveries are in
+                # flight at most every CLAIM_EVERY: fewer, larger claims.
+                due = not tasks or time.monotonic() - last_claim >= CLAIM_EVERY
+                if free >= max(1, self.config.batch_size // 2) and due:
+                    last_claim = time.monotonic()
+                    for row in await self._claim(free):
+                        self._busy[row.subscription_id] = self._busy.get(row.subscription_id, 0) + 1
+                        task = asyncio.create_task(self._deliver(row))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
                 if not tasks and not self._done:
                     if until_idle:
                         break
                     await _sleep(stop, self.config.poll_interval)
                     continue
-                # Wait for a delivery to finish (or the poll interval); let a few more finish,
-                # so that their outcomes are written together.
+                # Wait for a delivery to finish; let a few more finish, so that their
+                # outcomes are written together.
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
-                if tasks:
-                    await asyncio.sleep(GROUP_COMMIT)
+                    await asyncio.wait_for(self._wake.wait(), CLAIM_EVERY)
+                await asyncio.sleep(GROUP_COMMIT)
         finally:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
             await self._flush()
             await self.poster.close()
         return self.stats
+
+    async def _claim(self, free: int) -> list[Claimed]:
+        try:
+            return await claim(
+                connection(),
+                now=self.clock(),
+                lease=self.config.lease,
+                limit=free,
+                per_target=self.config.per_target * QUEUED_PER_SLOT,
+                busy=self._busy,
+            )
+        except Exception:  # noqa: BLE001 - the database may be briefly away
+            log.exception("claiming webhook deliveries failed")
+            return []
 
     async def _deliver(self, row: Claimed) -> None:
         slot = self._slots.setdefault(
