@@ -12,7 +12,7 @@ class WebhookConfig:
     # developer's machine. Private, link-local and other non-global addresses never are.
     allow_loopback: bool = True
     poll_interval: float = 1.0
-    batch_size: int = 100  # deliveries in flight at once, all targets together
+    batch_size: int = 400  # deliveries in hand at once, all targets together
     per_target: int = 4  # deliveries in flight at once to one subscription
     lease: float = 60.0  # must exceed timeout by far: a row in hand is not claimed again
     timeout: float = 10.0

@@ -36,9 +36,9 @@ from domain.webhooks.targets import TargetRefused, resolve
 log = logging.getLogger("preorder.webhooks")
 # Rows claimed per subscription beyond its slots wait in hand for a slot (then the limit of
 # one claim is per_target * QUEUED_PER_SLOT); a hanging target holds that many at most.
-QUEUED_PER_SLOT = 8
+QUEUED_PER_SLOT = 16
 GROUP_COMMIT = 0.01  # seconds: outcomes finishing this close together are written at once
-CLAIM_EVERY = 0.05  # seconds: while deliveries are in flight, new rows are claimed this often
+CLAIM_EVERY = 0.02  # seconds: while deliveries are in flight, new rows are claimed this often
 
 
 def utcnow() -> dt.datetime:
@@ -181,6 +181,13 @@ class WebhookSender:
             await self.poster.close()
         return self.stats
 
+    @property
+    def quota(self) -> int:
+        """Rows one subscription may have in hand: its slots, and a queue behind them, but at
+        most a quarter of the sender's hands (a hanging target holds no more)."""
+        per_target = self.config.per_target
+        return max(per_target, min(per_target * QUEUED_PER_SLOT, self.config.batch_size // 4))
+
     async def _claim(self, free: int) -> list[Claimed]:
         try:
             return await claim(
@@ -188,7 +195,7 @@ class WebhookSender:
                 now=self.clock(),
                 lease=self.config.lease,
                 limit=free,
-                per_target=self.config.per_target * QUEUED_PER_SLOT,
+                per_target=self.quota,
                 busy=self._busy,
             )
         except Exception:  # noqa: BLE001 - the database may be briefly away
