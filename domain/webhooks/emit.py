@@ -8,6 +8,7 @@ per row.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -31,16 +32,14 @@ def new_webhook_id() -> str:
 
 
 async def subscribers(conn: BaseDBAsyncClient, event: str) -> list[int]:
-    """Active subscriptions that ask for ``event``, in id order."""
+    """Active subscriptions that ask for ``event`` (``*``: for anything), in id order."""
     rows = await fetch(conn, "SELECT id, events FROM webhook_subscription WHERE active ORDER BY id")
-    return [row["id"] for row in rows if event in _names(row["events"])]
+    return [row["id"] for row in rows if event == "*" or event in _names(row["events"])]
 
 
 def _names(value: Any) -> list[str]:
     if isinstance(value, list):
         return value
-    import json
-
     loaded = json.loads(value or "[]")
     return loaded if isinstance(loaded, list) else []
 

@@ -39,6 +39,9 @@ async def _wanted(conn: BaseDBAsyncClient, event: str) -> bool:
 
 async def order_placed(conn: BaseDBAsyncClient, ctx: Context, order_id: int) -> int:
     """The order, and the availability of its products (what it took changes what is left)."""
+    wanted = await subscribers(conn, "*")
+    if not wanted:
+        return 0  # no active subscription at all: no further statement
     rows = await fetch(
         conn,
         "SELECT o.number, o.ship_preference, l.id, l.product_id, p.sku, l.quantity,"
