@@ -20,6 +20,7 @@ from domain.clock.runner import running_clock
 from domain.db import connection, tortoise_config
 from domain.notifications.sender import Sender
 from domain.notifications.service import running_sender
+from domain.webhooks.worker import running_webhook_sender
 from ops.web import serving_middleware, serving_routes
 from portal import portal_mount
 from portal.devmail import routes as dev_mailbox_routes
@@ -74,6 +75,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
                     app.state.sender = await background.enter_async_context(
                         running_sender(settings.mail, settings.policy)
                     )
+                    await background.enter_async_context(running_webhook_sender(settings.webhooks))
                 if settings.clock_in_app:
                     await background.enter_async_context(
                         running_clock(settings.policy, poll_seconds=settings.clock_poll_seconds)

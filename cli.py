@@ -18,7 +18,7 @@ from settings import Settings
 
 # Commands that open the database named by DATABASE_URL (the benchmarks build their own).
 USES_DATABASE: tuple[str, ...] = ("serve", "migrate", "seed", "token", "staff", "worker")
-USES_DATABASE += ("import", "export")
+USES_DATABASE += ("import", "export", "webhooks")
 
 
 def benchmarks_importable() -> None:
@@ -110,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     clock.add_argument(
         "--day", type=_store_day, help="with --once: the store day to run (YYYY-MM-DD)"
     )
+    webhooks = commands.add_parser("webhooks", help="outgoing webhooks")
+    webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    webhook_test = webhook_commands.add_parser("test", help="send a ping to a subscription now")
+    webhook_test.add_argument("id", type=int, help="the subscription's number (console)")
+    bench_webhooks = commands.add_parser("bench-webhooks", help="benchmark the webhook sender")
+    bench_webhooks.add_argument("--deliveries", type=int, default=2000)
+    bench_webhooks.add_argument("--lines", type=int, default=20_000, help="of the PO date change")
     bench_mail = commands.add_parser("bench-mail", help="benchmark the email sender")
     bench_mail.add_argument("--orders", type=int, default=1000, help="two emails per order")
     bench_mail.add_argument("--rounds", type=int, default=5)
@@ -183,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 statement_timeout_ms=settings.db_statement_timeout_ms,
                 config=settings.mail,
                 policy=settings.policy,
+                webhooks=settings.webhooks,
             )
         )
         return 0
@@ -194,6 +202,15 @@ def main(argv: list[str] | None = None) -> int:
         from simulation.main import simulate as run_simulation
 
         return asyncio.run(run_simulation(args, settings))
+    if args.command == "webhooks":
+        return asyncio.run(webhooks_command(settings, args))
+    if args.command == "bench-webhooks":
+        benchmarks_importable()
+        from bench.webhooks import run as run_webhooks_bench
+
+        return asyncio.run(
+            run_webhooks_bench(settings, deliveries=args.deliveries, lines=args.lines)
+        )
     if args.command == "bench-mail":
         benchmarks_importable()
         from bench.mail import run as run_mail_bench
@@ -237,6 +254,25 @@ async def token_command(settings: Settings, args: argparse.Namespace) -> int:
             print(f"token {args.id} revoked")
 
     return await _run_with_orm(settings, "token", work)
+
+
+async def webhooks_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``webhooks test ID``: a ``webhook.ping`` now; exit 1 unless the receiver took it."""
+    from domain.context import Context
+    from domain.webhooks.ping import send_ping
+
+    answered: list[bool] = []
+
+    async def work() -> None:
+        attempt = await send_ping(
+            args.id, config=settings.webhooks, ctx=Context.system(settings.policy)
+        )
+        outcome = f"HTTP {attempt.code}" if attempt.code else attempt.error
+        print(f"webhook {args.id}: {outcome} in {attempt.latency_ms} ms")
+        answered.append(attempt.ok)
+
+    code = await _run_with_orm(settings, "webhooks", work)
+    return code or (0 if all(answered) else 1)
 
 
 def staff_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from domain.notifications.config import (
     parse_smtp_url,
 )
 from domain.ratelimit.rates import Rate, RateLimits
+from domain.webhooks.config import WebhookConfig
 
 # The project's own folder for local state (the default SQLite file, the development mailbox),
 # found from this file rather than from the current directory: `preorder` run from anywhere
@@ -77,6 +78,11 @@ class Settings:
     supplier_link_days: int = 60
     supplier_changes_need_approval: bool = False
     supplier_reminder_days: int = 3
+    # Outgoing webhooks (domain/webhooks), sent beside the mail; README "Webhooks".
+    webhook_timeout_seconds: float = 10.0
+    webhook_per_target: int = 4
+    webhook_give_up_after_seconds: float = 3 * 86400.0
+    webhook_allow_loopback: bool = True  # outside production only
 
     def __post_init__(self) -> None:
         if not self.base_url:
@@ -85,6 +91,16 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def webhooks(self) -> WebhookConfig:
+        return WebhookConfig(
+            production=self.production,
+            allow_loopback=self.webhook_allow_loopback,
+            timeout=self.webhook_timeout_seconds,
+            per_target=self.webhook_per_target,
+            give_up_after=self.webhook_give_up_after_seconds,
+        )
 
     @property
     def policy(self) -> Policy:
@@ -190,6 +206,14 @@ class Settings:
             supplier_reminder_days=int(
                 env.get("SUPPLIER_REMINDER_DAYS", cls.supplier_reminder_days)
             ),
+            webhook_timeout_seconds=float(
+                env.get("WEBHOOK_TIMEOUT_SECONDS", cls.webhook_timeout_seconds)
+            ),
+            webhook_per_target=int(env.get("WEBHOOK_PER_TARGET", cls.webhook_per_target)),
+            webhook_give_up_after_seconds=float(
+                env.get("WEBHOOK_GIVE_UP_AFTER_SECONDS", cls.webhook_give_up_after_seconds)
+            ),
+            webhook_allow_loopback=env.get("WEBHOOK_ALLOW_LOOPBACK", "1") not in ("0", "false"),
         )
         _check_addresses(settings)
         if settings.production and settings.secret_key == cls.secret_key:

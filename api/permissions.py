@@ -33,6 +33,7 @@ RECEIVING = "receiving"
 SHIPPING = "shipping"
 BUILDS = "builds"
 CATALOG = "catalog"  # products, suppliers, stock counts and imports
+WEBHOOKS = "webhooks"
 
 SCOPE_KEY = "preorder.scope"
 

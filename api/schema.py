@@ -29,17 +29,28 @@ from api.mutations.purchasing import PurchasingMutation
 from api.mutations.shipping import ShippingMutation
 from api.mutations.supply import SupplyMutation
 from api.mutations.waitlist import WaitlistMutation
+from api.mutations.webhooks import WebhooksMutation
 from api.queries.builds import BuildsQuery
 from api.queries.catalog import CatalogQuery
 from api.queries.orders import OrdersQuery
 from api.queries.purchasing import PurchasingQuery
 from api.queries.reports import ReportsQuery
 from api.queries.supply import SupplyQuery
+from api.queries.webhooks import WebhooksQuery
 
 log = logging.getLogger("preorder.api")
 
 Query = merge_types(
-    "Query", (CatalogQuery, OrdersQuery, BuildsQuery, PurchasingQuery, ReportsQuery, SupplyQuery)
+    "Query",
+    (
+        CatalogQuery,
+        OrdersQuery,
+        BuildsQuery,
+        PurchasingQuery,
+        ReportsQuery,
+        SupplyQuery,
+        WebhooksQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -52,6 +63,7 @@ Mutation = merge_types(
         CatalogMutation,
         SupplyMutation,
         WaitlistMutation,
+        WebhooksMutation,
     ),
 )
 

@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "domain.audit.models",
     "domain.ratelimit.models",
     "domain.clock.models",
+    "domain.webhooks.models",
 ]
 
 T = TypeVar("T")

@@ -35,6 +35,7 @@ from domain.queries.builds import BuildView, build_by_token
 from domain.reporting.ledger import post
 from domain.validation import clean_email, clean_text, idempotency_key, sku_shaped
 from domain.vocabulary import AvailabilityMode, BuildStatus, LedgerKind, OutboxKind, ShipPreference
+from domain.webhooks import hooks as webhooks
 
 BUILD_LINK = "build"
 
@@ -136,6 +137,7 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
             await enqueue(
                 conn, ctx, OutboxKind.BUILD_QUOTE_READY, customer.email, build_request_id=request.id
             )
+            await webhooks.build_quoted(conn, ctx, request.id, saved.id)
             return RequestedBuild(request, saved, token)
 
     try:
@@ -274,6 +276,7 @@ async def adjust_quote(
         await enqueue(
             conn, ctx, OutboxKind.BUILD_QUOTE_READY, customer.email, build_request_id=request.id
         )
+        await webhooks.build_quoted(conn, ctx, request.id, quote.id)
         return quote
 
 
@@ -370,6 +373,7 @@ async def accept_quote(token: str, quote_id: int, *, ctx: Context) -> AcceptedBu
             await enqueue(
                 conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id
             )
+            await webhooks.build_accepted(conn, ctx, request.id, quote.id, order.id)
             return AcceptedBuild(order.id, token)
 
     return await with_retries(work)

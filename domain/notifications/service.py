@@ -21,6 +21,8 @@ from domain.notifications.config import MailConfig
 from domain.notifications.mailbox import LocalMailServer, start_local_mailbox
 from domain.notifications.record import Stats
 from domain.notifications.sender import Sender
+from domain.webhooks.config import WebhookConfig
+from domain.webhooks.worker import running_webhook_sender
 
 log = logging.getLogger("preorder.mail")
 RESTART_DELAY = 5.0
@@ -79,6 +81,7 @@ async def run_worker(
     statement_timeout_ms: int,
     config: MailConfig,
     policy: Policy,
+    webhooks: WebhookConfig | None = None,
 ) -> None:
     """``preorder worker``: only the sender, until SIGINT or SIGTERM."""
     await Tortoise.init(
@@ -92,7 +95,10 @@ async def run_worker(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with running_sender(config, policy):
+        async with (
+            running_sender(config, policy),
+            running_webhook_sender(webhooks or WebhookConfig()),
+        ):
             log.info("outbox worker running; stop with Ctrl-C or SIGTERM")
             await stop.wait()
     finally:

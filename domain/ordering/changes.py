@@ -32,6 +32,7 @@ from domain.vocabulary import (
     ShipmentStatus,
     ShipPreference,
 )
+from domain.webhooks import hooks as webhooks
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ async def cancel_lines_in(
         order_id=order.id,
         payload={"lines": [[i, q] for i, q, _ in units]},
     )
+    await webhooks.order_cancelled(conn, ctx, order.id, [(i, q) for i, q, _ in units])
     return sum(q for _, q, _ in units)
 
 
@@ -259,6 +261,7 @@ async def respond_to_delay_notice(
                 raise NotFound("No such delay notice.", field="noticeId")
             if notice.status != DelayNoticeStatus.OPEN:
                 raise Conflict("This delay notice was already answered.", field="noticeId")
+            await webhooks.delay_notice_answered(conn, ctx, notice.id, keep_waiting)
             if keep_waiting:
                 await _consent(conn, notice, DelayNoticeStatus.KEPT, ctx)
             else:

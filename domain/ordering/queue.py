@@ -31,6 +31,7 @@ from domain.purchasing.history import slip_histories
 from domain.purchasing.slips import SlipHistory
 from domain.request_ids import current_request_id
 from domain.vocabulary import AvailabilityMode, EtaReason, ShipPreference
+from domain.webhooks import hooks as webhooks
 
 QUEUE_ORDER = "priority DESC, placed_at, id"
 
@@ -448,6 +449,7 @@ async def announce_event(
     d = Dialect(conn)
     notices = await _issue_delay_notices(conn, d, event_id, ctx)
     emails = await _queue_eta_emails(conn, d, event_id, ctx)
+    await webhooks.eta_event(conn, ctx, event_id)
     orders = await fetch(
         conn,
         "SELECT COUNT(DISTINCT l.order_id) AS n FROM eta_change c"

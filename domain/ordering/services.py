@@ -54,6 +54,7 @@ from domain.vocabulary import (
     OutboxKind,
     ShipPreference,
 )
+from domain.webhooks import hooks as webhooks
 
 ORDER_LINK = "order"
 MAX_LINES = 100
@@ -194,6 +195,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
                 f"{order.number} placed ahead of lower priorities",
             )
         await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
+        await webhooks.order_placed(conn, ctx, order.id)
         view = await order_view(order.id, conn)
     return PlacedOrder(view, token)
 

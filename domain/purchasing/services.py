@@ -34,6 +34,7 @@ from domain.purchasing.models import (
 )
 from domain.validation import clean_text, idempotency_key, positive_quantity, sku_shaped
 from domain.vocabulary import EtaReason, PurchaseOrderStatus
+from domain.webhooks import hooks as webhooks
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ async def revise_expected_date(
             detail = f"{po.number} now expected {new_date.isoformat()} (was {was}): {why}"
             po.expected_date = new_date
             await po.save(using_db=conn, update_fields=["expected_date"])
+            await webhooks.po_date_changed(conn, ctx, po.id, po.number, was, new_date, why)
             product_ids = cast(
                 list[int],
                 await PurchaseOrderLine.filter(purchase_order_id=po.id)
@@ -458,6 +460,7 @@ async def _receive(
             )
         await _set_received(conn, {ln.id: ln.quantity_received for ln in po_lines.values()})
         await ReceiptLine.bulk_create(rows, using_db=conn)
+        await webhooks.po_received(conn, ctx, po_id, receipt.id)
         await _close_if_complete(conn, po_id)
         impact = await _recompute(
             conn, list(per_product), ctx, EtaReason.RECEIPT, f"{po.number}: goods received"

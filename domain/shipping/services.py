@@ -24,6 +24,7 @@ from domain.vocabulary import (
     ShipmentStatus,
     ShipPreference,
 )
+from domain.webhooks import hooks as webhooks
 
 
 async def shippable_lines(conn: BaseDBAsyncClient, order_id: int) -> list[ShippableLine]:
@@ -212,6 +213,7 @@ async def mark_shipped(
                 order_id=order.id,
                 shipment_id=shipment.id,
             )
+            await webhooks.shipment_sent(conn, ctx, shipment.id)
             return await Shipment.get(id=shipment_id, using_db=conn)
 
     return await with_retries(work)

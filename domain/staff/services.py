@@ -22,6 +22,7 @@ from domain.validation import clean_email, clean_text
 SCOPES = frozenset(
     {"read", "orders", "etas", "purchasing", "receiving", "shipping", "builds"}
     | {"catalog"}  # products, suppliers, stock, imports (DOMAIN.md rule 23)
+    | {"webhooks"}  # webhook subscriptions and deliveries
 )
 TOKEN_PREFIX = "pot_"
 MAX_FAILED_LOGINS = 5

@@ -25,6 +25,7 @@ from portal.staff import (
     shipping,
     supply,
     tokens,
+    webhooks,
 )
 from portal.staff.auth import PUBLIC_ROUTES, guarded
 from portal.staff.desk import Desk
@@ -44,6 +45,7 @@ MODULES = (
     catalog,
     supply,
     catalog_files,
+    webhooks,
 )
 
 

@@ -22,6 +22,7 @@ SCOPE_WORDS = {
     "receiving": "record receipts",
     "shipping": "pack and ship parcels",
     "builds": "quote custom builds",
+    "webhooks": "manage webhook subscriptions and replay deliveries",
 }
 
 
