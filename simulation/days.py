@@ -256,10 +256,15 @@ class Simulation:
             self.deliveries[arrival].append(Delivery(po.id, f"{po.id}-1", tuple(goods)))
 
     async def ship(self, day: dt.date) -> None:
-        """Every order with units in stock ships what its preference lets leave."""
+        """Every order with units in stock ships what its preference lets leave (a
+        ship-complete order once nothing of it waits)."""
         rows = await fetch(
             connection(),
-            "SELECT DISTINCT order_id FROM order_line WHERE qty_allocated > 0 ORDER BY order_id",
+            "SELECT DISTINCT l.order_id FROM order_line l JOIN customer_order o"
+            " ON o.id = l.order_id WHERE l.qty_allocated > 0"
+            f" AND NOT (o.ship_preference = '{ShipPreference.SHIP_COMPLETE.value}'"
+            " AND EXISTS (SELECT 1 FROM order_line w WHERE w.order_id = l.order_id"
+            " AND w.qty_waiting > 0)) ORDER BY l.order_id",
         )
         ctx = self.at(day, 22, 0, SHIPPING)
         for row in rows:
