@@ -20,6 +20,7 @@ from domain.clock.runner import running_clock
 from domain.db import connection, tortoise_config
 from domain.notifications.sender import Sender
 from domain.notifications.service import running_sender
+from ops.web import serving_middleware, serving_routes
 from portal import portal_mount
 from portal.devmail import routes as dev_mailbox_routes
 from portal.security import SecurityHeaders
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
     dev_routes = [] if settings.production else dev_mailbox_routes(settings.mailbox_dir)
     routes = [
         Route("/healthz", healthz, name="healthz"),
+        *serving_routes(settings),
         *graphql_routes(settings.policy, production=settings.production),
         *dev_routes,  # before the portal's catch-all mount
         *portal_routes,
@@ -93,7 +95,10 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         routes=routes,
         lifespan=lifespan,
         exception_handlers=error_pages,
-        middleware=[Middleware(SecurityHeaders, production=settings.production)],
+        middleware=[
+            *serving_middleware(settings),
+            Middleware(SecurityHeaders, production=settings.production),
+        ],
     )
     app.state.settings = settings
     return app

@@ -66,10 +66,17 @@ class Settings:
     clock_in_app: bool = True
     clock_poll_seconds: float = 60.0
     late_delivery_margin_days: int = 7
-    slip_quantile: float = 0.95
+    slip_quantile: float = 0.9
     slip_prior_strength: int = 5
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90
+    # Running in production (ops/): proxies whose X-Forwarded-For/-Proto are believed (empty:
+    # none), and who may read /metrics (empty: nobody). Comma-separated addresses or networks.
+    forwarded_allow_ips: str = ""
+    metrics_allow_ips: str = "127.0.0.1,::1"
+    supplier_link_days: int = 60
+    supplier_changes_need_approval: bool = False
+    supplier_reminder_days: int = 3
 
     def __post_init__(self) -> None:
         if not self.base_url:
@@ -93,6 +100,9 @@ class Settings:
             idempotency_retention_days=self.idempotency_retention_days,
             sent_mail_retention_days=self.sent_mail_retention_days,
             media_dir=self.media_dir,
+            supplier_link_days=self.supplier_link_days,
+            supplier_changes_need_approval=self.supplier_changes_need_approval,
+            supplier_reminder_days=self.supplier_reminder_days,
         )
 
     @property
@@ -170,11 +180,30 @@ class Settings:
             sent_mail_retention_days=int(
                 env.get("SENT_MAIL_RETENTION_DAYS", cls.sent_mail_retention_days)
             ),
+            forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", cls.forwarded_allow_ips),
+            metrics_allow_ips=env.get(
+                "METRICS_ALLOW_IPS",
+                "" if env.get("PREORDER_ENV") == "production" else cls.metrics_allow_ips,
+            ),
+            supplier_link_days=int(env.get("SUPPLIER_LINK_DAYS", cls.supplier_link_days)),
+            supplier_changes_need_approval=_supplier_changes(env.get("SUPPLIER_CHANGES", "apply")),
+            supplier_reminder_days=int(
+                env.get("SUPPLIER_REMINDER_DAYS", cls.supplier_reminder_days)
+            ),
         )
+        _check_addresses(settings)
         if settings.production and settings.secret_key == cls.secret_key:
             raise ValueError("SECRET_KEY must be set in production")
         settings.mail  # noqa: B018 - validates SMTP_URL and the sender address now, not later
         return settings
+
+
+def _check_addresses(settings: Settings) -> None:
+    from ops.addresses import parse_networks
+
+    if settings.forwarded_allow_ips.strip() != "*":
+        parse_networks("FORWARDED_ALLOW_IPS", settings.forwarded_allow_ips)
+    parse_networks("METRICS_ALLOW_IPS", settings.metrics_allow_ips)
 
 
 def _slip_quantile(text: str) -> float:
@@ -201,3 +230,11 @@ def _clock_in_app(value: str) -> bool:
     if value not in ("app", "process"):
         raise ValueError("CLOCK must be 'app' (run inside serve) or 'process' (preorder clock)")
     return value == "app"
+
+
+def _supplier_changes(value: str) -> bool:
+    """SUPPLIER_CHANGES: ``apply`` (a supplier's new date or quantity applies at once) or
+    ``approve`` (it waits for staff); True when staff must approve."""
+    if value not in ("apply", "approve"):
+        raise ValueError("SUPPLIER_CHANGES must be 'apply' or 'approve'")
+    return value == "approve"

@@ -56,6 +56,13 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("PromiseReport", "weeks"): MAX_WEEKS,
     ("PromiseReport", "suppliers"): 100,  # one per supplier with deliveries, plus stock and none
     ("*", "errors"): 10,  # every mutation payload
+    ("Query", "reorderDrafts"): 100,  # one per supplier
+    ("RecomputeReorderSuggestionsPayload", "drafts"): 100,
+    ("ReorderDraft", "lines"): 200,
+    ("Query", "supplierProposals"): 100,
+    ("Query", "purchaseOrderFollowUps"): 200,
+    ("SupplierPurchaseOrder", "lines"): 200,
+    ("Query", "waitlists"): 200,
 }
 DEFAULT_LIST_SIZE = 100
 
@@ -68,6 +75,8 @@ INPUT_LIST_SIZES: dict[tuple[str, str], int] = {
     ("ReceivePurchaseOrderInput", "lines"): 200,
     ("RequestCustomBuildInput", "choiceIds"): 20,
     ("ProductFilterInput", "modes"): 10,
+    ("EditReorderDraftInput", "lines"): 200,
+    ("AnswerPurchaseOrderInput", "lines"): 200,
 }
 
 

@@ -27,21 +27,32 @@ from api.mutations.customers import CustomersMutation
 from api.mutations.ordering import OrderingMutation
 from api.mutations.purchasing import PurchasingMutation
 from api.mutations.shipping import ShippingMutation
+from api.mutations.supply import SupplyMutation
+from api.mutations.waitlist import WaitlistMutation
 from api.queries.builds import BuildsQuery
 from api.queries.catalog import CatalogQuery
 from api.queries.orders import OrdersQuery
 from api.queries.purchasing import PurchasingQuery
 from api.queries.reports import ReportsQuery
+from api.queries.supply import SupplyQuery
 
 log = logging.getLogger("preorder.api")
 
 Query = merge_types(
-    "Query", (CatalogQuery, OrdersQuery, BuildsQuery, PurchasingQuery, ReportsQuery)
+    "Query", (CatalogQuery, OrdersQuery, BuildsQuery, PurchasingQuery, ReportsQuery, SupplyQuery)
 )
 Mutation = merge_types(
     "Mutation",
-    (OrderingMutation, CustomersMutation, BuildsMutation, PurchasingMutation, ShippingMutation)
-    + (CatalogMutation,),
+    (
+        OrderingMutation,
+        CustomersMutation,
+        BuildsMutation,
+        PurchasingMutation,
+        ShippingMutation,
+        CatalogMutation,
+        SupplyMutation,
+        WaitlistMutation,
+    ),
 )
 
 

@@ -26,7 +26,7 @@ class Policy:
     # DOMAIN.md rule 21 (domain/purchasing/slips.py): a PO's window covers this share of its
     # supplier's deliveries, the supplier's history shrunk toward the store's with this many
     # deliveries' weight.
-    slip_quantile: float = 0.95
+    slip_quantile: float = 0.9
     slip_prior_strength: int = 5
     # False takes every supplier's date at its word (the simulator's ``face-value`` policy):
     # no slip history widens a window, and an overdue PO falls back to the margin rule.
@@ -35,6 +35,12 @@ class Policy:
     # older than that creates anew), and sent emails are deleted after this many.
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90
+    # DOMAIN.md rule 24 (domain/supply): a supplier's link stays valid this many days past the
+    # PO's expected date; a supplier's change of date or quantity waits for staff approval or
+    # applies at once; a supplier is reminded at most once per this many days.
+    supplier_link_days: int = 60
+    supplier_changes_need_approval: bool = False
+    supplier_reminder_days: int = 3
     base_url: str = "http://127.0.0.1:8000"
     # Where product images are stored (Settings.media_dir); served under /media.
     media_dir: str = "var/media"

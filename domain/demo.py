@@ -175,6 +175,9 @@ async def _catalogue() -> dict[str, Product]:
             description=text,
             release_date=today + dt.timedelta(days=release) if release else None,
         )
+    # Rule 24: Nordic Ride keeps safety stocks, so the reorder page suggests a draft for it.
+    await Product.filter(sku="HELMET-CITY").update(safety_stock=60, pack_size=10)
+    await Product.filter(sku="LIGHT-SET").update(safety_stock=150, min_order_qty=50)
     for position, (group, choices) in enumerate(MOTORCYCLE_OPTIONS.items()):
         option_group = await OptionGroup.create(
             product=products["MOTO-CUSTOM"],

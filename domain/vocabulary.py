@@ -41,7 +41,7 @@ class DelayNoticeStatus(StrEnum):
     KEPT = "kept"  # the customer chose to keep waiting
     CANCELLED = "cancelled"  # the customer cancelled, or the deadline passed without an answer
     CONSENTED = "consented"  # silence after a first notice counts as consent
-    SUPERSEDED = "superseded"  # a later slip replaced it
+    SUPERSEDED = "superseded"  # a later slip replaced it, or the units left before an answer
 
 
 class LedgerKind(StrEnum):
@@ -59,6 +59,10 @@ class OutboxKind(StrEnum):
     BUILD_QUOTE_READY = "build_quote_ready"
     ORDER_CANCELLED = "order_cancelled"
     ORDER_LINKS = "order_links"
+    PURCHASE_ORDER_SENT = "purchase_order_sent"  # to a supplier, with its private link
+    SUPPLIER_REMINDER = "supplier_reminder"  # a sent PO unconfirmed, or a confirmed date passed
+    WAITLIST_CONFIRM = "waitlist_confirm"  # rule 26: confirm the address first
+    WAITLIST_OPENING = "waitlist_opening"  # rule 26: supply made room
 
 
 class OutboxStatus(StrEnum):

@@ -33,7 +33,7 @@ class AlterDescription(ops.AlterField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0006_slip_history")]
+    dependencies = [("models", "0007_request_ids")]
 
     initial = False
 

@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from domain.context import Policy
 from portal.outage import OutagePages
-from portal.pages import builds, catalog, orders
+from portal.pages import builds, catalog, orders, supplier, waitlist
 from portal.pages import feeds as feed_pages
 from portal.staff import staff_mount
 from portal.web import Web
@@ -29,6 +29,8 @@ def portal_mount(policy: Policy, *, production: bool) -> tuple[list[BaseRoute], 
     web = Web(policy, production=production)
     routes = [*catalog.routes(web), *orders.routes(web), *builds.routes(web)]
     routes += feed_pages.routes(web)
+    routes += supplier.routes(web)
+    routes += waitlist.routes(web)
 
     def error_page(request: Request) -> str:
         return "staff/error.html" if request.url.path.startswith("/staff/") else "error.html"

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -41,13 +41,13 @@ def isolated_env(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def serving(
-    tmp_path: Path, env: Mapping[str, str], port: int, *options: str
+    tmp_path: Path, env: Mapping[str, str], port: int, *, args: Sequence[str] = ()
 ) -> AsyncIterator[str]:
     """Run ``cli.py serve`` until /healthz answers 200; yield its base URL; stop it after."""
     log_path = tmp_path / "server.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "cli.py", "serve", *options],
+        [sys.executable, "cli.py", "serve", *args],
         cwd=ROOT,
         env=dict(env),
         stdout=log,

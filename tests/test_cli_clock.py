@@ -47,14 +47,17 @@ async def test_clock_once_for_a_day_runs_its_jobs_once_and_prints_what_each_chan
         "  expire_quotes: quotes_expired 0",
         "  lapse_delay_notices: consented 0, cancelled 0",
         "  review_etas: queues 1, lines_moved 1, orders_moved 1, emails_queued 1, delay_notices 1",
+        "  reorder_suggestions: drafts 0, lines 0",
+        "  remind_suppliers: unconfirmed 0, overdue 0",
+        "  tell_waitlists: addresses_told 0",
         "  housekeeping: idempotency_keys_forgotten 0, sent_emails_deleted 0",
     ]
     line = await OrderLine.get(order_id=placed.order.id)
     assert line.eta_basis == EtaBasis.LATE_DELIVERY
 
     again = await clock("--once", "--day", day, database_url=db)
-    assert again.returncode == 0 and again.stdout.count("already ran for this day") == 4
-    assert await JobRun.filter(period=day).count() == 4
+    assert again.returncode == 0 and again.stdout.count("already ran for this day") == 7
+    assert await JobRun.filter(period=day).count() == 7
 
 
 async def test_clock_refuses_a_malformed_day_naming_the_option(db: str) -> None:

@@ -15,7 +15,7 @@ async def test_serve_empty_starts_without_the_demo_and_the_landing_page_says_how
 ) -> None:
     port = free_port()
     env = isolated_env(tmp_path, PORT=str(port))
-    async with serving(tmp_path, env, port, "--empty") as base:
+    async with serving(tmp_path, env, port, args=["--empty"]) as base:
         async with httpx.AsyncClient() as client:
             home = await client.get(f"{base}/")
             feed = await client.get(f"{base}/staff/products", follow_redirects=False)

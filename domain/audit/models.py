@@ -22,6 +22,10 @@ class AuditAction(StrEnum):
     ORDER_LINES_CANCELLED = "order_lines_cancelled"
     PRIORITY_CHANGED = "priority_changed"
     PO_LINE_CANCELLED = "po_line_cancelled"
+    PO_SENT = "po_sent"  # emailed to the supplier with its link (rule 24)
+    SUPPLIER_ANSWERED = "supplier_answered"  # confirmations and proposals through the link
+    PROPOSAL_DECIDED = "proposal_decided"  # staff applied or rejected a supplier's proposal
+    SUPPLIER_REMINDED = "supplier_reminded"
 
 
 class AuditEntry(Model):

@@ -50,6 +50,12 @@ class Product(Model):
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     per_order_limit = fields.IntField(null=True)  # the most units one order line may ask for
+    # DOMAIN.md rules 24-25 (domain/purchasing/reorder.py): how the supplier sells it, how
+    # much free stock to keep beside the queue, and whether the supplier ships it to customers.
+    min_order_qty = fields.IntField(default=1, db_default=1)
+    pack_size = fields.IntField(default=1, db_default=1)
+    safety_stock = fields.IntField(default=0, db_default=0)
+    dropship = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "product"

@@ -16,6 +16,9 @@ from domain.clock.housekeeping import delete_sent_mail, forget_idempotency_keys
 from domain.context import Context, Policy
 from domain.ordering.changes import lapse_delay_notices
 from domain.ordering.review import review_etas
+from domain.supply.reminders import remind_suppliers
+from domain.supply.suggestions import recompute_suggestions
+from domain.supply.waitlist import tell_waitlists
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,19 @@ async def _review_etas(ctx: Context) -> dict[str, Any]:
     return (await review_etas(ctx=ctx)).summary()
 
 
+async def _reorder_suggestions(ctx: Context) -> dict[str, Any]:
+    done = await recompute_suggestions(ctx=ctx)
+    return {"drafts": done.drafts, "lines": done.lines}
+
+
+async def _remind_suppliers(ctx: Context) -> dict[str, Any]:
+    return await remind_suppliers(ctx=ctx)
+
+
+async def _tell_waitlists(ctx: Context) -> dict[str, Any]:
+    return {"addresses_told": await tell_waitlists(ctx=ctx)}
+
+
 async def _housekeeping(ctx: Context) -> dict[str, Any]:
     return {
         "idempotency_keys_forgotten": await forget_idempotency_keys(ctx=ctx),
@@ -53,6 +69,13 @@ DAILY: tuple[Job, ...] = (
         "unanswered delay notices past their deadline: consent, or cancel and refund",
     ),
     Job("review_etas", _review_etas, "the daily review of delivery dates"),
+    Job(
+        "reorder_suggestions",
+        _reorder_suggestions,
+        "draft purchase orders from waiting units, waitlists and safety stock",
+    ),
+    Job("remind_suppliers", _remind_suppliers, "reminders for unconfirmed and late POs"),
+    Job("tell_waitlists", _tell_waitlists, "waitlisted addresses told where supply made room"),
     Job("housekeeping", _housekeeping, "old idempotency keys and sent emails are removed"),
 )
 

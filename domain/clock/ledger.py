@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from domain.clock.models import JobRun
 from domain.db import fetch, is_postgres
+from domain.request_ids import reset_request_id, set_request_id
 
 Work = Callable[[], Awaitable[dict[str, Any]]]
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
@@ -61,7 +62,11 @@ async def run_once(job: str, period: str, work: Work) -> dict[str, Any] | None:
                 )
             except IntegrityError:
                 raise _Taken from None
-            summary = await work()
+            token = set_request_id(f"clock:{job}:{period}"[:64])  # on the emails it causes
+            try:
+                summary = await work()
+            finally:
+                reset_request_id(token)
             run.summary = summary
             run.finished_at = _now()
             await run.save(using_db=conn, update_fields=["summary", "finished_at"])

@@ -26,7 +26,7 @@ _ETA_IN = "('eta_changed', 'delay_notice')"
 
 COLUMNS = (
     "id, kind, recipient, order_id, event_id, shipment_id, build_request_id, payload,"
-    " message_id, attempts, created_at"
+    " message_id, attempts, created_at, request_id"
 )
 
 
@@ -51,6 +51,7 @@ class Claimed:
     attempts: int  # including this one
     created_at: dt.datetime
     lease_until: dt.datetime
+    request_id: str | None = None
 
     @property
     def is_eta(self) -> bool:
@@ -102,6 +103,7 @@ async def claim(
             attempts=row["attempts"],
             created_at=moment(row["created_at"]),
             lease_until=until,
+            request_id=row["request_id"],
         )
         for row in rows
     ]

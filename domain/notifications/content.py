@@ -21,6 +21,7 @@ from domain.notifications import wording
 from domain.notifications.claim import Claimed, coverage
 from domain.notifications.orders import build_link, load_orders, order_link, window_of
 from domain.notifications.retry import Failure, Scope
+from domain.notifications.supplier_mail import SUPPLY_KINDS, load_supplier_mail
 from domain.notifications.views import (
     Cancellation,
     Change,
@@ -34,10 +35,13 @@ from domain.notifications.views import (
     OrderLink,
     Quote,
     ShipmentSent,
+    SupplierPurchaseOrder,
     View,
+    WaitlistMail,
     net_moves,
     plan_parcels,
 )
+from domain.notifications.waitlist_mail import WAITLIST_KINDS, load_waitlist_mail
 from domain.ordering.eta import Window, build_window
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent
 from domain.ordering.models import Order as OrderModel
@@ -62,6 +66,8 @@ class Batch:
         self.parcel_items: dict[int, list[tuple[int, int]]] = defaultdict(list)
         self.quotes: dict[int, Quote] = {}
         self.links: dict[int, Links] = {}
+        self.supply: dict[int, SupplierPurchaseOrder | Failure] = {}
+        self.waitlist: dict[int, WaitlistMail | Failure] = {}
 
     async def load(self, conn: BaseDBAsyncClient, rows: list[Claimed]) -> None:
         order_ids = {row.order_id for row in rows if row.order_id is not None}
@@ -90,6 +96,8 @@ class Batch:
             and str(row.payload.get("customer_id", "")).isdigit()
         }
         await self._load_links(conn, customer_ids)
+        self.supply = await load_supplier_mail(conn, rows, self.policy)
+        self.waitlist = await load_waitlist_mail(conn, rows, self.policy)
 
     async def _load_eta(self, conn: BaseDBAsyncClient, rows: list[Claimed]) -> None:
         if not rows:
@@ -218,6 +226,10 @@ class Batch:
         if row.kind == OutboxKind.BUILD_QUOTE_READY:
             quote = self.quotes.get(row.build_request_id or 0)
             return quote or Failure(Scope.CONTENT, "the custom build or its quote is gone")
+        if row.kind in SUPPLY_KINDS:
+            return self.supply.get(row.id) or Failure(Scope.CONTENT, "no purchase order")
+        if row.kind in WAITLIST_KINDS:
+            return self.waitlist.get(row.id) or Failure(Scope.CONTENT, "no waitlist entry")
         if row.kind == OutboxKind.ORDER_LINKS:
             links = self.links.get(int(row.payload.get("customer_id", 0) or 0))
             return links or Failure(Scope.CONTENT, "the customer is gone")

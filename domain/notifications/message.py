@@ -95,9 +95,15 @@ def compose(
     date: dt.datetime,
     text: str,
     html: str,
+    request_id: str | None = None,
+    attachments: tuple[tuple[str, str, str], ...] = (),
 ) -> Envelope:
-    """A multipart/alternative message: plain text first, HTML preferred by mail clients."""
+    """A multipart/alternative message: plain text first, HTML preferred by mail clients.
+
+    With attachments (name, MIME type, text), a multipart/mixed around it; their names are
+    ours (generated numbers), checked like any header value."""
     boundary = "=_" + secrets.token_hex(16)
+    outer = "=_" + secrets.token_hex(16)
     headers = [
         ("From", mailbox(from_name, from_address)),
         ("To", check_address("To", recipient)),
@@ -106,14 +112,36 @@ def compose(
         ("Message-ID", check_header_value("Message-ID", message_id)),
         ("MIME-Version", "1.0"),
         ("Auto-Submitted", "auto-generated"),
-        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+        (
+            "Content-Type",
+            f'multipart/mixed; boundary="{outer}"'
+            if attachments
+            else f'multipart/alternative; boundary="{boundary}"',
+        ),
     ]
+    if request_id is not None:
+        headers.insert(5, ("X-Request-Id", check_header_value("X-Request-Id", request_id)))
     lines = [f"{name}: {value}".encode("ascii") for name, value in headers]
     lines += [b"", b"This is a multipart message in MIME format.", b""]
+    if attachments:
+        lines += [
+            f"--{outer}".encode(),
+            f'Content-Type: multipart/alternative; boundary="{boundary}"'.encode(),
+            b"",
+        ]
     for subtype, body in (("plain", text), ("html", html)):
         lines.append(f"--{boundary}".encode())
         lines += _body(body, subtype)
     lines += [f"--{boundary}--".encode(), b""]
+    for filename, mime, content in attachments:
+        check_header_value("Content-Disposition", filename)
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", filename) or mime != "text/csv":
+            raise HeaderRefused("attachment: unexpected name or type")
+        part = _body(content, "csv")
+        part[1:1] = [f'Content-Disposition: attachment; filename="{filename}"'.encode()]
+        lines += [f"--{outer}".encode(), *part]
+    if attachments:
+        lines += [f"--{outer}--".encode(), b""]
     data = b"\r\n".join(lines)
     verify_headers(data, [name for name, _ in headers])
     return Envelope(from_address, recipient, data)

@@ -45,6 +45,9 @@ class OutboxMessage(Model):
     last_error = fields.TextField(default="")
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
+    # The request (or scheduled run) that caused it: the same id as its log line and the
+    # X-Request-Id header of the email (domain/request_ids.py).
+    request_id = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "outbox_message"

@@ -8,6 +8,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Context
 from domain.notifications.models import OutboxMessage
+from domain.request_ids import current_request_id
 from domain.vocabulary import OutboxKind
 
 
@@ -32,5 +33,6 @@ async def enqueue(
         message_id=secrets.token_hex(16),
         next_attempt_at=ctx.now,
         created_at=ctx.now,
+        request_id=current_request_id(),
         using_db=conn,
     )

@@ -24,7 +24,9 @@ from domain.notifications.views import (
     Links,
     Quote,
     ShipmentSent,
+    SupplierPurchaseOrder,
     View,
+    WaitlistMail,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,6 +38,7 @@ class Rendered:
     subject: str
     text: str
     html: str
+    attachments: tuple[tuple[str, str, str], ...] = ()  # (filename, MIME type, text)
 
 
 class RenderFailed(Exception):
@@ -109,6 +112,16 @@ def template_and_subject(view: View) -> tuple[str, str]:
         return "build_quote_ready", f"Your custom build {view.number}: the quote is ready"
     if isinstance(view, Links):
         return "order_links", "Your order links"
+    if isinstance(view, SupplierPurchaseOrder):
+        if view.reminder == "overdue":
+            return "supplier_reminder", f"Purchase order {view.number}: the delivery is late"
+        if view.reminder:
+            return "supplier_reminder", f"Purchase order {view.number}: please confirm"
+        return "purchase_order_sent", f"Purchase order {view.number}"
+    if isinstance(view, WaitlistMail):
+        if view.opening:
+            return "waitlist_opening", "You can order now: an item you waited for"
+        return "waitlist_confirm", "Please confirm: the waitlist you asked to join"
     raise RenderFailed(f"no template for {type(view).__name__}")
 
 
@@ -133,4 +146,7 @@ class Renderer:
             html = self._template(f"{template}.html").render(values)
         except jinja2.TemplateError as error:
             raise RenderFailed(f"{template}: {error}") from error
-        return Rendered(template, subject, text, html)
+        attachments: tuple[tuple[str, str, str], ...] = ()
+        if isinstance(view, SupplierPurchaseOrder):
+            attachments = ((f"{view.number}.csv", "text/csv", view.csv()),)
+        return Rendered(template, subject, text, html, attachments)

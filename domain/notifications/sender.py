@@ -205,7 +205,12 @@ class Sender:
             if isinstance(view, Failure):
                 item.failure = view
             elif view is not None:
-                to_write.append((item, Draft(view, row.recipient, row.message_id, row.created_at)))
+                to_write.append(
+                    (
+                        item,
+                        Draft(view, row.recipient, row.message_id, row.created_at, row.request_id),
+                    )
+                )
             prepared.append(item)
         written = await write_elsewhere(self.letterhead, [draft for _, draft in to_write])
         for (item, _), result in zip(to_write, written, strict=True):

@@ -266,4 +266,74 @@ class Links:
     orders: tuple[OrderLink, ...]
 
 
-View = Confirmation | EtaUpdate | ShipmentSent | Cancellation | Quote | Links
+@dataclass(frozen=True)
+class SupplierLine:
+    po_number: str
+    sku: str
+    name: str
+    quantity: int  # still to come
+    expected_date: dt.date
+    confirmed_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class SupplierPurchaseOrder:
+    """A PO emailed to its supplier (DOMAIN.md rule 24), or a reminder about it."""
+
+    number: str
+    supplier_name: str
+    expected_date: dt.date
+    lines: tuple[SupplierLine, ...]
+    link: str
+    reminder: str = ""  # "unconfirmed" or "overdue" for a reminder
+
+    def csv(self) -> str:
+        """The lines as CSV (UTF-8, CRLF); text cells that a spreadsheet would run as a
+        formula are prefixed with ``'`` (OWASP CSV injection)."""
+        import csv
+        import io
+
+        def cell(value: str) -> str:
+            return (
+                "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n", "\0") else value
+            )
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["po", "sku", "name", "quantity", "expected_date", "confirmed_date"])
+        for line in self.lines:
+            writer.writerow(
+                [
+                    line.po_number,
+                    cell(line.sku),
+                    cell(line.name),
+                    line.quantity,
+                    line.expected_date.isoformat(),
+                    line.confirmed_date.isoformat() if line.confirmed_date else "",
+                ]
+            )
+        return out.getvalue()
+
+
+@dataclass(frozen=True)
+class WaitlistMail:
+    """Rule 26: confirm an address on a waitlist, or tell it the product can be ordered."""
+
+    product_name: str
+    confirm_link: str
+    leave_link: str
+    product_link: str
+    opening: bool = False  # False: the confirmation email
+    eta: Window | None = None  # of the unit this address would order now
+
+
+View = (
+    Confirmation
+    | EtaUpdate
+    | ShipmentSent
+    | Cancellation
+    | Quote
+    | Links
+    | SupplierPurchaseOrder
+    | WaitlistMail
+)

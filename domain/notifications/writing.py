@@ -51,6 +51,7 @@ class Draft:
     recipient: str
     message_id: str  # the outbox row's random hex, the same on every retry
     created_at: dt.datetime
+    request_id: str | None = None  # the request that caused it, as an X-Request-Id header
 
 
 @cache
@@ -77,6 +78,8 @@ def _write_one(renderer: Renderer, letterhead: Letterhead, draft: Draft) -> Enve
             date=draft.created_at,
             text=rendered.text,
             html=rendered.html,
+            request_id=draft.request_id,
+            attachments=rendered.attachments,
         )
     except (RenderFailed, HeaderRefused) as error:
         return Failure(Scope.CONTENT, str(error))

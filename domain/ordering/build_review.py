@@ -20,7 +20,7 @@ from domain.context import Context
 from domain.db import Dialect, execute, fetch, packed
 from domain.ordering.eta import Window, delivery_window, is_material, overdue_build_window
 from domain.ordering.models import EtaEvent
-from domain.ordering.queue import Recomputed, _issue_delay_notices, _queue_eta_emails
+from domain.ordering.queue import Recomputed, announce_event
 from domain.queries.rows import as_date
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason
 
@@ -110,12 +110,4 @@ async def review_builds(conn: BaseDBAsyncClient, *, ctx: Context) -> Recomputed:
             " eta_latest = t.latest, eta_basis = t.basis FROM t WHERE order_line.id = t.id",
             values,
         )
-    notices = await _issue_delay_notices(conn, d, event.id, ctx)
-    emails = await _queue_eta_emails(conn, d, event.id, ctx)
-    orders = await fetch(
-        conn,
-        "SELECT COUNT(DISTINCT l.order_id) AS n FROM eta_change c"
-        " JOIN order_line l ON l.id = c.line_id WHERE c.event_id = ?",
-        [event.id],
-    )
-    return Recomputed(event.id, len(due), int(orders[0]["n"]), emails, notices)
+    return await announce_event(conn, event.id, len(due), ctx)

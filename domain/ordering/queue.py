@@ -29,7 +29,8 @@ from domain.ordering.eta import (
 from domain.ordering.models import EtaEvent
 from domain.purchasing.history import slip_histories
 from domain.purchasing.slips import SlipHistory
-from domain.vocabulary import AvailabilityMode, EtaReason
+from domain.request_ids import current_request_id
+from domain.vocabulary import AvailabilityMode, EtaReason, ShipPreference
 
 QUEUE_ORDER = "priority DESC, placed_at, id"
 
@@ -312,16 +313,18 @@ def _target_sql(d: Dialect, plans: list[_Plan], today: dt.date) -> tuple[str, li
         values += [0, 0, 0, None, None, None, None]
 
     def pick(bucket: str, keep: str, ready_value: str) -> str:
+        waiting = _held_latest(d) if bucket == "latest" else f"b.{bucket}"
         return (
-            f"CASE WHEN q.qty_waiting > 0 THEN b.{bucket} WHEN q.eta_basis = r.basis"
-            f" AND q.eta_earliest > {d.date} THEN q.{keep} ELSE {ready_value} END"
+            f"CASE WHEN q.qty_waiting > 0 THEN {waiting} WHEN q.eta_basis = r.basis"
+            f" AND (q.held = 1 OR q.eta_earliest > {d.date}) THEN q.{keep} ELSE {ready_value} END"
         )
 
     query = (
         f"WITH b(product_id, lo, hi, earliest, latest, basis, po) AS (VALUES {', '.join(buckets)}),"
         f" r(product_id, earliest, latest, basis, with_ready) AS (VALUES {', '.join(ready)}),"
         " q AS (SELECT id, order_id, product_id, qty_waiting, eta_earliest, eta_latest, eta_basis,"
-        " pegged_po_line_id, promised_latest, consented_latest, SUM(qty_waiting) OVER"
+        f" pegged_po_line_id, promised_latest, consented_latest, {HELD} AS held,"
+        " SUM(qty_waiting) OVER"
         f" (PARTITION BY product_id ORDER BY {QUEUE_ORDER} ROWS UNBOUNDED PRECEDING) AS cum"
         " FROM order_line WHERE product_id IN (SELECT product_id FROM r)"
         " AND (qty_waiting > 0 OR qty_allocated > 0))"
@@ -337,6 +340,47 @@ def _target_sql(d: Dialect, plans: list[_Plan], today: dt.date) -> tuple[str, li
         " OR (q.qty_waiting = 0 AND r.with_ready = 1)"
     )
     return query, values + ready_values + [today] * 4
+
+
+_COMPLETE = ShipPreference.SHIP_COMPLETE.value
+HELD = (
+    "CASE WHEN order_line.qty_waiting = 0 AND EXISTS (SELECT 1 FROM customer_order o"
+    f" WHERE o.id = order_line.order_id AND o.ship_preference = '{_COMPLETE}')"
+    " AND EXISTS (SELECT 1 FROM order_line w WHERE w.order_id = order_line.order_id"
+    " AND w.qty_waiting > 0) THEN 1 ELSE 0 END"
+)
+"""Rule 12: a line of a ``ship_complete`` order whose units are all in, while another line of
+the order still waits, is held for the parcel: the customer is told the parcel's window
+(:func:`domain.ordering.together.shown_windows`), which the waiting lines carry, so the line's
+own ready window, given when its units came in, is not dated again each day while it sits on
+the shelf."""
+
+
+ACCEPTED_LATEST = (
+    "(CASE WHEN EXISTS (SELECT 1 FROM customer_order o WHERE o.id = l.order_id"
+    f" AND o.ship_preference = '{_COMPLETE}') THEN (SELECT MAX(COALESCE(s.consented_latest,"
+    " s.promised_latest)) FROM order_line s WHERE s.order_id = l.order_id)"
+    " ELSE COALESCE(l.consented_latest, l.promised_latest) END)"
+)
+"""The latest date the customer of line ``l`` accepted: promised, or consented to (rule 10)."""
+
+
+def _held_latest(d: Dialect) -> str:
+    """A waiting line's new latest date: a window moves later only when its supply does.
+
+    On the same kind of supply, a bucket whose first day is the line's (its supply date did
+    not move) keeps the latest date already told, and one whose first day came earlier keeps
+    at most that date. What is learned about a supplier meanwhile (rule 21: each receipt adds
+    to the slip history) sets the windows of new orders; it does not re-date, and send delay
+    notices to, lines whose delivery nothing has moved (rule 19 tells a delay, not a change
+    of estimate). A bucket whose first day moved later is taken as it is.
+    """
+    same = "b.basis = q.eta_basis AND q.eta_latest IS NOT NULL"
+    return (
+        f"CASE WHEN {same} AND b.earliest = q.eta_earliest THEN q.eta_latest"
+        f" WHEN {same} AND b.earliest < q.eta_earliest THEN {d.least('b.latest', 'q.eta_latest')}"
+        " ELSE b.latest END"
+    )
 
 
 CHANGED = (
@@ -393,16 +437,24 @@ async def recompute_queues(
     if lines_moved == 0:
         await execute(conn, "DELETE FROM eta_event WHERE id = ?", [event.id])
         return Recomputed(None, 0, 0, 0, 0)
+    return await announce_event(conn, event.id, lines_moved, ctx)
+
+
+async def announce_event(
+    conn: BaseDBAsyncClient, event_id: int, lines_moved: int, ctx: Context
+) -> Recomputed:
+    """What follows every ETA event that moved lines: delay notices (rule 10), the ETA emails
+    (rule 9) and the count of orders touched, in the caller's transaction."""
     d = Dialect(conn)
-    notices = await _issue_delay_notices(conn, d, event.id, ctx)
-    emails = await _queue_eta_emails(conn, d, event.id, ctx)
+    notices = await _issue_delay_notices(conn, d, event_id, ctx)
+    emails = await _queue_eta_emails(conn, d, event_id, ctx)
     orders = await fetch(
         conn,
         "SELECT COUNT(DISTINCT l.order_id) AS n FROM eta_change c"
         " JOIN order_line l ON l.id = c.line_id WHERE c.event_id = ?",
-        [event.id],
+        [event_id],
     )
-    return Recomputed(event.id, lines_moved, int(orders[0]["n"]), emails, notices)
+    return Recomputed(event_id, lines_moved, int(orders[0]["n"]), emails, notices)
 
 
 async def _redate(conn: BaseDBAsyncClient, plans: list[_Plan], event_id: int, ctx: Context) -> int:
@@ -447,8 +499,10 @@ async def _issue_delay_notices(
     told (rule 9): then the notice stands, so that a window whose earliest day moves with the
     calendar (rule 18) does not send a notice every morning.
     A second delay past a date the customer already consented to requires an explicit answer.
+    Under ``ship_complete`` what the customer accepted is the parcel's date (rule 12): the
+    latest date promised or consented for any line of the order.
     """
-    reference = "COALESCE(l.consented_latest, l.promised_latest)"
+    reference = ACCEPTED_LATEST
     beyond_told = d.days_between("c.new_latest", "delay_notice.new_latest")
     await execute(
         conn,
@@ -484,17 +538,17 @@ async def _queue_eta_emails(
     return await execute(
         conn,
         "INSERT INTO outbox_message (kind, recipient, order_id, event_id, payload, message_id,"
-        " status, attempts, next_attempt_at, last_error, created_at)"
+        " status, attempts, next_attempt_at, last_error, created_at, request_id)"
         " SELECT CASE WHEN EXISTS (SELECT 1 FROM delay_notice n WHERE n.event_id = ?"
         "   AND n.order_id = o.id) THEN 'delay_notice' ELSE 'eta_changed' END,"
         f" c.email, o.id, ?, '{{}}', {d.random_hex}, 'pending', 0, {d.timestamp}, '',"
-        f" {d.timestamp}"
+        f" {d.timestamp}, {d.text}"
         " FROM customer_order o JOIN customer c ON c.id = o.customer_id"
         " WHERE o.id IN (SELECT l.order_id FROM eta_change ch JOIN order_line l ON l.id"
         " = ch.line_id"
         "  WHERE ch.event_id = ? AND ch.material"
         "  UNION SELECT order_id FROM delay_notice WHERE event_id = ?)",
-        [event_id, event_id, ctx.now, ctx.now, event_id, event_id],
+        [event_id, event_id, ctx.now, ctx.now, current_request_id(), event_id, event_id],
     )
 
 

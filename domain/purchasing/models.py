@@ -20,6 +20,15 @@ class PurchaseOrder(Model):
     idempotency_key = fields.CharField(max_length=100, null=True, unique=True)
     created_by = fields.CharField(max_length=200)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # DOMAIN.md rule 24 (domain/purchasing/supplier_link.py): when the PO was emailed to the
+    # supplier, the salt of its private link (a new salt revokes the old link) and the link's
+    # last valid day; the last reminder sent; the PO a supplier split a line off from.
+    sent_at = fields.DatetimeField(null=True)
+    link_salt = fields.CharField(max_length=32, default="", db_default="")
+    link_expires = fields.DateField(null=True)
+    last_reminder_at = fields.DatetimeField(null=True)
+    # A plain column, not a foreign key: adding a foreign key on SQLite rebuilds the table.
+    split_from_id = fields.IntField(null=True)
 
     class Meta:
         table = "purchase_order"
@@ -38,6 +47,9 @@ class PurchaseOrderLine(Model):
     quantity = fields.IntField()
     quantity_received = fields.IntField(default=0)
     quantity_cancelled = fields.IntField(default=0)
+    # The supplier confirmed this line to arrive on this date (rule 24).
+    confirmed_date = fields.DateField(null=True)
+    confirmed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "purchase_order_line"
@@ -98,3 +110,114 @@ class ReceiptLine(Model):
 
     class Meta:
         table = "receipt_line"
+
+
+class SupplierProposal(Model):
+    """A supplier's answer through its link that changes a line: another date or quantity.
+
+    ``status``: ``pending`` (waits for staff when the store wants to approve), ``applied``,
+    ``rejected``.
+    """
+
+    id = fields.IntField(primary_key=True)
+    po_line: fields.ForeignKeyRelation[PurchaseOrderLine] = fields.ForeignKeyField(
+        "models.PurchaseOrderLine",
+        related_name="proposals",
+        db_index=True,
+        on_delete=fields.CASCADE,
+    )
+    po_line_id: int
+    proposed_date = fields.DateField(null=True)
+    proposed_quantity = fields.IntField(null=True)
+    note = fields.CharField(max_length=500, default="")
+    status = fields.CharField(max_length=16, default="pending")
+    actor = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField()
+    decided_by = fields.CharField(max_length=200, default="")
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "supplier_proposal"
+
+
+class ReorderDraft(Model):
+    """Rule 24: a draft PO suggested for one supplier. Staff edit it, send it or discard it.
+
+    ``status``: ``draft``, ``sent`` (``purchase_order`` is the PO it became), ``discarded``.
+    At most one draft per supplier at a time (kept by the services).
+    """
+
+    id = fields.IntField(primary_key=True)
+    supplier: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Supplier", related_name="reorder_drafts", db_index=True, on_delete=fields.CASCADE
+    )
+    supplier_id: int
+    status = fields.CharField(max_length=16, default="draft")
+    expected_date = fields.DateField()
+    purchase_order: fields.ForeignKeyNullableRelation[PurchaseOrder] = fields.ForeignKeyField(
+        "models.PurchaseOrder",
+        related_name="drafts",
+        null=True,
+        db_index=True,
+        on_delete=fields.SET_NULL,
+    )
+    purchase_order_id: int | None
+    computed_at = fields.DatetimeField()
+    decided_by = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "reorder_draft"
+
+
+class ReorderDraftLine(Model):
+    """One product of a draft: the suggestion, the figures that explain it, and the quantity
+    staff chose (``edited``: a recomputation keeps the staff's quantity)."""
+
+    id = fields.IntField(primary_key=True)
+    draft: fields.ForeignKeyRelation[ReorderDraft] = fields.ForeignKeyField(
+        "models.ReorderDraft", related_name="lines", db_index=True, on_delete=fields.CASCADE
+    )
+    draft_id: int
+    product: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Product", related_name="reorder_lines", db_index=True, on_delete=fields.CASCADE
+    )
+    product_id: int
+    waiting = fields.IntField(default=0)
+    on_order = fields.IntField(default=0)
+    on_hand = fields.IntField(default=0)
+    safety_stock = fields.IntField(default=0)
+    waitlist = fields.IntField(default=0)
+    min_order_qty = fields.IntField(default=1)
+    pack_size = fields.IntField(default=1)
+    suggested = fields.IntField(default=0)
+    quantity = fields.IntField(default=0)
+    edited = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "reorder_draft_line"
+        unique_together = (("draft", "product"),)
+
+
+class WaitlistEntry(Model):
+    """DOMAIN.md rule 26: an address waiting for a product that cannot be ordered.
+
+    ``status``: ``pending`` (the confirmation link is not used yet), ``confirmed`` (waits, in
+    order of ``confirmed_at``), ``told`` (supply made room and the address was emailed),
+    ``left``. One row per address and product.
+    """
+
+    id = fields.IntField(primary_key=True)
+    product: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Product", related_name="waitlist", db_index=True, on_delete=fields.CASCADE
+    )
+    product_id: int
+    email = fields.CharField(max_length=254)
+    token_salt = fields.CharField(max_length=32)
+    status = fields.CharField(max_length=16, default="pending")
+    created_at = fields.DatetimeField()
+    confirmed_at = fields.DatetimeField(null=True)
+    told_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "waitlist_entry"
+        unique_together = (("product", "email"),)

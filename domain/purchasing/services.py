@@ -130,11 +130,28 @@ async def create_purchase_order(
             return po
 
     try:
-        return await with_retries(work)
+        made = await with_retries(work)
     except IntegrityError:
         if key and (existing := await PurchaseOrder.filter(idempotency_key=key).first()):
             return await _replayed(existing, supplier_id, expected_date, lines)
         raise
+    await _supply_made_room(lines, ctx)
+    return made
+
+
+async def _supply_made_room(lines: list[PoLineRequest] | list[int], ctx: Context) -> None:
+    """DOMAIN.md rule 26: new supply may make room for waitlisted addresses. The supply context
+    sits above purchasing, so it is imported when needed, after the change committed."""
+    from domain.supply.waitlist import tell_waitlists
+
+    skus = [line.sku for line in lines if isinstance(line, PoLineRequest)]
+    ids = [line for line in lines if isinstance(line, int)]
+    if skus:
+        ids += [
+            int(str(pk))
+            for pk in await Product.filter(sku__in=skus[:500]).values_list("id", flat=True)
+        ]
+    await tell_waitlists(ctx=ctx, product_ids=ids)
 
 
 async def builds_of(po_ids: list[int], conn: BaseDBAsyncClient | None = None) -> dict[int, int]:
@@ -332,7 +349,13 @@ async def receive(
     for index, line in enumerate(lines):
         positive_quantity(line.quantity, field=f"lines[{index}].quantity", maximum=1_000_000)
     try:
-        return await with_retries(lambda: _receive(po_id, receipt_key, lines, ctx))
+        done = await with_retries(lambda: _receive(po_id, receipt_key, lines, ctx))
+        if done.applied:
+            products = await PurchaseOrderLine.filter(
+                id__in=[line.po_line_id for line in lines]
+            ).values_list("product_id", flat=True)
+            await _supply_made_room([int(str(pk)) for pk in products], ctx)
+        return done
     except IntegrityError:
         replay = await _receipt_replayed(receipt_key, po_id, lines)
         if replay is None:

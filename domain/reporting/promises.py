@@ -11,9 +11,15 @@ Two statements, one per kind of row; :mod:`domain.reporting.promise_figures` doe
 - **First promise**: ``promised_latest``, the window given when the order was placed.
 - **Last window told**: the newest ETA change of the line, before its last parcel shipped,
   that the customer was told about: a material change (emailed, rule 9) or one that came with
-  a delay notice (rule 10). Without one, the first promise is the last window told.
+  a delay notice (rule 10). Without one, the first promise is the last window told. Under
+  ``ship_complete`` the customer is told the parcel's window, not each line's
+  (:func:`domain.ordering.together.shown_windows`): the lines that left in one parcel are
+  judged by the latest date told for any of them.
 - **Delay notices** are judged by the day they were sent (recorded) against the latest date
-  then in force (``previous_latest``: the promised or consented date they warned about).
+  then in force: the date the line's previous notice told, whether answered or replaced by
+  this one, else ``previous_latest`` (the promised or consented date it warned about). A
+  notice that replaces an unanswered one tells a further slip of a delay already told. Under
+  ``ship_complete`` the previous notice is the order's: they all told the parcel's date.
 - **ETA emails** about a line: outbox rows of the kinds ``eta_changed`` and ``delay_notice``
   for its order and an event in which the line moved materially or got a notice; rows
   superseded by a newer one before sending, or given up on, reached nobody and do not count.
@@ -44,7 +50,7 @@ from domain.reporting.promise_figures import (
     promise_report,
 )
 from domain.reporting.sql import Days
-from domain.vocabulary import EtaBasis
+from domain.vocabulary import EtaBasis, ShipPreference
 
 MAX_WEEKS = 52
 
@@ -73,7 +79,8 @@ _TOLD = (
 )
 
 _DELIVERED = (
-    "SELECT l.id, l.promised_latest, l.promised_basis, s.last_ship,"
+    "SELECT l.id, l.order_id, o.ship_preference, l.promised_latest, l.promised_basis,"
+    " s.last_ship,"
     f" {_supplier_of('l')} AS supplier,"
     " (SELECT c.new_latest FROM eta_change c JOIN eta_event e ON e.id = c.event_id"
     f"  WHERE c.line_id = l.id AND e.created_at <= s.last_ship AND {_TOLD}"
@@ -84,7 +91,8 @@ _DELIVERED = (
     f"   AND {_TOLD})) AS eta_emails,"
     " EXISTS (SELECT 1 FROM eta_change c WHERE c.line_id = l.id AND c.old_basis IS NOT NULL"
     "  AND c.old_basis <> 'in_stock') AS waited_later"
-    " FROM order_line l JOIN (SELECT sl.line_id, MAX(sh.shipped_at) AS last_ship"
+    " FROM order_line l JOIN customer_order o ON o.id = l.order_id"
+    " JOIN (SELECT sl.line_id, MAX(sh.shipped_at) AS last_ship"
     "  FROM shipment_line sl JOIN shipment sh ON sh.id = sl.shipment_id"
     "  WHERE sh.status = 'shipped' GROUP BY sl.line_id) s ON s.line_id = l.id"
     " WHERE l.qty_waiting = 0 AND l.qty_allocated = 0 AND l.qty_shipped > 0"
@@ -92,8 +100,13 @@ _DELIVERED = (
 )
 
 _NOTICES = (
-    f"SELECT n.created_at, n.previous_latest, {_supplier_of('l')} AS supplier"
+    "SELECT n.created_at, COALESCE((SELECT p.new_latest FROM delay_notice p"
+    " WHERE p.id < n.id AND (p.line_id = n.line_id OR (p.order_id = n.order_id"
+    f" AND o.ship_preference = '{ShipPreference.SHIP_COMPLETE.value}'))"
+    " ORDER BY p.id DESC LIMIT 1),"
+    f" n.previous_latest) AS in_force, {_supplier_of('l')} AS supplier"
     " FROM delay_notice n JOIN order_line l ON l.id = n.line_id"
+    " JOIN customer_order o ON o.id = n.order_id"
     " WHERE n.previous_latest IS NOT NULL AND n.created_at >= {since}"
 )
 
@@ -101,6 +114,19 @@ _NOTICES = (
 def _waited(basis: object, waited_later: object) -> bool:
     """A line waited if its promise was not stock on hand, or any later window was not."""
     return str(basis) != EtaBasis.IN_STOCK.value or bool(waited_later)
+
+
+def told_per_parcel(rows: list[dict]) -> dict[int, dt.date]:
+    """Each line's last told latest date; under ``ship_complete``, its parcel's."""
+    own = {row["id"]: as_date(row["told_latest"]) or day(row["promised_latest"]) for row in rows}
+    parcels: dict[tuple[object, object], dt.date] = {}
+    for row in rows:
+        if row["ship_preference"] == ShipPreference.SHIP_COMPLETE.value:
+            key = (row["order_id"], row["last_ship"])
+            parcels[key] = max(parcels.get(key, own[row["id"]]), own[row["id"]])
+    return {
+        row["id"]: parcels.get((row["order_id"], row["last_ship"]), own[row["id"]]) for row in rows
+    }
 
 
 async def promises(ctx: Context, *, weeks: int = 12) -> PromiseReport:
@@ -122,22 +148,24 @@ async def promise_rows(
     conn = connection()
     days = Days(conn, zone, ctx.now)
     start = dt.datetime.combine(since - transit - dt.timedelta(days=1), dt.time(), zone)
+    rows = await fetch(conn, _DELIVERED.format(since=days.ts), [days.timestamp(start)])
+    told = told_per_parcel(rows)
     lines = [
         DeliveredLine(
             supplier=str(row["supplier"]),
             delivered=moment(row["last_ship"]).astimezone(zone).date() + transit,
             promised_latest=day(row["promised_latest"]),
-            told_latest=as_date(row["told_latest"]) or day(row["promised_latest"]),
+            told_latest=told[row["id"]],
             waited=_waited(row["promised_basis"], row["waited_later"]),
             eta_emails=int(row["eta_emails"] or 0),
         )
-        for row in await fetch(conn, _DELIVERED.format(since=days.ts), [days.timestamp(start)])
+        for row in rows
     ]
     notices = [
         NoticeRow(
             supplier=str(row["supplier"]),
             sent=moment(row["created_at"]).astimezone(zone).date(),
-            in_force=day(row["previous_latest"]),
+            in_force=day(row["in_force"]),
         )
         for row in await fetch(conn, _NOTICES.format(since=days.ts), [days.timestamp(start)])
     ]

@@ -12,12 +12,18 @@ from domain.customers.models import Customer
 from domain.db import with_retries
 from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.notifications.outbox import enqueue
-from domain.ordering.models import Order, OrderLine
+from domain.ordering.models import DelayNotice, Order, OrderLine
 from domain.reporting.ledger import post
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.shipping.planning import ShippableLine, plan_shipment
 from domain.validation import clean_text, idempotency_key
-from domain.vocabulary import LedgerKind, OutboxKind, ShipmentStatus, ShipPreference
+from domain.vocabulary import (
+    DelayNoticeStatus,
+    LedgerKind,
+    OutboxKind,
+    ShipmentStatus,
+    ShipPreference,
+)
 
 
 async def shippable_lines(conn: BaseDBAsyncClient, order_id: int) -> list[ShippableLine]:
@@ -122,6 +128,21 @@ async def _replayed(existing: Shipment, order_id: int, lines: dict[int, int] | N
     return existing
 
 
+async def _settle_notices(conn: BaseDBAsyncClient, line_ids: list[int]) -> None:
+    """A line whose every unit has left leaves nothing for an open delay notice to decide."""
+    done = (
+        await OrderLine.filter(id__in=line_ids, qty_waiting=0, qty_allocated=0)
+        .using_db(conn)
+        .values_list("id", flat=True)
+    )
+    if done:
+        await (
+            DelayNotice.filter(line_id__in=list(done), status=DelayNoticeStatus.OPEN)
+            .using_db(conn)
+            .update(status=DelayNoticeStatus.SUPERSEDED)
+        )
+
+
 async def mark_shipped(
     shipment_id: int, carrier: str, tracking_number: str, *, ctx: Context
 ) -> Shipment:
@@ -180,6 +201,7 @@ async def mark_shipped(
                     )
                 )
             await post(conn, entries, now=ctx.now)
+            await _settle_notices(conn, [item.line_id for item in contents])
             order = await Order.get(id=shipment.order_id, using_db=conn)
             customer = await Customer.get(id=order.customer_id, using_db=conn)
             await enqueue(

@@ -23,6 +23,7 @@ from portal.staff import (
     reports,
     session,
     shipping,
+    supply,
     tokens,
 )
 from portal.staff.auth import PUBLIC_ROUTES, guarded
@@ -41,6 +42,7 @@ MODULES = (
     reports,
     tokens,
     catalog,
+    supply,
     catalog_files,
 )
 

@@ -13,8 +13,11 @@ import json
 import pytest
 from graphql import GraphQLField
 
+from domain.catalog.models import Supplier
+from domain.purchasing.models import PurchaseOrder
+from domain.supply.sending import send_purchase_order
 from tests.api import schema_walk as walk
-from tests.api.helpers import Api, staff_token
+from tests.api.helpers import Api, now_ctx, staff_token
 from tests.api.world import build_world
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -22,11 +25,15 @@ pytestmark = pytest.mark.usefixtures("db")
 
 async def test_no_customer_reachable_field_names_another_customers_order(api: Api) -> None:
     world = await build_world()
+    po = await PurchaseOrder.get()  # the supplier's own link reads its PO and nothing else
+    await Supplier.filter(id=po.supplier_id).update(email="orders@supplier.example")
+    supplier_link = await send_purchase_order(po.id, ctx=now_ctx())
     known = {
         "order": {"token": json.dumps(world.order_token)},
         "customBuild": {"token": json.dumps(world.build_token)},
         "product": {"sku": json.dumps(world.sku)},
         "products": {"first": "100"},
+        "supplierPurchaseOrder": {"token": json.dumps(supplier_link.rsplit("/", 1)[-1])},
     }
     own = {"order": world.order_number, "customBuild": world.build_order_number}
     roots = walk.unscoped_roots()

@@ -18,7 +18,7 @@ DAY = dt.timedelta(days=1)
 
 async def test_the_order_page_shows_the_slip_widened_window(client: httpx.AsyncClient) -> None:
     supplier = await b.supplier()
-    for slip in (2, 4, 6, 8):  # the store's only history: 95% of deliveries within 8 days
+    for slip in (2, 4, 6, 8):  # the store's only history: 90% of deliveries within 8 days
         other = await b.product(supplier_=supplier)
         po = await b.purchase_order(supplier, b.TODAY, (other, 1))
         await b.receipt(po, 1, context=b.later(b.ctx(), days=slip))

@@ -28,6 +28,7 @@ from domain.vocabulary import (
     LedgerKind,
     OutboxKind,
     OutboxStatus,
+    ShipPreference,
 )
 from tests import builders as b
 from tests.conftest import on_postgres
@@ -277,3 +278,47 @@ async def test_housekeeping_forgets_old_idempotency_keys_and_sent_mail_but_the_l
     assert (await Order.get(id=fresh.order.id)).idempotency_key == "checkout-new"
     assert await OutboxMessage.filter(id=kept_eta.id).exists()
     assert await OutboxMessage.filter(order_id=fresh.order.id).exists()
+
+
+async def test_a_ship_complete_line_held_for_its_parcel_is_not_redated_while_it_waits() -> None:
+    # Rule 12 with rule 18: one line is on the shelf, the other waits on a PO three weeks out.
+    # The customer is told the parcel's window, which the waiting line carries; the line on the
+    # shelf is held for it, not dated again (nor emailed, nor noticed) every other morning.
+    on_shelf = await b.product(on_hand=5)
+    supplier = await b.supplier()
+    awaited = await b.product(supplier_=supplier)
+    await b.purchase_order(supplier, day(20), (awaited, 5))
+    placed = await b.order((on_shelf, 1), (awaited, 1), preference=ShipPreference.SHIP_COMPLETE)
+    held = await OrderLine.get(order_id=placed.order.id, product_id=on_shelf.id)
+    before = (held.eta_basis, held.eta_earliest, held.eta_latest)
+    for offset in range(1, 15):
+        await run_day(day(offset), POLICY)
+    held = await OrderLine.get(id=held.id)
+    assert (held.eta_basis, held.eta_earliest, held.eta_latest) == before
+    assert await EtaChange.filter(line_id=held.id).count() == 0
+    assert await DelayNotice.all().count() == 0
+    assert await _eta_mail(placed.order.id) == []
+
+
+async def test_a_ship_complete_line_is_noticed_only_past_the_date_accepted_for_its_parcel() -> None:
+    # Rule 10 with rule 12: the customer accepted a later date for the parcel; a line of it
+    # that moves within that date travels in the same parcel and needs no notice of its own.
+    supplier = await b.supplier()
+    early, late = await b.product(supplier_=supplier), await b.product(supplier_=supplier)
+    early_po = await b.purchase_order(supplier, day(5), (early, 2))
+    late_po = await b.purchase_order(supplier, day(20), (late, 2))
+    placed = await b.order((early, 1), (late, 1), preference=ShipPreference.SHIP_COMPLETE)
+    await revise_expected_date(late_po.id, day(40), "late", ctx=b.ctx())
+    notice = await DelayNotice.get(order_id=placed.order.id)
+    await respond_to_delay_notice(placed.order.id, notice.id, True, ctx=b.ctx())
+    await revise_expected_date(early_po.id, day(30), "later, still before the parcel", ctx=b.ctx())
+    early_line = await OrderLine.get(order_id=placed.order.id, product_id=early.id)
+    assert early_line.eta_latest == day(30 + POLICY.transit_days_max)
+    assert (
+        early_line.promised_latest is not None
+        and early_line.eta_latest > early_line.promised_latest
+    )
+    assert await DelayNotice.filter(order_id=placed.order.id).count() == 1
+    # Past the parcel's accepted date it is a delay like any other.
+    await revise_expected_date(early_po.id, day(50), "later than the parcel", ctx=b.ctx())
+    assert await DelayNotice.filter(line_id=early_line.id).count() == 1

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from domain.catalog.models import Product, Supplier
+from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.eta import ProductTerms, SupplyLine, late_window, supply_buckets
-from domain.ordering.models import OrderLine
+from domain.ordering.models import DelayNotice, OrderLine
 from domain.ordering.review import review_etas
 from domain.purchasing.models import Receipt
 from domain.purchasing.services import revise_expected_date
@@ -39,8 +41,8 @@ def test_slip_window_latest_is_the_hand_computed_nearest_rank_quantile() -> None
     store = SLIPS + (0,) * 10
     assert blended_quantile(SLIPS, store, 0.95, 5) == pytest.approx(10 / 15 * 10 + 5 / 15 * 8)
     assert slip_allowance(SlipHistory(SLIPS, store), 0.95, 5) == 10
-    # In a PO window: earliest the date itself (plus transit), latest 10 days later.
-    policy = b.POLICY
+    # In a PO window covering 95%: earliest the date itself (plus transit), latest 10 days later.
+    policy = dataclasses.replace(b.POLICY, slip_quantile=0.95)
     expected = b.TODAY + 20 * DAY
     line = SupplyLine(1, expected, 5, SlipHistory(SLIPS, store))
     window = supply_buckets(TERMS, [line], b.TODAY, policy)[0].window
@@ -114,7 +116,7 @@ async def test_a_receipt_records_the_date_last_confirmed_and_its_slip() -> None:
 @pytest.mark.usefixtures("db")
 async def test_slip_windows_widen_a_promised_window_by_the_suppliers_history() -> None:
     supplier = await b.supplier()
-    await _history(supplier, [2, 4, 6, 8])  # the only history in the store: 95% is 8
+    await _history(supplier, [2, 4, 6, 8])  # the only history in the store: 90% (the 4th of 4) is 8
     context = b.later(b.ctx(), days=10)
     product = await b.product(supplier_=supplier)
     await b.purchase_order(supplier, b.TODAY + 30 * DAY, (product, 5), context=context)
@@ -137,3 +139,33 @@ async def test_the_daily_review_dates_a_late_delivery_by_the_conditional_slips()
     line = await OrderLine.get(id=placed.order.lines[0].id)
     assert line.eta_basis == EtaBasis.LATE_DELIVERY
     assert line.eta_latest == context.today + (4 + b.POLICY.transit_days_max) * DAY
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_window_moves_later_only_when_its_supply_does() -> None:
+    # Rule 19 with rule 21: what the store learns about a supplier after a promise dates new
+    # orders; a waiting line whose PO date did not move keeps the latest date it was told.
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + 30 * DAY, (product, 5))
+    first = await b.order((product, 1))
+    ahead = await b.order((product, 1))
+    line = await OrderLine.get(id=ahead.order.lines[0].id)
+    assert line.eta_earliest is not None and line.eta_latest is not None
+    told = (line.eta_earliest, line.eta_latest)
+    await _history(supplier, [9, 10, 12, 14])  # the supplier turns out to deliver late
+    context = b.later(b.ctx(), days=20)
+    newer = await b.order((product, 1), context=context)
+    newer_latest = (await OrderLine.get(id=newer.order.lines[0].id)).eta_latest
+    assert newer_latest is not None and newer_latest > told[1]
+    # The order ahead is cancelled: the queue is dated again (rule 8), on the same PO date.
+    cancel = CancelRequest(first.order.lines[0].id, 1)
+    await cancel_order_lines(first.order.id, [cancel], ctx=context)
+    line = await OrderLine.get(id=line.id)
+    assert (line.eta_earliest, line.eta_latest) == told
+    assert await DelayNotice.all().count() == 0
+    # The PO's date moving later moves the line, with the supplier's history in its window.
+    await revise_expected_date(po.id, b.TODAY + 40 * DAY, "supplier slipped", ctx=context)
+    line = await OrderLine.get(id=line.id)
+    assert line.eta_earliest == told[0] + 10 * DAY
+    assert line.eta_latest is not None and line.eta_latest > told[1] + 10 * DAY

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 
 from domain.context import Context
+from domain.ordering.models import DelayNotice, OrderLine
+from domain.purchasing.services import revise_expected_date
 from domain.reporting.promise_figures import (
     STOCK,
     DeliveredLine,
@@ -14,7 +16,8 @@ from domain.reporting.promise_figures import (
     promise_figures,
     promise_report,
 )
-from domain.reporting.promises import promises
+from domain.reporting.promises import promises, told_per_parcel
+from domain.vocabulary import ShipPreference
 from tests import builders as b
 from tests.promise_history import History
 
@@ -106,3 +109,71 @@ def test_the_report_lists_every_week_and_leaves_out_what_falls_outside() -> None
     assert [w.figures.delivered for w in report.weeks] == [1, 0, 1]
     assert [s.supplier for s in report.suppliers] == ["B", STOCK]
     assert report.overall.delivered == 2
+
+
+def test_ship_complete_lines_are_judged_by_the_last_window_told_for_their_parcel() -> None:
+    # Rule 22 with rule 12: under ship_complete the customer is told the parcel's window, so a
+    # line that waited on the shelf for its sibling is judged by the parcel's latest date.
+    shipped = dt.datetime(2027, 3, 20, 22, tzinfo=dt.UTC)
+
+    def row(line: int, order: int, preference: str, told: dt.date) -> dict[str, object]:
+        return {
+            "id": line,
+            "order_id": order,
+            "ship_preference": preference,
+            "last_ship": shipped,
+            "told_latest": told,
+            "promised_latest": march(10),
+        }
+
+    rows = [
+        row(1, 1, "ship_complete", march(8)),
+        row(2, 1, "ship_complete", march(24)),
+        row(3, 2, "ship_when_ready", march(8)),
+        row(4, 2, "ship_when_ready", march(24)),
+    ]
+    assert told_per_parcel(rows) == {1: march(24), 2: march(24), 3: march(8), 4: march(24)}
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_notice_replacing_an_unanswered_one_is_judged_by_the_date_that_one_told() -> None:
+    # Rule 22 with rule 10: the customer heard of the delay in time; a further slip told later,
+    # after the first promise passed but before the date last told, is told in time as well.
+    day = dt.timedelta(days=1)
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + 5 * day, (product, 2))
+    placed = await b.order((product, 1))
+    promised = (await OrderLine.get(id=placed.order.lines[0].id)).promised_latest
+    assert promised is not None
+    await revise_expected_date(po.id, b.TODAY + 20 * day, "late", ctx=b.ctx())
+    later = b.later(b.ctx(), days=12)
+    assert later.today > promised
+    await revise_expected_date(po.id, b.TODAY + 30 * day, "later still", ctx=later)
+    first, second = await DelayNotice.filter(line_id=placed.order.lines[0].id).order_by("id")
+    assert second.previous_latest == promised and first.new_latest is not None
+    figures = (await promises(b.later(later, days=1), weeks=4)).overall
+    assert (figures.notices, figures.notices_in_time) == (2, 2)
+    # The first warned 10 days before the promise, the second 13 before the date first told.
+    assert sorted([(promised - b.TODAY).days, (first.new_latest - later.today).days]) == [10, 13]
+    assert figures.median_warning_days == 11.5
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_ship_complete_notice_is_judged_by_the_date_last_told_for_its_parcel() -> None:
+    # Rule 22 with rule 12: every notice of a ship-complete order told the parcel's date, so a
+    # later notice about another line of it warns against the date the parcel was last told.
+    day = dt.timedelta(days=1)
+    supplier = await b.supplier()
+    first, second = await b.product(supplier_=supplier), await b.product(supplier_=supplier)
+    first_po = await b.purchase_order(supplier, b.TODAY + 5 * day, (first, 2))
+    second_po = await b.purchase_order(supplier, b.TODAY + 5 * day, (second, 2))
+    placed = await b.order((first, 1), (second, 1), preference=ShipPreference.SHIP_COMPLETE)
+    await revise_expected_date(first_po.id, b.TODAY + 20 * day, "late", ctx=b.ctx())
+    later = b.later(b.ctx(), days=12)
+    await revise_expected_date(second_po.id, b.TODAY + 30 * day, "later still", ctx=later)
+    told, again = await DelayNotice.filter(order_id=placed.order.id).order_by("id")
+    assert told.line_id != again.line_id and again.previous_latest is not None
+    assert told.new_latest is not None and again.previous_latest < later.today < told.new_latest
+    figures = (await promises(b.later(later, days=1), weeks=4)).overall
+    assert (figures.notices, figures.notices_in_time) == (2, 2)

@@ -9,12 +9,15 @@ import pytest
 
 from domain.errors import Conflict, InvalidInput
 from domain.notifications.models import OutboxMessage
-from domain.ordering.models import OrderLine
+from domain.ordering.changes import respond_to_delay_notice
+from domain.ordering.models import DelayNotice, OrderLine
+from domain.purchasing.services import revise_expected_date
 from domain.reporting.models import LedgerEntry
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import (
     AvailabilityMode,
+    DelayNoticeStatus,
     LedgerKind,
     OutboxKind,
     ShipmentStatus,
@@ -189,3 +192,23 @@ async def test_order_ships_in_two_parcels_around_a_receipt() -> None:
         (2, Decimal("20.00")),
     ]
     assert await OutboxMessage.filter(kind=OutboxKind.SHIPMENT_SENT).count() == 2
+
+
+async def test_a_delay_notice_still_open_when_its_units_ship_is_settled_by_the_parcel() -> None:
+    # Rule 10 with rule 12: once every unit of the line has left there is nothing to cancel;
+    # the notice no longer waits for an answer, and a late answer is told so.
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=5), (product, 2))
+    placed = await b.order((product, 1))
+    await revise_expected_date(po.id, b.TODAY + dt.timedelta(days=20), "late", ctx=b.ctx())
+    notice = await DelayNotice.get(order_id=placed.order.id)
+    assert notice.status == DelayNoticeStatus.OPEN
+    await b.receipt(po, 2)
+    await b.shipped(placed.order.id)
+    notice = await DelayNotice.get(id=notice.id)
+    assert notice.status == DelayNoticeStatus.SUPERSEDED
+    with pytest.raises(Conflict):
+        await respond_to_delay_notice(placed.order.id, notice.id, False, ctx=b.ctx())
+    line = await OrderLine.get(id=placed.order.lines[0].id)
+    assert (line.qty_shipped, line.qty_cancelled) == (1, 0)

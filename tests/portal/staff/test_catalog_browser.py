@@ -30,7 +30,7 @@ async def empty_server(tmp_path: Path) -> AsyncIterator[str]:
     port = free_port()
     env = isolated_env(tmp_path, DATABASE_URL=url, PORT=str(port), SECRET_KEY="browser-secret")
     try:
-        async with serving(tmp_path, env, port, "--empty") as base:
+        async with serving(tmp_path, env, port, args=["--empty"]) as base:
             LIVE_DATABASES[base] = url
             try:
                 yield base

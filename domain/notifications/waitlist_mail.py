@@ -1,0 +1,61 @@
+"""What a waitlist email says (DOMAIN.md rule 26), read when the email is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domain.context import Policy
+from domain.notifications.claim import Claimed
+from domain.notifications.retry import Failure, Scope
+from domain.notifications.views import WaitlistMail
+from domain.ordering.eta import Window
+from domain.purchasing.models import WaitlistEntry
+from domain.supply.waitlist import waitlist_token
+from domain.vocabulary import EtaBasis, OutboxKind
+
+WAITLIST_KINDS = (OutboxKind.WAITLIST_CONFIRM, OutboxKind.WAITLIST_OPENING)
+
+
+def _day(value: object) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else None
+
+
+async def load_waitlist_mail(
+    conn: BaseDBAsyncClient, rows: list[Claimed], policy: Policy
+) -> dict[int, WaitlistMail | Failure]:
+    wanted = {
+        row.id: int(row.payload.get("waitlist_entry_id", 0) or 0)
+        for row in rows
+        if row.kind in WAITLIST_KINDS
+    }
+    if not wanted:
+        return {}
+    entries = {
+        e["id"]: e
+        for e in await WaitlistEntry.filter(id__in=set(wanted.values()))
+        .using_db(conn)
+        .values("id", "token_salt", "status", "product__sku", "product__name")
+    }
+    base = policy.base_url.rstrip("/")
+    found: dict[int, WaitlistMail | Failure] = {}
+    for row in rows:
+        if row.id not in wanted:
+            continue
+        entry = entries.get(wanted[row.id])
+        if entry is None or entry["status"] == "left":
+            found[row.id] = Failure(Scope.CONTENT, "the address left the waitlist")
+            continue
+        token = waitlist_token(policy.secret_key, entry["id"], entry["token_salt"])
+        opening = row.kind == OutboxKind.WAITLIST_OPENING
+        earliest, latest = _day(row.payload.get("earliest")), _day(row.payload.get("latest"))
+        found[row.id] = WaitlistMail(
+            product_name=entry["product__name"],
+            confirm_link=f"{base}/waitlist/{token}",
+            leave_link=f"{base}/waitlist/{token}/leave",
+            product_link=f"{base}/products/{entry['product__sku']}",
+            opening=opening,
+            eta=Window(earliest, latest, EtaBasis.PURCHASE_ORDER) if latest else None,
+        )
+    return found

@@ -1,0 +1,1 @@
+"""Running the service: the web processes' factory, request ids and logs, metrics."""

@@ -1,0 +1,157 @@
+"""``preorder serve`` as run in production, over real HTTP: forwarded headers believed only
+from the proxies in FORWARDED_ALLOW_IPS, ``/metrics`` only for METRICS_ALLOW_IPS, several web
+processes refused on SQLite.
+
+A second loopback address (127.0.0.2) plays the proxy: one server, both kinds of client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from ops.factory import frozen_after_start
+from settings import Settings
+from tests.serving import ROOT, free_port, isolated_env, serving
+
+PROXY = "127.0.0.2"
+
+
+def access_lines(log: Path) -> list[dict]:
+    lines = []
+    for line in log.read_text().splitlines():
+        if line.startswith("{"):
+            lines.append(json.loads(line))
+    return lines
+
+
+def client_from(address: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address=address))
+
+
+async def test_forwarded_headers_are_believed_only_from_the_configured_proxy(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = isolated_env(
+        tmp_path, PORT=str(port), FORWARDED_ALLOW_IPS=PROXY, METRICS_ALLOW_IPS="127.0.0.1"
+    )
+    forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    async with serving(tmp_path, env, port) as base:
+        async with client_from(PROXY) as proxy, client_from("127.0.0.1") as direct:
+            through = await proxy.get(f"{base}/healthz", headers={**forwarded, "X-Request-Id": "p"})
+            spoofed = await direct.get(
+                f"{base}/healthz", headers={**forwarded, "X-Request-Id": "d"}
+            )
+            # The proxy's client is not allowed /metrics although the proxy itself is loopback.
+            scrape_via_proxy = await proxy.get(f"{base}/metrics", headers=forwarded)
+            scrape = await direct.get(f"{base}/metrics")
+            pid = access_lines(tmp_path / "server.log")[-1]["pid"]
+            loaded = Path(f"/proc/{pid}/maps").read_text()
+    assert "uvloop" in loaded and "httptools" in loaded, "uvicorn[standard]'s loop and parser"
+    assert through.status_code == spoofed.status_code == 200
+    lines = {line["request_id"]: line for line in access_lines(tmp_path / "server.log")}
+    assert lines["p"]["client"] == "203.0.113.7"
+    assert lines["d"]["client"] == "127.0.0.1"
+    assert scrape_via_proxy.status_code == 404
+    assert scrape.status_code == 200 and "preorder_http_requests_total" in scrape.text
+
+
+def test_several_web_processes_are_refused_on_sqlite_with_the_reason(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path, PORT=str(free_port()))
+    done = subprocess.run(
+        [sys.executable, "cli.py", "serve", "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "SQLite serves one process" in done.stderr and "PostgreSQL" in done.stderr
+    assert not (tmp_path / "serve.db").exists() or (tmp_path / "serve.db").stat().st_size == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("FORWARDED_ALLOW_IPS", "10.0.0.1, proxy.example"), ("METRICS_ALLOW_IPS", "10.0.0.300")],
+)
+def test_an_address_list_that_is_not_addresses_names_its_setting(variable: str, value: str) -> None:
+    with pytest.raises(ValueError, match=variable):
+        Settings.from_env({variable: value})
+
+
+def test_metrics_are_private_in_production_unless_named() -> None:
+    production = {"PREORDER_ENV": "production", "SECRET_KEY": "s" * 32}
+    assert Settings.from_env(production).metrics_allow_ips == ""
+    named = Settings.from_env({**production, "METRICS_ALLOW_IPS": "10.0.0.0/8"})
+    assert named.metrics_allow_ips == "10.0.0.0/8"
+
+
+async def test_the_readme_s_uvicorn_command_serves_the_app(tmp_path: Path) -> None:
+    """``uvicorn ops.factory:app_from_env --factory ...`` as the README gives it, after
+    ``preorder migrate``: the app, its request ids and its metrics, no proxy headers of its own."""
+    port = free_port()
+    env = isolated_env(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+    (tmp_path / "metrics").mkdir()
+    subprocess.run(
+        [sys.executable, "cli.py", "migrate"], cwd=ROOT, env=env, check=True, timeout=120
+    )
+    command = [
+        sys.executable, "-m", "uvicorn", "ops.factory:app_from_env", "--factory",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--no-proxy-headers", "--no-access-log", "--no-server-header",
+    ]  # fmt: skip
+    with open(tmp_path / "uvicorn.log", "w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            await _until_up(client, server, tmp_path / "uvicorn.log")
+            spoofed = await client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
+            scrape = await client.get("/metrics")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert spoofed.status_code == 200 and spoofed.headers["x-request-id"]
+    assert scrape.status_code == 200 and 'route="/healthz"' in scrape.text
+    line = next(x for x in access_lines(tmp_path / "uvicorn.log") if x["route"] == "/healthz")
+    assert line["client"] == "127.0.0.1"  # FORWARDED_ALLOW_IPS unset: no proxy is believed
+
+
+async def _until_up(client: httpx.AsyncClient, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, log.read_text()[-3000:]
+        try:
+            await client.get("/healthz")
+            return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            await asyncio.sleep(0.2)
+
+
+async def test_a_started_app_leaves_its_start_up_objects_out_of_the_collector() -> None:
+    ran: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ran.append("started")
+        yield
+
+    app = frozen_after_start(Starlette(lifespan=lifespan))
+    gc.unfreeze()
+    try:
+        async with app.router.lifespan_context(app):
+            assert ran == ["started"] and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
