@@ -208,6 +208,13 @@ class WebhookSender:
         )
         try:
             async with slot:
+                margin = dt.timedelta(seconds=self.config.timeout + 1)
+                if self.clock() >= row.lease_until - margin:
+                    # Waited in hand too long for a slot: the lease could run out mid-request
+                    # and another sender take the row. Give it back unsent, due in a second.
+                    due = self.clock() + dt.timedelta(seconds=1)
+                    self._done.append(Outcome(row, "pending", None, None, "", next_attempt_at=due))
+                    return
                 body = event_body(row.event, row.payload, row.created_at)
                 attempt = await self.poster.post(
                     row.subscription_id, row.url, row.secret, row.webhook_id, body

@@ -22,6 +22,7 @@ from domain.webhooks.signing import new_secret
 from domain.webhooks.targets import url_problem
 
 MAX_EVENT_NAMES = 50
+STATUSES = ("pending", "sent", "dead")
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,8 @@ async def subscription(subscription_id: int) -> SubscriptionView:
 async def deliveries(
     subscription_id: int | None = None, *, status: str | None = None, limit: int = 50
 ) -> list[DeliveryView]:
+    if status and status not in STATUSES:
+        return []  # no delivery is in a state that does not exist
     query = WebhookDelivery.all()
     if subscription_id is not None:
         query = query.filter(subscription_id=subscription_id)

@@ -98,3 +98,11 @@ async def test_a_dead_letter_is_replayed_with_its_webhook_id(api: Api) -> None:
     assert codes(again) == [("CONFLICT", "id")]
     assert (await WebhookDelivery.get(id=dead.id)).status == "pending"
     assert made["subscription"]["id"]
+
+
+async def test_deliveries_of_an_unknown_state_or_subscription_are_none(api: Api) -> None:
+    token = await staff_token("webhooks")
+    query = """query($s: String, $id: ID) { webhookDeliveries(status: $s, subscriptionId: $id,
+      first: 100000) { id } }"""
+    for variables in ({"s": "9" * 30}, {"id": "bm9wZQ=="}, {"s": "dead"}):
+        assert (await api.data(query, variables, token=token))["webhookDeliveries"] == []

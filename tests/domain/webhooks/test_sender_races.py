@@ -65,3 +65,15 @@ async def test_the_sender_beside_the_app_delivers_and_stops() -> None:
                     break
                 await asyncio.sleep(0.02)
     assert len(receiver.received) == 1
+
+
+async def test_a_row_whose_lease_ran_short_in_hand_is_given_back_unsent() -> None:
+    async with receiving() as receiver:
+        await subscribed(receiver.url(), "order.placed")
+        await b.order((await b.product(on_hand=1), 1))
+        # A lease shorter than one timeout: every row claimed is given back, never sent.
+        short = dataclasses.replace(FAST, lease=1.0, timeout=2.0)
+        stats = await sender(short).run(until_idle=True)
+    assert receiver.received == [] and stats.sent == 0
+    row = await WebhookDelivery.get()
+    assert (row.status, row.lease_until) == ("pending", None)
