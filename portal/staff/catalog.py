@@ -39,6 +39,7 @@ from domain.queries.catalog_admin import (
 )
 from domain.queries.images import images_of
 from domain.queries.purchasing import purchase_order_page
+from domain.supply.waitlist import waitlist_counts
 from domain.vocabulary import AvailabilityMode
 from portal.staff.catalog_files import multipart
 from portal.staff.desk import Desk
@@ -177,6 +178,7 @@ def routes(desk: Desk) -> list[Route]:
                 "changes": await catalog_changes(product_id=product_id),
                 "images": (await images_of([product_id])).get(product_id, []),
                 "groups": (await option_groups([product_id])).get(product_id, []),
+                "waitlist": (await waitlist_counts([product_id])).get(product_id, {}),
                 "done": request.query_params.get("done", ""),
                 **await choices(),
             },

@@ -10,6 +10,7 @@ import pytest
 
 from domain.catalog.models import Product, StockAdjustment, Supplier
 from domain.ordering.models import EtaEvent
+from domain.purchasing.models import WaitlistEntry
 from tests import builders as b
 from tests.portal.conftest import csrf_token
 from tests.portal.staff.conftest import now_ctx, submit, text_of
@@ -228,3 +229,23 @@ async def test_the_product_list_finds_by_sku_or_name(staff: httpx.AsyncClient) -
     assert "2 products in the catalogue" in found
     nothing = await staff.get("/staff/products?q=%25_!")
     assert "No product matches" in text_of(nothing.text)
+
+
+async def test_the_staff_product_page_counts_its_waitlist(staff: httpx.AsyncClient) -> None:
+    # Rule 26: staff see who waits for a product that cannot be ordered, by status.
+    product = await b.product(sku="WL-1", cap=0)
+    now = now_ctx().now
+    for n, status in enumerate(["confirmed", "confirmed", "pending", "told", "left"]):
+        await WaitlistEntry.create(
+            product_id=product.id,
+            email=f"w{n}@example.com",
+            token_salt=f"{n:032d}",
+            status=status,
+            created_at=now,
+            confirmed_at=now if status != "pending" else None,
+        )
+    page = await staff.get(f"/staff/products/{product.id}")
+    assert page.status_code == 200
+    assert "Waitlist: 2 confirmed · 1 not yet confirmed · 1 told of an opening" in text_of(
+        page.text
+    )
