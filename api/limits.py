@@ -31,6 +31,8 @@ from api.pagination import MAX_FIRST
 from domain.errors import InvalidInput
 from domain.ordering.services import MAX_LINES
 from domain.reporting.promises import MAX_WEEKS
+from domain.webhooks.events import EVENTS
+from domain.webhooks.services import MAX_DELIVERIES_LISTED, MAX_SUBSCRIPTIONS
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -63,6 +65,10 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("Query", "purchaseOrderFollowUps"): 200,
     ("SupplierPurchaseOrder", "lines"): 200,
     ("Query", "waitlists"): 200,
+    ("Query", "webhookSubscriptions"): MAX_SUBSCRIPTIONS,
+    ("Query", "webhookDeliveries"): MAX_DELIVERIES_LISTED,
+    ("Query", "webhookEvents"): len(EVENTS),
+    ("WebhookSubscription", "events"): len(EVENTS),
 }
 DEFAULT_LIST_SIZE = 100
 
@@ -77,6 +83,8 @@ INPUT_LIST_SIZES: dict[tuple[str, str], int] = {
     ("ProductFilterInput", "modes"): 10,
     ("EditReorderDraftInput", "lines"): 200,
     ("AnswerPurchaseOrderInput", "lines"): 200,
+    ("CreateWebhookSubscriptionInput", "events"): len(EVENTS),
+    ("UpdateWebhookSubscriptionInput", "events"): len(EVENTS),
 }
 
 

@@ -63,6 +63,8 @@ def portal_mount(policy: Policy, *, production: bool) -> tuple[list[BaseRoute], 
         )
 
     outages = [Middleware(OutagePages, render=outage_page)]
+    # A store with no image yet still answers 404 for a missing one, not a missing directory.
+    Path(policy.media_dir).mkdir(parents=True, exist_ok=True)
     mounts: list[BaseRoute] = [
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
         Mount(

@@ -84,6 +84,10 @@ def clean_events(names: object) -> list[str]:
     return [name for name in EVENTS if name in names]
 
 
+MAX_SUBSCRIPTIONS = 100  # a store's systems, not its customers: more is a mistake
+MAX_DELIVERIES_LISTED = 500
+
+
 async def subscribe(
     url: object, events: object, description: str = "", *, ctx: Context, production: bool
 ) -> Subscribed:
@@ -92,6 +96,12 @@ async def subscribe(
     about = clean_text(description, field="description", max_length=200, required=False)
     secret = new_secret()
     async with in_transaction() as conn:
+        if await WebhookSubscription.all().using_db(conn).count() >= MAX_SUBSCRIPTIONS:
+            raise InvalidInput(
+                f"A store has at most {MAX_SUBSCRIPTIONS} webhook subscriptions;"
+                " switch one off and reuse it, or remove one.",
+                field="url",
+            )
         row = await WebhookSubscription.create(
             url=target,
             description=about,
@@ -227,5 +237,5 @@ async def deliveries(
         query = query.filter(subscription_id=subscription_id)
     if status:
         query = query.filter(status=status)
-    rows = await query.order_by("-id").limit(max(1, min(limit, 500)))
+    rows = await query.order_by("-id").limit(max(1, min(limit, MAX_DELIVERIES_LISTED)))
     return [_delivery(row) for row in rows]

@@ -12,7 +12,7 @@ import pytest
 
 from domain.errors import InvalidInput
 from domain.webhooks.models import WebhookDelivery, WebhookSubscription
-from domain.webhooks.services import subscribe, update_subscription
+from domain.webhooks.services import MAX_SUBSCRIPTIONS, subscribe, update_subscription
 from domain.webhooks.signing import sign
 from domain.webhooks.targets import address_allowed, url_problem
 from tests import builders as b
@@ -159,3 +159,15 @@ async def test_an_update_with_a_bad_field_changes_nothing() -> None:
     assert refused.value.field == "events"
     row = await WebhookSubscription.get(id=sub.subscription.id)
     assert (row.url, row.events) == ("https://example.com/a", ["order.placed"])
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_store_keeps_at_most_its_cap_of_subscriptions() -> None:
+    for n in range(MAX_SUBSCRIPTIONS):
+        await subscribe(f"https://example.com/{n}", ["order.placed"], ctx=b.ctx(), production=True)
+    with pytest.raises(InvalidInput) as refused:
+        await subscribe(
+            "https://example.com/one-more", ["order.placed"], ctx=b.ctx(), production=True
+        )
+    assert refused.value.field == "url" and str(MAX_SUBSCRIPTIONS) in str(refused.value)
+    assert await WebhookSubscription.all().count() == MAX_SUBSCRIPTIONS
