@@ -32,7 +32,7 @@ from domain.catalog.checks import (
 )
 from domain.catalog.csvfiles import CsvRefused, RowError, decode, read_rows, write_rows
 from domain.catalog.models import CatalogChange, Product, Supplier
-from domain.catalog.services import ETA_FIELDS, create_supplier, update_supplier
+from domain.catalog.services import ETA_FIELDS, create_supplier, product_values, update_supplier
 from domain.catalog.stocktake import StockReason, adjust_stock, held
 from domain.context import Context
 from domain.db import connection, packed
@@ -121,18 +121,9 @@ async def _products_by_sku(conn: BaseDBAsyncClient, skus: list[str]) -> dict[str
 
 
 def _product_values(fields: ProductFields, active: bool) -> dict[str, Any]:
-    return {
-        "name": fields.name,
-        "description": fields.description,
-        "price": fields.price,
-        "mode": fields.mode,
-        "backorder_cap": fields.backorder_cap,
-        "release_date": fields.release_date,
-        "lead_time_days": fields.lead_time_days,
-        "supplier_id": fields.supplier_id,
-        "per_order_limit": fields.per_order_limit,
-        "active": active,
-    }
+    """The stored columns an import row sets: all but the SKU it is matched by, and active."""
+    values = {name: value for name, value in product_values(fields).items() if name != "sku"}
+    return {**values, "active": active}
 
 
 async def import_products(

@@ -88,7 +88,8 @@ async def _supplier_exists(conn: BaseDBAsyncClient, supplier_id: int | None) -> 
         raise NotFound("No such supplier.", field="supplierId")
 
 
-def _values(fields: ProductFields) -> dict[str, object]:
+def product_values(fields: ProductFields) -> dict[str, object]:
+    """A product's stored columns from its checked fields (the form, the API, the import)."""
     return {
         "sku": fields.sku,
         "name": fields.name,
@@ -112,7 +113,7 @@ async def create_product(data: ProductData, *, ctx: Context) -> int:
             await _supplier_exists(conn, fields.supplier_id)
             if await Product.filter(sku=fields.sku).using_db(conn).exists():
                 raise Conflict("Another product has this SKU.", field="sku")
-            product = await Product.create(**_values(fields), using_db=conn)
+            product = await Product.create(**product_values(fields), using_db=conn)
             await audit(conn, ctx, "product_created", fields.sku, product_id=product.id)
             return product.id
 
@@ -148,7 +149,7 @@ async def update_product(
             if product is None:
                 raise NotFound("No such product.", field="productId")
             await _supplier_exists(conn, fields.supplier_id)
-            new = _values(fields)
+            new = product_values(fields)
             changed = tuple(name for name, value in new.items() if getattr(product, name) != value)
             if not changed:
                 return ProductSaved(product.id, NOTHING, ())
