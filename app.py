@@ -16,6 +16,7 @@ from starlette.routing import Route
 from tortoise import Tortoise
 
 from api.http import graphql_routes
+from api.uploads import upload_routes
 from domain.clock.runner import running_clock
 from domain.db import connection, tortoise_config
 from domain.notifications.sender import Sender
@@ -90,6 +91,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         Route("/healthz", healthz, name="healthz"),
         *serving_routes(settings),
         *graphql_routes(settings.policy, production=settings.production),
+        *upload_routes(settings.policy),
         *dev_routes,  # before the portal's catch-all mount
         *portal_routes,
     ]

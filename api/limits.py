@@ -28,6 +28,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from api.cost import cost_limit_rule
 from api.pagination import MAX_FIRST
+from domain.catalog.images import MAX_IMAGES
 from domain.errors import InvalidInput
 from domain.ordering.services import MAX_LINES
 from domain.reporting.promises import MAX_WEEKS
@@ -69,6 +70,7 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("Query", "webhookDeliveries"): MAX_DELIVERIES_LISTED,
     ("Query", "webhookEvents"): len(EVENTS),
     ("WebhookSubscription", "events"): len(EVENTS),
+    ("Product", "images"): MAX_IMAGES,
 }
 DEFAULT_LIST_SIZE = 100
 

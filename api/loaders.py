@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.queries.builds import BuildView, builds_by_id
 from domain.queries.catalog import OptionGroupView, ProductView, option_groups
+from domain.queries.images import ImageView, images_of
 from domain.queries.order_reads import (
     EtaChangeView,
     NoticeView,
@@ -71,6 +72,7 @@ class Loaders:
     purchase_order: DataLoader[int, PurchaseOrderView | None]
     purchase_order_by_line: DataLoader[int, PurchaseOrderView | None]
     build: DataLoader[int, BuildView | None]
+    images: DataLoader[int, list[ImageView] | None]
 
     @classmethod
     def create(cls) -> Loaders:
@@ -86,4 +88,5 @@ class Loaders:
             purchase_order=DataLoader(_by_key(purchase_orders_by_id)),
             purchase_order_by_line=DataLoader(_by_key(purchase_orders_by_line_id)),
             build=DataLoader(_by_key(builds_by_id)),
+            images=DataLoader(_by_key(images_of)),
         )

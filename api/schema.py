@@ -24,6 +24,7 @@ from api.limits import (
 from api.mutations.builds import BuildsMutation
 from api.mutations.catalog import CatalogMutation
 from api.mutations.customers import CustomersMutation
+from api.mutations.images import ImagesMutation
 from api.mutations.ordering import OrderingMutation
 from api.mutations.purchasing import PurchasingMutation
 from api.mutations.shipping import ShippingMutation
@@ -64,6 +65,7 @@ Mutation = merge_types(
         SupplyMutation,
         WaitlistMutation,
         WebhooksMutation,
+        ImagesMutation,
     ),
 )
 

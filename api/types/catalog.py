@@ -12,6 +12,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.types.common import Eta
+from api.types.images import ProductImage
 from domain.context import Context
 from domain.queries.catalog import (
     OptionGroupView,
@@ -122,6 +123,11 @@ class Product:
             return []
         groups = await info.context.loaders.option_groups.load(self.view.id)
         return [OptionGroup.of(group) for group in groups or []]
+
+    @strawberry.field(description="Pictures of the product, in their order (at most 12).")
+    async def images(self, info: Info[ApiContext, Any]) -> list[ProductImage]:
+        found = await info.context.loaders.images.load(self.view.id)
+        return [ProductImage.of(image, info.context.policy) for image in found or []]
 
     @strawberry.field(description="How `quantity` would split into stock and backorder now.")
     def split_preview(self, quantity: int) -> SplitPreview:
