@@ -105,6 +105,9 @@ async def _upload(request: Request, policy: Policy) -> Response:
 
 def upload_routes(policy: Policy) -> list[Route]:
     async def image_upload(request: Request) -> Response:
+        if request.method != "POST":  # not the portal's HTML 404: this door answers JSON
+            error = {"code": ErrorCode.INVALID.name, "field": None, "message": "Send with POST."}
+            return JSONResponse(_payload(None, [error]), 405, {"Allow": "POST"})
         try:
             return await _upload(request, policy)
         except DomainError as error:
@@ -124,7 +127,7 @@ def upload_routes(policy: Policy) -> list[Route]:
         Route(
             "/api/products/{product_id}/images",
             image_upload,
-            methods=["POST"],
+            methods=["GET", "POST"],
             name="api-product-image-upload",
         )
     ]

@@ -21,6 +21,7 @@ from settings import Settings
 from tests import builders as b
 from tests.api.helpers import Api, staff_token
 from tests.conftest import QueryCounter
+from tests.outage import database_down
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -187,3 +188,50 @@ async def test_a_removed_image_is_gone_and_removing_it_again_is_not_found(
     assert list((media / "products").iterdir()) == []
     again: dict[str, Any] = await api.payload(REMOVE, {"id": image_id}, token=token)
     assert [(e["code"], e["field"]) for e in again["errors"]] == [("NOT_FOUND", "imageId")]
+
+
+async def test_an_upload_answers_503_with_retry_after_when_the_database_is_down(
+    api: Api, tmp_path: Path
+) -> None:
+    product = await b.product(on_hand=1)
+    token = await staff_token("catalog")
+    async with database_down(tmp_path):
+        answer = await upload(api, ids.encode("Product", product.id), png(), token=token)
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["Retry-After"]
+    assert refused(answer) == [("UNAVAILABLE", None)]
+
+
+HOSTILE_ALT = ["\x00", "\u202etxt.exe", "a\r\nSet-Cookie: x=1", "٣", "   ", "😀" * 400]
+HOSTILE_IDS = [
+    "²",
+    "99999999999999999999999",
+    str(2**63),
+    "-1",
+    "0",
+    "../../etc/passwd",
+    "a" * 5000,
+]
+
+
+async def test_hostile_ids_alt_texts_and_bodies_get_a_clear_4xx(api: Api, media: Path) -> None:
+    product = await b.product(on_hand=1)
+    gid = ids.encode("Product", product.id)
+    token = await staff_token("catalog")
+    for bad in HOSTILE_IDS:
+        answer = await upload(api, bad, png((20, 20)), token=token)
+        assert answer.status_code == 404, (bad, answer.text)
+    for alt in HOSTILE_ALT:
+        answer = await upload(api, gid, png((20, 20)), alt=alt, token=token)
+        assert answer.status_code in (200, 400), (alt, answer.text)
+        if answer.status_code == 400:
+            assert refused(answer) == [("INVALID", "altText")]
+    raw = await api.client.post(
+        f"/api/products/{gid}/images?alt=%FF%FE&alt=two",
+        content=b'{"image": 1}',
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert raw.status_code == 400 and refused(raw) == [("INVALID", "image")]
+    wrong_method = await api.client.get(f"/api/products/{gid}/images")
+    assert wrong_method.status_code == 405 and wrong_method.headers["Allow"] == "POST"
+    assert refused(wrong_method) == [("INVALID", None)]
