@@ -17,6 +17,7 @@ from PIL import Image
 from api import ids
 from app import create_app
 from domain.catalog.models import ProductImage
+from domain.ratelimit.rates import Rate, RateLimits
 from settings import Settings
 from tests import builders as b
 from tests.api.helpers import Api, staff_token
@@ -235,3 +236,28 @@ async def test_hostile_ids_alt_texts_and_bodies_get_a_clear_4xx(api: Api, media:
     wrong_method = await api.client.get(f"/api/products/{gid}/images")
     assert wrong_method.status_code == 405 and wrong_method.headers["Allow"] == "POST"
     assert refused(wrong_method) == [("INVALID", None)]
+
+
+async def test_an_upload_counts_against_the_tokens_rate_and_past_it_stores_nothing(
+    db: str, media: Path
+) -> None:
+    settings = Settings(
+        secret_key="test-secret",
+        media_dir=str(media),
+        rate_limits=RateLimits(api_token=Rate(2, 60)),
+    )
+    transport = httpx.ASGITransport(app=create_app(settings, manage_database=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        limited = Api(client)
+        product = await b.product(on_hand=1)
+        gid = ids.encode("Product", product.id)
+        token = await staff_token("catalog")
+        for _ in range(2):
+            assert (await upload(limited, gid, png((20, 20)), token=token)).status_code == 200
+        answer = await upload(limited, gid, png((20, 20)), token=token)
+        assert answer.status_code == 429, answer.text
+        assert 0 < int(answer.headers["Retry-After"]) <= 60
+        assert refused(answer) == [("RATE_LIMITED", None)]
+        assert await ProductImage.filter(product_id=product.id).count() == 2
+        other = await upload(limited, gid, png((20, 20)), token=await staff_token("catalog"))
+        assert other.status_code == 200  # each token has its own rate
