@@ -16,11 +16,13 @@ from PIL import Image
 
 from api import ids
 from app import create_app
+from domain.catalog.images import MAX_IMAGES
 from domain.catalog.models import ProductImage
 from domain.ratelimit.rates import Rate, RateLimits
 from settings import Settings
 from tests import builders as b
 from tests.api.helpers import Api, staff_token
+from tests.api.test_limits import PRODUCTS_PAGE
 from tests.conftest import QueryCounter
 from tests.outage import database_down
 
@@ -261,3 +263,26 @@ async def test_an_upload_counts_against_the_tokens_rate_and_past_it_stores_nothi
         assert await ProductImage.filter(product_id=product.id).count() == 2
         other = await upload(limited, gid, png((20, 20)), token=await staff_token("catalog"))
         assert other.status_code == 200  # each token has its own rate
+
+
+async def test_a_product_has_at_most_twelve_images(api: Api) -> None:
+    product = await b.product(on_hand=1)
+    gid = ids.encode("Product", product.id)
+    token = await staff_token("catalog")
+    for _ in range(MAX_IMAGES):
+        assert (await upload(api, gid, png((20, 20)), token=token)).status_code == 200
+    answer = await upload(api, gid, png((20, 20)), token=token)
+    assert answer.status_code == 400
+    assert refused(answer) == [("INVALID", "image")]
+    assert await ProductImage.filter(product_id=product.id).count() == MAX_IMAGES
+
+
+async def test_a_full_page_of_products_with_their_images_is_within_the_cost_limit(
+    api: Api,
+) -> None:
+    await b.product(on_hand=1)
+    page = PRODUCTS_PAGE.replace(
+        "optionGroups", "images { id url thumbnailUrl altText width height } optionGroups"
+    )
+    assert "images" in page
+    assert (await api.data(page))["products"]["edges"]
