@@ -18,6 +18,7 @@ from domain.catalog.models import CatalogChange, Product
 from domain.clock.runner import run_day
 from domain.errors import Conflict, InvalidInput
 from domain.notifications.models import OutboxMessage
+from domain.notifications.wording import reason as reason_words
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason, OutboxKind
 from tests import builders as b
@@ -54,7 +55,10 @@ async def test_a_workshop_slip_redates_the_build_and_emails_once() -> None:
     )
     assert line.build_ready_on == day(20)
     event = await EtaEvent.get(reason=EtaReason.BUILD_SLIPPED)
-    assert event.product_id == product_id and "The oven broke" in event.detail
+    assert event.product_id == product_id
+    assert reason_words(event.reason, event.detail) == (
+        "Our workshop needs more time to build your item. The oven broke."
+    )
     change = await EtaChange.get(line_id=line.id, event_id=event.id)
     assert (change.old_earliest, change.new_earliest, change.material) == (
         day(10 + TMIN),
@@ -137,6 +141,8 @@ async def test_a_custom_build_slip_moves_that_build_only() -> None:
         == (1, 1, 1)
     )
     assert (await OrderLine.get(id=ada.id)).eta_earliest == day(60 + TMIN)
+    event = await EtaEvent.get(reason=EtaReason.BUILD_SLIPPED)
+    assert reason_words(event.reason, event.detail).endswith(" Frame jig out of true.")
     assert (await OrderLine.get(id=bea.id)).eta_earliest == bea.eta_earliest
 
 
