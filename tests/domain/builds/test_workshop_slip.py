@@ -4,6 +4,7 @@ notices by rule 10, its exact preview, and a date the daily review keeps (rule 1
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -191,3 +192,26 @@ async def test_the_next_daily_review_keeps_the_slipped_date() -> None:
     line = await OrderLine.get(id=line.id)
     assert line.eta_earliest == day(21 + TMIN)
     assert line.eta_latest == day(20 + POLICY.late_delivery_margin_days + TMAX)
+
+
+async def test_racing_slips_end_on_the_latest_date_with_an_unbroken_history() -> None:
+    """Staff at two desks record slips of one product at once: each is serialised on the
+    product, a slip that no longer moves anything is refused, and every line's history is one
+    chain ending at the latest date given."""
+    product_id, orders = await _made_to_order(lead=10, orders=4)
+
+    async def slip(offset: int) -> int:
+        try:
+            done = await slip_made_to_order(product_id, day(offset), "Backlog", ctx=b.ctx())
+        except InvalidInput:
+            return 0
+        return done.lines_moved
+
+    moved = await asyncio.gather(*(slip(offset) for offset in (20, 30, 25, 30, 20, 25)))
+    assert sum(moved) >= 4
+    for line in await OrderLine.filter(order_id__in=orders):
+        assert (line.build_ready_on, line.eta_earliest) == (day(30), day(30 + TMIN))
+        chain = await EtaChange.filter(line_id=line.id).order_by("id")
+        assert chain[0].old_earliest == day(10 + TMIN)
+        assert all(a.new_earliest == b_.old_earliest for a, b_ in zip(chain, chain[1:]))
+        assert chain[-1].new_earliest == day(30 + TMIN)
