@@ -21,6 +21,7 @@ from api.limits import (
     QuietValidation,
     TokenLimit,
 )
+from api.mutations.build_slips import BuildSlipMutation
 from api.mutations.builds import BuildsMutation
 from api.mutations.catalog import CatalogMutation
 from api.mutations.customers import CustomersMutation
@@ -65,6 +66,7 @@ Mutation = merge_types(
         SupplyMutation,
         WaitlistMutation,
         WebhooksMutation,
+        BuildSlipMutation,
         ImagesMutation,
     ),
 )

@@ -91,3 +91,4 @@ class EtaReason(StrEnum):
     PRODUCT_CHANGED = "product_changed"  # staff changed release date, lead time, supplier, cap
     SUPPLIER_CHANGED = "supplier_changed"  # staff changed a supplier's default lead time
     STOCK_ADJUSTED = "stock_adjusted"  # a stock count or adjustment found or lost units
+    BUILD_SLIPPED = "build_slipped"  # the workshop gave a later build date

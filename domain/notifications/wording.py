@@ -77,11 +77,17 @@ REASONS = {
     EtaReason.PRODUCT_CHANGED: "The supply of this product changed.",
     EtaReason.SUPPLIER_CHANGED: "Our supplier's delivery times changed.",
     EtaReason.STOCK_ADJUSTED: "Our stock count of this product changed.",
+    EtaReason.BUILD_SLIPPED: "Our workshop needs more time to build your item.",
 }
 
 # Catalogue changes write "<SKU>: <what changed>: <reason staff give>" (domain/catalog).
 _CATALOG_DETAIL = re.compile(r"^[^:]+: [^:]+: (?P<why>.+)$", re.DOTALL)
-_CATALOG_REASONS = (EtaReason.PRODUCT_CHANGED, EtaReason.SUPPLIER_CHANGED, EtaReason.STOCK_ADJUSTED)
+_CATALOG_REASONS = (
+    EtaReason.PRODUCT_CHANGED,
+    EtaReason.SUPPLIER_CHANGED,
+    EtaReason.STOCK_ADJUSTED,
+    EtaReason.BUILD_SLIPPED,
+)
 
 # ``revise_expected_date`` writes "<PO> now expected <date> (was <date>): <reason>".
 _PO_DATE_DETAIL = re.compile(r"^\S+ now expected \S+ \(was \S+\): (?P<why>.+)$", re.DOTALL)

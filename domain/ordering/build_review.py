@@ -3,7 +3,9 @@
 A build's window is fixed when it is ordered (lead time from that day), and no queue moves
 it. So the calendar alone must: a build still waiting after the day it was due to be ready
 is dated again from today (:func:`domain.ordering.eta.overdue_build_window`: the end steps by
-the late-delivery margin), and a built unit still on the shelf when its window begins is dated
+the late-delivery margin), and a build whose date staff moved (a workshop slip,
+:mod:`domain.builds.slips`) is due from that date instead, so the review keeps it until it
+passes; and a built unit still on the shelf when its window begins is dated
 from today like any unit in stock. The changes are one ``daily_review`` event with history,
 emails by rule 9 and delay notices by rule 10, written by a few statements whatever the
 number of lines.
@@ -32,9 +34,10 @@ def _candidates(d: Dialect, columns: str, ctx: Context) -> tuple[str, list[objec
     return (
         f"SELECT {columns} FROM order_line l JOIN product p ON p.id = l.product_id"
         " WHERE p.mode IN (?, ?) AND ("
-        f" (l.qty_waiting > 0 AND l.promised_earliest < {d.date})"
+        f" (l.qty_waiting > 0 AND l.build_ready_on IS NULL AND l.promised_earliest < {d.date})"
+        f" OR (l.qty_waiting > 0 AND l.build_ready_on < {d.date})"
         f" OR (l.qty_waiting = 0 AND l.qty_allocated > 0 AND l.eta_earliest <= {d.date}))",
-        [*BUILD_MODES, today + dt.timedelta(days=policy.transit_days_min), today],
+        [*BUILD_MODES, today + dt.timedelta(days=policy.transit_days_min), today, today],
     )
 
 
@@ -43,7 +46,8 @@ async def _due(conn: BaseDBAsyncClient, ctx: Context) -> list[tuple[int, Window,
     policy, today = ctx.policy, ctx.today
     query, parameters = _candidates(
         Dialect(conn),
-        "l.id, l.qty_waiting, l.eta_earliest, l.eta_latest, l.eta_basis, l.promised_earliest",
+        "l.id, l.qty_waiting, l.eta_earliest, l.eta_latest, l.eta_basis, l.promised_earliest,"
+        " l.build_ready_on",
         ctx,
     )
     rows = await fetch(conn, query + " ORDER BY l.id", parameters)
@@ -58,6 +62,9 @@ async def _due(conn: BaseDBAsyncClient, ctx: Context) -> list[tuple[int, Window,
             promised = as_date(row["promised_earliest"])
             assert promised is not None
             ready_by = promised - dt.timedelta(days=policy.transit_days_min)
+            slipped = as_date(row["build_ready_on"])
+            if slipped is not None:  # the workshop's recorded date, not the promise
+                ready_by = slipped
             new = overdue_build_window(ready_by, today, policy)
         else:
             new = delivery_window(today, EtaBasis.IN_STOCK, policy)

@@ -67,6 +67,9 @@ class OrderLine(Model):
     eta_latest = fields.DateField(null=True)
     eta_basis = fields.CharEnumField(EtaBasis, max_length=20)
     consented_latest = fields.DateField(null=True)
+    # The day the workshop last said a build line will be ready (a recorded slip); the daily
+    # review dates the line from it instead of from the promise.
+    build_ready_on = fields.DateField(null=True)
     pegged_po_line: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.PurchaseOrderLine",
         related_name="pegged_lines",

@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
 from portal.staff import (
+    build_slips,
     builds,
     catalog,
     catalog_files,
@@ -46,6 +47,7 @@ MODULES = (
     supply,
     catalog_files,
     webhooks,
+    build_slips,
 )
 
 
