@@ -15,6 +15,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
+from api.impact import done_counts, previewed_counts
 from api.permissions import BUILDS, CATALOG, requires, staff_context
 from domain.builds.slips import (
     preview_custom_build_slip,
@@ -41,23 +42,11 @@ class BuildSlipPayload:
 
 
 def _done(impact: Recomputed) -> BuildSlipPayload:
-    return BuildSlipPayload(
-        lines_moved=impact.lines_moved,
-        orders_moved=impact.orders_moved,
-        emails_queued=impact.emails_queued,
-        delay_notices=impact.delay_notices,
-    )
+    return BuildSlipPayload(**done_counts(impact))
 
 
 def _previewed(impact: EventImpact) -> BuildSlipPayload:
-    return BuildSlipPayload(
-        dry_run=True,
-        lines_moved=impact.lines_moved,
-        orders_moved=impact.orders_moved,
-        emails_queued=impact.emails_queued,
-        customers_emailed=impact.customers_emailed,
-        delay_notices=impact.delay_notices,
-    )
+    return BuildSlipPayload(**previewed_counts(impact))
 
 
 @strawberry.type

@@ -17,6 +17,7 @@ from strawberry.types import Info
 from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
+from api.impact import done_counts, previewed_counts
 from api.permissions import CATALOG, requires, staff_context
 from domain.catalog.checks import ProductData
 from domain.catalog.options import add_option_choice, add_option_group, remove_option_choice
@@ -103,25 +104,11 @@ class CatalogChangePayload:
 
     @staticmethod
     def done(impact: Recomputed, **keys: Any) -> CatalogChangePayload:
-        return CatalogChangePayload(
-            lines_moved=impact.lines_moved,
-            orders_moved=impact.orders_moved,
-            emails_queued=impact.emails_queued,
-            delay_notices=impact.delay_notices,
-            **keys,
-        )
+        return CatalogChangePayload(**done_counts(impact), **keys)
 
     @staticmethod
     def previewed(impact: EventImpact, **keys: Any) -> CatalogChangePayload:
-        return CatalogChangePayload(
-            dry_run=True,
-            lines_moved=impact.lines_moved,
-            orders_moved=impact.orders_moved,
-            emails_queued=impact.emails_queued,
-            customers_emailed=impact.customers_emailed,
-            delay_notices=impact.delay_notices,
-            **keys,
-        )
+        return CatalogChangePayload(**previewed_counts(impact), **keys)
 
 
 def _product_pk(value: strawberry.ID) -> int:
