@@ -47,7 +47,7 @@ from domain.notifications.models import OutboxMessage
 from domain.notifications.sender import Sender
 from domain.ordering.services import LineRequest, OrderRequest, place_order
 from domain.purchasing.services import PoLineRequest, create_purchase_order, revise_expected_date
-from domain.queries.rows import moment
+from domain.rows import moment
 from domain.vocabulary import OutboxKind, OutboxStatus
 from settings import Settings
 

@@ -19,8 +19,8 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.notifications.outbox import enqueue
 from domain.ordering.models import Allocation, DelayNotice, Order, OrderLine
 from domain.ordering.queue import recompute_queues, supply_units
-from domain.queries.order_reads import order_view
-from domain.queries.orders import OrderView
+from domain.ordering.reads import order_view
+from domain.ordering.views import OrderView
 from domain.reporting.ledger import post
 from domain.shipping.models import ShipmentLine
 from domain.validation import positive_quantity

@@ -35,9 +35,9 @@ from domain.ordering.eta import (
 )
 from domain.ordering.models import Allocation, Order, OrderLine
 from domain.ordering.queue import load_supplies, load_terms, recompute_queues
+from domain.ordering.reads import order_view
 from domain.ordering.together import shown_windows
-from domain.queries.order_reads import order_view
-from domain.queries.orders import OrderView
+from domain.ordering.views import OrderView
 from domain.reporting.ledger import post
 from domain.validation import (
     clean_email,

@@ -18,7 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import Dialect, execute, fetch
 from domain.notifications.claim import db_time
-from domain.queries.rows import marks, moment
+from domain.rows import marks, moment
 
 FREE = "status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)"
 
