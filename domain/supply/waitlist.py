@@ -27,7 +27,7 @@ from domain.context import Context
 from domain.customers.links import link_token
 from domain.db import connection, fetch, with_retries
 from domain.errors import Conflict, NotFound
-from domain.notifications.outbox import enqueue
+from domain.outbox.enqueue import enqueue
 from domain.purchasing.models import WaitlistEntry
 from domain.rows import chunks, marks
 from domain.validation import clean_email, sku_shaped
