@@ -19,8 +19,8 @@ from api.http import graphql_routes
 from api.uploads import upload_routes
 from domain.clock.runner import running_clock
 from domain.db import connection, tortoise_config
-from domain.notifications.sender import Sender
-from domain.notifications.service import running_sender
+from domain.notifications.sending.running import running_sender
+from domain.notifications.sending.sender import Sender
 from domain.webhooks.worker import running_webhook_sender
 from ops.web import serving_middleware, serving_routes
 from portal import portal_mount

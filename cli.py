@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     if args.command == "worker":
-        from domain.notifications.service import run_worker
+        from domain.notifications.sending.running import run_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         asyncio.run(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain.context import Policy
-from domain.notifications.config import (
+from domain.notifications.sending.config import (
     MailConfig,
     SenderConfig,
     message_id_domain,

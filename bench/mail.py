@@ -40,9 +40,9 @@ from tortoise import Tortoise
 from domain.context import Actor, Context
 from domain.db import connection, is_postgres, tortoise_config
 from domain.migrate import migrate
-from domain.notifications.config import SmtpConfig
-from domain.notifications.message import Envelope
-from domain.notifications.sender import Sender
+from domain.notifications.composing.mime import Envelope
+from domain.notifications.sending.config import SmtpConfig
+from domain.notifications.sending.sender import Sender
 from domain.ordering.services import LineRequest, OrderRequest, place_order
 from domain.outbox.claims import Claimed
 from domain.outbox.models import OutboxMessage

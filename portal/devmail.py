@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from domain.notifications.mailbox import Mailbox
+from domain.notifications.sending.mailbox import Mailbox
 
 PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; base-uri 'none';"

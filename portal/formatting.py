@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from domain.catalog.availability import Availability, ProductView
-from domain.notifications import wording
+from domain.notifications.composing import words as wording
 from domain.ordering.eta import Window
 from domain.vocabulary import AvailabilityMode, EtaBasis
 

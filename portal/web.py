@@ -17,7 +17,7 @@ from starlette.templating import Jinja2Templates
 from domain import numbers
 from domain.context import Actor, Context, Policy
 from domain.errors import DomainError, InvalidInput, RateLimited
-from domain.notifications import wording
+from domain.notifications.composing import words as wording
 from domain.ratelimit.services import check
 from portal import formatting
 from portal.security import (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.notifications.mailbox import Mailbox
+from domain.notifications.sending.mailbox import Mailbox
 from settings import VAR_DIR, Settings
 from tests.conftest import var_changes, var_snapshot
 from tests.serving import free_port, isolated_env, serving

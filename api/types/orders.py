@@ -14,7 +14,7 @@ from api.context import ApiContext
 from api.permissions import READ, holds_scope, requires
 from api.types.catalog import Product
 from api.types.common import Eta
-from domain.notifications import wording
+from domain.notifications.composing import words as wording
 from domain.ordering.reads import EtaChangeView, NoticeView, ParcelView
 from domain.ordering.views import LineView, OrderView
 from domain.vocabulary import DelayNoticeStatus, EtaReason, ShipmentStatus, ShipPreference

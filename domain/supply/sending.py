@@ -20,6 +20,7 @@ from domain.context import Context
 from domain.db import with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.outbox.enqueue import enqueue
+from domain.portal_urls import supplier_po_url
 from domain.purchasing.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -118,4 +119,4 @@ def link_expiry(expected: dt.date, ctx: Context) -> dt.date:
 
 def supplier_link(ctx: Context, po_id: int, expires: dt.date, salt: str) -> str:
     token = supplier_token(ctx.policy.secret_key, po_id, expires, salt)
-    return f"{ctx.policy.base_url.rstrip('/')}/supplier/po/{token}"
+    return supplier_po_url(ctx.policy.base_url, token)

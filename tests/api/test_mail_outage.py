@@ -9,7 +9,7 @@ import socket
 import httpx
 
 from app import create_app
-from domain.notifications.service import running_sender
+from domain.notifications.sending.running import running_sender
 from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
 from settings import Settings

@@ -9,7 +9,7 @@ from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.customers.models import Customer
 from domain.customers.services import resend_order_links
 from domain.errors import InvalidInput
-from domain.notifications.message import check_address
+from domain.notifications.composing.mime import check_address
 from domain.ordering.models import Order
 from domain.outbox.models import OutboxMessage
 from domain.staff.services import add_staff

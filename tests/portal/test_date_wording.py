@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from domain.notifications import wording
+from domain.notifications.composing import words as wording
 from domain.ordering.eta import Window
 from domain.vocabulary import EtaBasis
 from portal import formatting

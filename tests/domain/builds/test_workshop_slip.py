@@ -18,7 +18,7 @@ from domain.builds.slips import (
 from domain.catalog.models import CatalogChange, Product
 from domain.clock.runner import run_day
 from domain.errors import Conflict, InvalidInput
-from domain.notifications.wording import reason as reason_words
+from domain.notifications.composing.words import reason as reason_words
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
 from domain.outbox.models import OutboxMessage
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason, OutboxKind

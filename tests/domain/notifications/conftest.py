@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from domain.notifications.config import SenderConfig, SmtpConfig
-from domain.notifications.sender import Sender, Stats
+from domain.notifications.sending.config import SenderConfig, SmtpConfig
+from domain.notifications.sending.sender import Sender, Stats
 from domain.outbox.claims import Claimed
 from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from domain.notifications.config import SmtpConfig, TlsMode, message_id_domain, parse_smtp_url
+from domain.notifications.sending.config import (
+    SmtpConfig,
+    TlsMode,
+    message_id_domain,
+    parse_smtp_url,
+)
 from settings import Settings
 
 
@@ -78,7 +83,7 @@ def test_message_ids_fall_back_to_a_neutral_domain() -> None:
 def test_the_client_never_decides_tls_by_itself_and_always_has_a_timeout(
     tls: TlsMode, use_tls: bool, start_tls: bool
 ) -> None:
-    from domain.notifications.smtp import _client
+    from domain.notifications.sending.smtp import _client
 
     client = _client(SmtpConfig("mail.example.com", 25, tls, timeout=3.0))
     assert (client.use_tls, client._start_tls_on_connect) == (use_tls, start_tls)

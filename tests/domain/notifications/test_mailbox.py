@@ -14,9 +14,9 @@ import pytest
 
 from app import create_app
 from domain.customers.models import Customer
-from domain.notifications.config import MailConfig
-from domain.notifications.mailbox import Mailbox
-from domain.notifications.service import running_sender
+from domain.notifications.sending.config import MailConfig
+from domain.notifications.sending.mailbox import Mailbox
+from domain.notifications.sending.running import running_sender
 from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
 from settings import Settings

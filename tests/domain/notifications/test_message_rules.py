@@ -1,4 +1,7 @@
-"""Header values are checked and written by hand (message.py; STACK.md, CVE-2024-6923). Pure."""
+"""Header values are checked and written by hand (composing/mime.py; STACK.md, CVE-2024-6923).
+
+Pure.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import email.policy
 
 import pytest
 
-from domain.notifications.message import (
+from domain.notifications.composing.mime import (
     HeaderRefused,
     check_address,
     check_header_value,

@@ -11,8 +11,8 @@ import signal
 import pytest
 
 from domain.db import connection
-from domain.notifications import writing
-from domain.notifications.config import SenderConfig
+from domain.notifications.composing import process as writing
+from domain.notifications.sending.config import SenderConfig
 from domain.outbox.claims import Claimed
 from domain.outbox.enqueue import enqueue
 from domain.outbox.models import OutboxMessage

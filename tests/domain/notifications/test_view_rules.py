@@ -1,11 +1,11 @@
-"""What an email tells: parcels and the sum of several ETA changes (views.py). Pure."""
+"""What an email tells: parcels and the sum of several ETA changes (composing/emails.py). Pure."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from domain.notifications.views import Change, Line, Move, net_moves, plan_parcels
+from domain.notifications.composing.emails import Change, Line, Move, net_moves, plan_parcels
 from domain.ordering.eta import Window
 from domain.vocabulary import EtaBasis, ShipPreference
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import Dialect, connection, execute
-from domain.notifications.config import SenderConfig
+from domain.notifications.sending.config import SenderConfig
 from domain.outbox.claims import Claimed, db_time, release, renew
 from domain.outbox.retry import Failure, decide
 from domain.rows import marks

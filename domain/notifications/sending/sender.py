@@ -5,8 +5,9 @@ Three tasks form a pipeline, so writing the next batch overlaps the SMTP round t
 current one, and the database writes overlap both:
 
     producer  claims a batch (a lease), supersedes stale ETA emails, loads the batch's data in
-              a few queries, has the rendering process write every message (``writing.py``),
-              queues them (bounded, so the next batch is written while this one is sent);
+              a few queries, has the rendering process write every message
+              (``composing/process.py``), queues them (bounded, so the next batch is written
+              while this one is sent);
     consumer  sends each queued message; one task owns the SMTP connection;
     recorder  writes outcomes as group commits: all sent ids since its last write in one
               UPDATE, retries and dead letters in another.
@@ -39,12 +40,12 @@ from tortoise.transactions import in_transaction
 
 from domain.context import Policy
 from domain.db import connection
-from domain.notifications.config import SenderConfig, SmtpConfig
-from domain.notifications.content import Batch
-from domain.notifications.message import Envelope
-from domain.notifications.record import Clock, Recorder, Stats
-from domain.notifications.smtp import Mailer, SendFailed
-from domain.notifications.writing import Draft, Letterhead, write_elsewhere
+from domain.notifications.composing.batch import Batch
+from domain.notifications.composing.mime import Envelope
+from domain.notifications.composing.process import Draft, Letterhead, write_elsewhere
+from domain.notifications.sending.config import SenderConfig, SmtpConfig
+from domain.notifications.sending.outcomes import Clock, Recorder, Stats
+from domain.notifications.sending.smtp import Mailer, SendFailed
 from domain.outbox.claims import Claimed, claim, supersede
 from domain.outbox.retry import Failure, Scope, backoff_seconds
 

@@ -14,8 +14,8 @@ import time
 
 import aiosmtplib
 
-from domain.notifications.config import SmtpConfig, TlsMode
-from domain.notifications.message import Envelope, HeaderRefused, check_address
+from domain.notifications.composing.mime import Envelope, HeaderRefused, check_address
+from domain.notifications.sending.config import SmtpConfig, TlsMode
 from domain.outbox.retry import Failure, Scope
 
 IDLE_CHECK_SECONDS = 20.0  # a connection idle this long is checked with NOOP before reuse

@@ -17,10 +17,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from domain.builds.models import BuildQuote, BuildRequest, BuildRequestChoice
 from domain.context import Policy
 from domain.customers.models import Customer
-from domain.notifications import wording
-from domain.notifications.orders import build_link, load_orders, order_link, window_of
-from domain.notifications.supplier_mail import SUPPLY_KINDS, load_supplier_mail
-from domain.notifications.views import (
+from domain.notifications.composing import words as wording
+from domain.notifications.composing.emails import (
     Cancellation,
     Change,
     Confirmation,
@@ -39,7 +37,9 @@ from domain.notifications.views import (
     net_moves,
     plan_parcels,
 )
-from domain.notifications.waitlist_mail import WAITLIST_KINDS, load_waitlist_mail
+from domain.notifications.composing.orders import build_link, load_orders, order_link, window_of
+from domain.notifications.composing.suppliers import SUPPLY_KINDS, load_supplier_mail
+from domain.notifications.composing.waitlist import WAITLIST_KINDS, load_waitlist_mail
 from domain.ordering.eta import Window, build_window
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent
 from domain.ordering.models import Order as OrderModel

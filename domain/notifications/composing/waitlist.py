@@ -7,10 +7,15 @@ import datetime as dt
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Policy
-from domain.notifications.views import WaitlistMail
+from domain.notifications.composing.emails import WaitlistMail
 from domain.ordering.eta import Window
 from domain.outbox.claims import Claimed
 from domain.outbox.retry import Failure, Scope
+from domain.portal_urls import (
+    product_url,
+    waitlist_confirm_url,
+    waitlist_leave_url,
+)
 from domain.purchasing.models import WaitlistEntry
 from domain.supply.waitlist import waitlist_token
 from domain.vocabulary import EtaBasis, OutboxKind
@@ -38,7 +43,6 @@ async def load_waitlist_mail(
         .using_db(conn)
         .values("id", "token_salt", "status", "product__sku", "product__name")
     }
-    base = policy.base_url.rstrip("/")
     found: dict[int, WaitlistMail | Failure] = {}
     for row in rows:
         if row.id not in wanted:
@@ -52,9 +56,9 @@ async def load_waitlist_mail(
         earliest, latest = _day(row.payload.get("earliest")), _day(row.payload.get("latest"))
         found[row.id] = WaitlistMail(
             product_name=entry["product__name"],
-            confirm_link=f"{base}/waitlist/{token}",
-            leave_link=f"{base}/waitlist/{token}/leave",
-            product_link=f"{base}/products/{entry['product__sku']}",
+            confirm_link=waitlist_confirm_url(policy.base_url, token),
+            leave_link=waitlist_leave_url(policy.base_url, token),
+            product_link=product_url(policy.base_url, entry["product__sku"]),
             opening=opening,
             eta=Window(earliest, latest, EtaBasis.PURCHASE_ORDER) if latest else None,
         )

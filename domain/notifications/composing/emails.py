@@ -1,4 +1,4 @@
-"""What each email says, as frozen values built from the database by ``content.py``. Pure.
+"""What each email says, as frozen values built from the database by ``batch.py``. Pure.
 
 Templates only format these. The rules that decide *what* to tell live here: how an order will
 be split into parcels, and how several ETA changes of one line since the last email add up.

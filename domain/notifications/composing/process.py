@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TypeVar
 
-from domain.notifications.message import Envelope, HeaderRefused, compose, message_id_header
-from domain.notifications.render import Renderer, RenderFailed
-from domain.notifications.views import View
+from domain.notifications.composing.emails import View
+from domain.notifications.composing.mime import Envelope, HeaderRefused, compose, message_id_header
+from domain.notifications.composing.templating import Renderer, RenderFailed
 from domain.outbox.retry import Failure, Scope
 
 log = logging.getLogger("preorder.mail")

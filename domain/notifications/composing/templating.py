@@ -16,8 +16,8 @@ from pathlib import Path
 
 import jinja2
 
-from domain.notifications import wording
-from domain.notifications.views import (
+from domain.notifications.composing import words as wording
+from domain.notifications.composing.emails import (
     Cancellation,
     Confirmation,
     EtaUpdate,

@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from domain.notifications.config import SmtpConfig, TlsMode
+from domain.notifications.sending.config import SmtpConfig, TlsMode
 
 NAME = re.compile(r"^[0-9]{20}-[0-9a-f]{8}\.eml$")
 

@@ -11,9 +11,10 @@ from collections import defaultdict
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Policy
-from domain.notifications.views import SupplierLine, SupplierPurchaseOrder
+from domain.notifications.composing.emails import SupplierLine, SupplierPurchaseOrder
 from domain.outbox.claims import Claimed
 from domain.outbox.retry import Failure, Scope
+from domain.portal_urls import supplier_po_url
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from domain.supply.link import supplier_token
 from domain.vocabulary import OutboxKind
@@ -77,7 +78,6 @@ async def load_supplier_mail(
             )
         )
     found: dict[int, SupplierPurchaseOrder | Failure] = {}
-    base = policy.base_url.rstrip("/")
     for row in rows:
         if row.id not in wanted:
             continue
@@ -91,7 +91,7 @@ async def load_supplier_mail(
             supplier_name=po["supplier__name"],
             expected_date=po["expected_date"],
             lines=tuple(lines[po["id"]]),
-            link=f"{base}/supplier/po/{token}",
+            link=supplier_po_url(policy.base_url, token),
             reminder=str(row.payload.get("reminder", "")),
         )
     return found

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
-from domain.notifications.message import mailbox
+from domain.notifications.composing.mime import mailbox
 
 
 class TlsMode(StrEnum):

@@ -17,10 +17,10 @@ from tortoise import Tortoise
 
 from domain.context import Policy
 from domain.db import tortoise_config
-from domain.notifications.config import MailConfig
-from domain.notifications.mailbox import LocalMailServer, start_local_mailbox
-from domain.notifications.record import Stats
-from domain.notifications.sender import Sender
+from domain.notifications.sending.config import MailConfig
+from domain.notifications.sending.mailbox import LocalMailServer, start_local_mailbox
+from domain.notifications.sending.outcomes import Stats
+from domain.notifications.sending.sender import Sender
 from domain.webhooks.config import WebhookConfig
 from domain.webhooks.worker import running_webhook_sender
 

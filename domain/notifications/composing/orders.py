@@ -15,12 +15,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from domain.builds.services import BUILD_LINK
 from domain.context import Policy
 from domain.customers.links import link_token
-from domain.notifications.views import Line, Order
+from domain.notifications.composing.emails import Line, Order
 from domain.ordering.eta import Window
 from domain.ordering.models import Allocation, OrderLine
 from domain.ordering.models import Order as OrderModel
 from domain.ordering.services import ORDER_LINK
 from domain.ordering.together import shown_windows
+from domain.portal_urls import build_url, order_url
 from domain.vocabulary import EtaBasis, ShipPreference
 
 
@@ -30,11 +31,11 @@ def window_of(row: dict[str, Any], prefix: str) -> Window:
 
 
 def order_link(policy: Policy, number: str, salt: str) -> str:
-    return f"{policy.base_url}/orders/{link_token(policy.secret_key, ORDER_LINK, number, salt)}"
+    return order_url(policy.base_url, link_token(policy.secret_key, ORDER_LINK, number, salt))
 
 
 def build_link(policy: Policy, number: str, salt: str) -> str:
-    return f"{policy.base_url}/builds/{link_token(policy.secret_key, BUILD_LINK, number, salt)}"
+    return build_url(policy.base_url, link_token(policy.secret_key, BUILD_LINK, number, salt))
 
 
 async def load_orders(
