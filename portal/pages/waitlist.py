@@ -31,6 +31,7 @@ STATUS_WORDS = {
 def routes(web: Web) -> list[Route]:
     async def join(request: Request) -> Response:
         form = await web.form(request)
+        await web.limit(request, "waitlist_client")
         sku, email = text(form, "sku"), text(form, "email")
         try:
             message = await join_waitlist(sku, email, ctx=web.context())
