@@ -1,7 +1,7 @@
 """Per-request DataLoaders: every related read of a request is batched into one query.
 
 Built fresh for each request (a loader caches what it loaded, and that cache must not outlive
-the request). Each wraps one batched read model of ``domain.queries``.
+the request). Each wraps one batched read model of a context (``domain/<context>/reads.py``).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from domain.queries.builds import BuildView, builds_by_id
-from domain.queries.catalog import OptionGroupView, ProductView, option_groups
-from domain.queries.images import ImageView, images_of
-from domain.queries.order_reads import (
+from domain.builds.reads import BuildView, builds_by_id
+from domain.catalog.availability import OptionGroupView, ProductView, option_groups
+from domain.catalog.image_reads import ImageView, images_of
+from domain.catalog.reads import products_by_sku
+from domain.ordering.reads import (
     EtaChangeView,
     NoticeView,
     ParcelView,
@@ -25,9 +26,8 @@ from domain.queries.order_reads import (
     shipments_by_id,
     shipments_of_orders,
 )
-from domain.queries.orders import OrderView
-from domain.queries.product_list import products_by_sku
-from domain.queries.purchasing import (
+from domain.ordering.views import OrderView
+from domain.purchasing.reads import (
     PurchaseOrderView,
     SupplierView,
     purchase_orders_by_id,

@@ -25,10 +25,10 @@ from api.errors import ErrorCode, code_of
 from api.permissions import CATALOG
 from api.types.images import media_url
 from domain.catalog import images
+from domain.catalog.image_reads import images_of
 from domain.context import Context, Policy
 from domain.db import outage
 from domain.errors import DomainError, NotFound, PermissionDenied, RateLimited
-from domain.queries.images import images_of
 from domain.ratelimit.services import check
 from domain.staff.services import actor_for_token, require_scope
 

@@ -40,14 +40,14 @@ from tortoise import Tortoise
 from domain.context import Actor, Context
 from domain.db import connection, is_postgres, tortoise_config
 from domain.migrate import migrate
-from domain.notifications.claim import Claimed
 from domain.notifications.config import SmtpConfig
 from domain.notifications.message import Envelope
-from domain.notifications.models import OutboxMessage
 from domain.notifications.sender import Sender
 from domain.ordering.services import LineRequest, OrderRequest, place_order
+from domain.outbox.claims import Claimed
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.services import PoLineRequest, create_purchase_order, revise_expected_date
-from domain.queries.rows import moment
+from domain.rows import moment
 from domain.vocabulary import OutboxKind, OutboxStatus
 from settings import Settings
 

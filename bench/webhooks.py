@@ -49,7 +49,7 @@ from bench.core import (
 from domain.context import Actor, Context
 from domain.db import connection, execute, fetch, is_postgres, tortoise_config
 from domain.migrate import migrate
-from domain.queries.rows import as_date
+from domain.rows import as_date
 from domain.webhooks.config import WebhookConfig
 from domain.webhooks.emit import Event, emit
 from domain.webhooks.events import EVENTS, body

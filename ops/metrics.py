@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from domain.queries.operations import clock_figures, outbox_figures, pool_use
+from domain.staff.operations import clock_figures, outbox_figures, pool_use
 from ops.addresses import Network, allowed, parse_networks
 
 log = logging.getLogger("preorder.metrics")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from domain.catalog.availability import Availability, ProductView
 from domain.notifications import wording
 from domain.ordering.eta import Window
-from domain.queries.catalog import Availability, ProductView
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
 

@@ -12,7 +12,7 @@ from api.errors import refused_as_graphql_errors
 from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
 from api.permissions import READ, requires, staff_read
 from api.types.builds import CustomBuild
-from domain.queries.builds import build_by_token, build_page
+from domain.builds.reads import build_by_token, build_page
 from domain.vocabulary import BuildStatus
 
 

@@ -13,7 +13,7 @@ from api.errors import refused_as_graphql_errors
 from api.limits import check_list_sizes
 from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
 from api.types.catalog import Product
-from domain.queries.product_list import (
+from domain.catalog.reads import (
     ProductFilter,
     count_products,
     page_snapshot,

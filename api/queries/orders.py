@@ -14,8 +14,8 @@ from api.pagination import Connection, Edge, connection, encode_cursor, int_curs
 from api.permissions import READ, requires, staff_read
 from api.types.orders import Order
 from domain.errors import InvalidInput
-from domain.queries.order_reads import order_by_token
-from domain.queries.order_search import OrderFilter, search_orders
+from domain.ordering.reads import order_by_token
+from domain.ordering.search import OrderFilter, search_orders
 
 
 @strawberry.input(description="Every filter given must hold.")

@@ -24,7 +24,7 @@ from api.permissions import READ, requires, staff_read
 from api.types.purchasing import PurchaseOrder, Supplier
 from domain.errors import InvalidInput
 from domain.numbers import MAX_ID, cursor_number
-from domain.queries.purchasing import PoCursor, po_cursor, purchase_order_page, supplier_page
+from domain.purchasing.reads import PoCursor, po_cursor, purchase_order_page, supplier_page
 from domain.vocabulary import PurchaseOrderStatus
 
 

@@ -13,7 +13,7 @@ from api.pagination import Edge, connection, decode_cursor, encode_cursor, page_
 from api.permissions import READ, requires, staff_read
 from api.types.reports import BackorderReport, BackorderRow, BackorderTotals, PromiseReport
 from domain.numbers import MAX_ID, cursor_number
-from domain.queries.backorders import RowCursor, backorder_rows, backorder_totals
+from domain.ordering.backorders import RowCursor, backorder_rows, backorder_totals
 from domain.reporting.promises import promises
 
 

@@ -13,7 +13,7 @@ from api import ids
 from api.context import ApiContext
 from api.types.catalog import Product
 from api.types.orders import Order
-from domain.queries.builds import BuildView
+from domain.builds.reads import BuildView
 from domain.vocabulary import BuildStatus
 
 

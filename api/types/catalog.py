@@ -13,13 +13,13 @@ from api import ids
 from api.context import ApiContext
 from api.types.common import Eta
 from api.types.images import ProductImage
-from domain.context import Context
-from domain.queries.catalog import (
+from domain.catalog.availability import (
     OptionGroupView,
     ProductView,
     availability,
     preview_split,
 )
+from domain.context import Context
 from domain.vocabulary import AvailabilityMode
 
 

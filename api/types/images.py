@@ -7,8 +7,8 @@ from urllib.parse import quote
 import strawberry
 
 from api import ids
+from domain.catalog.image_reads import ImageView
 from domain.context import Policy
-from domain.queries.images import ImageView
 
 
 def media_url(policy: Policy, name: str) -> str:

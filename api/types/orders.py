@@ -15,8 +15,8 @@ from api.permissions import READ, holds_scope, requires
 from api.types.catalog import Product
 from api.types.common import Eta
 from domain.notifications import wording
-from domain.queries.order_reads import EtaChangeView, NoticeView, ParcelView
-from domain.queries.orders import LineView, OrderView
+from domain.ordering.reads import EtaChangeView, NoticeView, ParcelView
+from domain.ordering.views import LineView, OrderView
 from domain.vocabulary import DelayNoticeStatus, EtaReason, ShipmentStatus, ShipPreference
 
 

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from api import ids
 from api.context import ApiContext
-from domain.queries.purchasing import PurchaseOrderView, SupplierView
+from domain.purchasing.reads import PurchaseOrderView, SupplierView
 from domain.vocabulary import PurchaseOrderStatus
 
 

@@ -9,8 +9,8 @@ import strawberry
 
 from api import ids
 from api.pagination import Connection
-from domain.queries.backorders import BackorderRow as RowView
-from domain.queries.backorders import BackorderTotals as TotalsView
+from domain.ordering.backorders import BackorderRow as RowView
+from domain.ordering.backorders import BackorderTotals as TotalsView
 from domain.reporting.promise_figures import PromiseFigures as FiguresView
 from domain.reporting.promise_figures import PromiseReport as ReportView
 from domain.vocabulary import AvailabilityMode

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.audit.models import AuditAction, AuditEntry
 from domain.catalog.models import Product
 from domain.context import Context
-from domain.purchasing.models import PurchaseOrderLine
+
+if TYPE_CHECKING:  # a type only: the audit sits below purchasing
+    from domain.purchasing.models import PurchaseOrderLine
 
 
 async def record(

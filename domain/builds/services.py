@@ -19,6 +19,7 @@ from domain.builds.pricing import (
     missing_groups,
     quote_expired,
 )
+from domain.builds.reads import BuildView, build_by_token
 from domain.catalog import stock
 from domain.catalog.models import OptionChoice, OptionGroup, Product, Supplier
 from domain.context import Context
@@ -27,12 +28,11 @@ from domain.customers.models import Customer
 from domain.customers.services import customer_for
 from domain.db import with_retries
 from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
-from domain.notifications.outbox import enqueue
+from domain.ledger.postings import post
 from domain.ordering.eta import build_window
 from domain.ordering.models import Order, OrderLine
 from domain.ordering.services import order_token
-from domain.queries.builds import BuildView, build_by_token
-from domain.reporting.ledger import post
+from domain.outbox.enqueue import enqueue
 from domain.validation import clean_email, clean_text, idempotency_key, sku_shaped
 from domain.vocabulary import AvailabilityMode, BuildStatus, LedgerKind, OutboxKind, ShipPreference
 from domain.webhooks import hooks as webhooks

@@ -30,7 +30,7 @@ from domain.ordering.eta import Window, delivery_window, is_material
 from domain.ordering.models import EtaEvent
 from domain.ordering.queue import Recomputed, announce_event
 from domain.purchasing.preview import EventImpact, preview_event
-from domain.queries.rows import as_date
+from domain.rows import as_date
 from domain.validation import clean_text
 from domain.vocabulary import AvailabilityMode, BuildStatus, EtaBasis, EtaReason
 

@@ -7,7 +7,7 @@ client retries that late. Receipt keys are not idempotency keys: they are the de
 identity (rule 6) and are kept for ever.
 
 Sent emails past ``sent_mail_retention_days`` are deleted, except each order's newest sent ETA
-email: the sender tells every change since that one (``notifications.claim.coverage``).
+email: the sender tells every change since that one (``outbox.claims.coverage``).
 """
 
 from __future__ import annotations

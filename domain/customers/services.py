@@ -10,7 +10,7 @@ from domain.context import Context
 from domain.customers.models import Customer
 from domain.db import Dialect, fetch
 from domain.errors import InvalidInput
-from domain.notifications.outbox import enqueue
+from domain.outbox.enqueue import enqueue
 from domain.ratelimit.services import hit
 from domain.validation import clean_email, clean_text
 from domain.vocabulary import OutboxKind

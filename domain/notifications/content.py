@@ -18,9 +18,7 @@ from domain.builds.models import BuildQuote, BuildRequest, BuildRequestChoice
 from domain.context import Policy
 from domain.customers.models import Customer
 from domain.notifications import wording
-from domain.notifications.claim import Claimed, coverage
 from domain.notifications.orders import build_link, load_orders, order_link, window_of
-from domain.notifications.retry import Failure, Scope
 from domain.notifications.supplier_mail import SUPPLY_KINDS, load_supplier_mail
 from domain.notifications.views import (
     Cancellation,
@@ -45,6 +43,8 @@ from domain.notifications.waitlist_mail import WAITLIST_KINDS, load_waitlist_mai
 from domain.ordering.eta import Window, build_window
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent
 from domain.ordering.models import Order as OrderModel
+from domain.outbox.claims import Claimed, coverage
+from domain.outbox.retry import Failure, Scope
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.vocabulary import DelayNoticeStatus, OutboxKind
 

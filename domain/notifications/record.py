@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import Dialect, connection, execute
-from domain.notifications.claim import Claimed, db_time, release, renew
 from domain.notifications.config import SenderConfig
-from domain.notifications.retry import Failure, decide
-from domain.queries.rows import marks
+from domain.outbox.claims import Claimed, db_time, release, renew
+from domain.outbox.retry import Failure, decide
+from domain.rows import marks
 from domain.vocabulary import OutboxStatus
 
 log = logging.getLogger("preorder.mail")

@@ -39,14 +39,14 @@ from tortoise.transactions import in_transaction
 
 from domain.context import Policy
 from domain.db import connection
-from domain.notifications.claim import Claimed, claim, supersede
 from domain.notifications.config import SenderConfig, SmtpConfig
 from domain.notifications.content import Batch
 from domain.notifications.message import Envelope
 from domain.notifications.record import Clock, Recorder, Stats
-from domain.notifications.retry import Failure, Scope, backoff_seconds
 from domain.notifications.smtp import Mailer, SendFailed
 from domain.notifications.writing import Draft, Letterhead, write_elsewhere
+from domain.outbox.claims import Claimed, claim, supersede
+from domain.outbox.retry import Failure, Scope, backoff_seconds
 
 log = logging.getLogger("preorder.mail")
 

@@ -3,7 +3,7 @@
 One :class:`Mailer` keeps one connection open across messages and batches, reconnecting when
 it broke or sat idle. TLS is always explicit (``use_tls`` and ``start_tls`` are both set, so
 aiosmtplib never decides on its own), and every command has a timeout. Errors leave as a
-:class:`~domain.notifications.retry.Failure` with its scope, never as aiosmtplib exceptions.
+:class:`~domain.outbox.retry.Failure` with its scope, never as aiosmtplib exceptions.
 The envelope is checked once more here: an address with CR/LF would otherwise become a second
 SMTP command.
 """
@@ -16,7 +16,7 @@ import aiosmtplib
 
 from domain.notifications.config import SmtpConfig, TlsMode
 from domain.notifications.message import Envelope, HeaderRefused, check_address
-from domain.notifications.retry import Failure, Scope
+from domain.outbox.retry import Failure, Scope
 
 IDLE_CHECK_SECONDS = 20.0  # a connection idle this long is checked with NOOP before reuse
 

@@ -11,9 +11,9 @@ from collections import defaultdict
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Policy
-from domain.notifications.claim import Claimed
-from domain.notifications.retry import Failure, Scope
 from domain.notifications.views import SupplierLine, SupplierPurchaseOrder
+from domain.outbox.claims import Claimed
+from domain.outbox.retry import Failure, Scope
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from domain.supply.link import supplier_token
 from domain.vocabulary import OutboxKind

@@ -7,10 +7,10 @@ import datetime as dt
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Policy
-from domain.notifications.claim import Claimed
-from domain.notifications.retry import Failure, Scope
 from domain.notifications.views import WaitlistMail
 from domain.ordering.eta import Window
+from domain.outbox.claims import Claimed
+from domain.outbox.retry import Failure, Scope
 from domain.purchasing.models import WaitlistEntry
 from domain.supply.waitlist import waitlist_token
 from domain.vocabulary import EtaBasis, OutboxKind

@@ -26,8 +26,8 @@ from typing import TypeVar
 
 from domain.notifications.message import Envelope, HeaderRefused, compose, message_id_header
 from domain.notifications.render import Renderer, RenderFailed
-from domain.notifications.retry import Failure, Scope
 from domain.notifications.views import View
+from domain.outbox.retry import Failure, Scope
 
 log = logging.getLogger("preorder.mail")
 T = TypeVar("T")

@@ -23,7 +23,7 @@ from domain.db import Dialect, execute, fetch, packed
 from domain.ordering.eta import Window, delivery_window, is_material, overdue_build_window
 from domain.ordering.models import EtaEvent
 from domain.ordering.queue import Recomputed, announce_event
-from domain.queries.rows import as_date
+from domain.rows import as_date
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason
 
 BUILD_MODES = (AvailabilityMode.MADE_TO_ORDER.value, AvailabilityMode.CUSTOM_BUILD.value)

@@ -23,7 +23,7 @@ from domain.errors import (
     NotFound,
     Unavailable,
 )
-from domain.notifications.outbox import enqueue
+from domain.ledger.postings import post
 from domain.ordering.allocation import Refusal, split_line
 from domain.ordering.eta import (
     Window,
@@ -35,10 +35,10 @@ from domain.ordering.eta import (
 )
 from domain.ordering.models import Allocation, Order, OrderLine
 from domain.ordering.queue import load_supplies, load_terms, recompute_queues
+from domain.ordering.reads import order_view
 from domain.ordering.together import shown_windows
-from domain.queries.order_reads import order_view
-from domain.queries.orders import OrderView
-from domain.reporting.ledger import post
+from domain.ordering.views import OrderView
+from domain.outbox.enqueue import enqueue
 from domain.validation import (
     clean_email,
     clean_text,

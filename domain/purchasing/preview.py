@@ -22,9 +22,10 @@ from domain.db import fetch
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ordering.eta import Window
 from domain.ordering.queue import Recomputed
+from domain.ordering.reads import window
 from domain.purchasing.models import PurchaseOrder
 from domain.purchasing.services import revise_expected_date
-from domain.queries.rows import as_date, window
+from domain.rows import as_date
 from domain.vocabulary import PurchaseOrderStatus
 
 TOUCHED_SHOWN = 100

@@ -39,7 +39,6 @@ import datetime as dt
 from domain.context import Context
 from domain.db import connection, fetch
 from domain.errors import InvalidInput
-from domain.queries.rows import as_date, day, moment
 from domain.reporting.promise_figures import (
     NONE,
     STOCK,
@@ -50,6 +49,7 @@ from domain.reporting.promise_figures import (
     promise_report,
 )
 from domain.reporting.sql import Days
+from domain.rows import as_date, day, moment
 from domain.vocabulary import EtaBasis, ShipPreference
 
 MAX_WEEKS = 52

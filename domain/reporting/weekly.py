@@ -20,8 +20,8 @@ from decimal import Decimal
 
 from domain.context import Context
 from domain.db import connection, fetch
-from domain.queries.rows import as_date, cents
 from domain.reporting.sql import Days, cents_of
+from domain.rows import as_date, cents
 from domain.vocabulary import LedgerKind
 
 WEEKS = 12

@@ -11,9 +11,9 @@ from domain.context import Context
 from domain.customers.models import Customer
 from domain.db import with_retries
 from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
-from domain.notifications.outbox import enqueue
+from domain.ledger.postings import post
 from domain.ordering.models import DelayNotice, Order, OrderLine
-from domain.reporting.ledger import post
+from domain.outbox.enqueue import enqueue
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.shipping.planning import ShippableLine, plan_shipment
 from domain.validation import clean_text, idempotency_key

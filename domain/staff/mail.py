@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 
 from domain.context import Context
 from domain.errors import NotFound
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
 
 

@@ -13,7 +13,7 @@ from domain.context import Actor, Context
 from domain.customers.links import token_hash
 from domain.db import Dialect, connection, fetch
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from domain.notifications.claim import db_time
+from domain.outbox.claims import db_time
 from domain.staff.models import ApiToken, StaffUser
 from domain.staff.passwords import PasswordPool, passwords
 from domain.staff.sessions import StaffMember, member

@@ -18,7 +18,7 @@ from domain.catalog.models import Supplier
 from domain.context import Context
 from domain.db import with_retries
 from domain.errors import InvalidInput
-from domain.notifications.outbox import enqueue
+from domain.outbox.enqueue import enqueue
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from domain.validation import clean_email
 from domain.vocabulary import OutboxKind, PurchaseOrderStatus

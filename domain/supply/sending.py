@@ -19,7 +19,7 @@ from domain.catalog.models import Supplier
 from domain.context import Context
 from domain.db import with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.notifications.outbox import enqueue
+from domain.outbox.enqueue import enqueue
 from domain.purchasing.models import (
     PurchaseOrder,
     PurchaseOrderLine,

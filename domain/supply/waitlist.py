@@ -21,16 +21,16 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.catalog import stock
+from domain.catalog.availability import availability, waiting_eta
+from domain.catalog.reads import product_by_sku, products_by_sku
 from domain.context import Context
 from domain.customers.links import link_token
 from domain.db import connection, fetch, with_retries
 from domain.errors import Conflict, NotFound
-from domain.notifications.outbox import enqueue
+from domain.outbox.enqueue import enqueue
 from domain.purchasing.models import WaitlistEntry
-from domain.queries.catalog import availability, waiting_eta
-from domain.queries.product_list import product_by_sku, products_by_sku
-from domain.queries.rows import chunks, marks
 from domain.ratelimit.services import hit
+from domain.rows import chunks, marks
 from domain.validation import clean_email, sku_shaped
 from domain.vocabulary import OutboxKind
 

@@ -1,6 +1,6 @@
 """Claiming due deliveries with a lease, and recording what became of them.
 
-Same recipe as the mail outbox (``domain/notifications/claim.py``): a lease, written by one
+Same recipe as the mail outbox (``domain/outbox/claims.py``): a lease, written by one
 guarded ``UPDATE`` that checks the row is still free, so two senders never hold the same row.
 A delivery is claimable only when no older delivery of the same subscription and order key is
 still pending (per-order ordering), and a subscription gets at most ``per_target`` rows per
@@ -17,8 +17,8 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import Dialect, execute, fetch
-from domain.notifications.claim import db_time
-from domain.queries.rows import marks, moment
+from domain.outbox.claims import db_time
+from domain.rows import marks, moment
 
 FREE = "status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)"
 

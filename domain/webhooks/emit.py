@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Context
 from domain.db import Dialect, execute, fetch, is_postgres
-from domain.queries.rows import marks
+from domain.rows import marks
 from domain.webhooks.models import WebhookDelivery
 
 

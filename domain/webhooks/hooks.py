@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Context
 from domain.db import fetch
-from domain.queries.rows import as_date, as_decimal
+from domain.rows import as_date, as_decimal
 from domain.webhooks.emit import Event, Json, emit, emit_select, subscribers
 
 

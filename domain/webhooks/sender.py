@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from domain.db import connection, execute
-from domain.notifications.retry import backoff_seconds
+from domain.outbox.retry import backoff_seconds
 from domain.webhooks.claim import Claimed, Outcome, claim, record
 from domain.webhooks.config import WebhookConfig
 from domain.webhooks.events import body as event_body

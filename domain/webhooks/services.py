@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from domain.context import Context
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.queries.rows import moment
+from domain.rows import moment
 from domain.validation import clean_text
 from domain.webhooks.emit import new_webhook_id
 from domain.webhooks.events import EVENTS, PING

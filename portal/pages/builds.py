@@ -13,9 +13,9 @@ from domain.builds.services import (
     customer_build,
     request_custom_build,
 )
+from domain.catalog.availability import option_groups
+from domain.catalog.reads import product_by_sku
 from domain.errors import DomainError, NotFound
-from domain.queries.catalog import option_groups
-from domain.queries.product_list import product_by_sku
 from portal.pages.catalog import product_values
 from portal.web import Web, field_errors, form_id, text
 

@@ -10,12 +10,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain import numbers
+from domain.catalog import reads as product_list
+from domain.catalog.availability import ProductView, availability, option_groups, preview_split
+from domain.catalog.image_reads import images_of
+from domain.catalog.offers import json_ld
+from domain.catalog.reads import ProductFilter, product_by_sku
 from domain.errors import InvalidInput
-from domain.queries import product_list
-from domain.queries.catalog import ProductView, availability, option_groups, preview_split
-from domain.queries.images import images_of
-from domain.queries.offers import json_ld
-from domain.queries.product_list import ProductFilter, product_by_sku
 from domain.vocabulary import AvailabilityMode
 from portal import formatting
 from portal.cart import MAX_LINES, MAX_QUANTITY, read_cart, write_cart

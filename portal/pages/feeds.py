@@ -8,11 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.queries import product_list
-from domain.queries.catalog import ProductView
-from domain.queries.images import images_of
-from domain.queries.offers import merchant_feed
-from domain.queries.product_list import ProductFilter
+from domain.catalog import reads as product_list
+from domain.catalog.availability import ProductView
+from domain.catalog.image_reads import images_of
+from domain.catalog.offers import merchant_feed
+from domain.catalog.reads import ProductFilter
 from portal.web import Web
 
 MAX_PRODUCTS = 100_000  # Merchant Center's own limits are far above a shop of this kind

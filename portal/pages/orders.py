@@ -16,6 +16,7 @@ from domain.ordering.changes import (
     respond_to_delay_notice,
     set_ship_preference,
 )
+from domain.ordering.detail import order_detail
 from domain.ordering.services import (
     LineRequest,
     OrderRef,
@@ -23,7 +24,6 @@ from domain.ordering.services import (
     find_order_by_token,
     place_order,
 )
-from domain.queries.order_detail import order_detail
 from domain.vocabulary import ShipPreference
 from portal.cart import write_cart
 from portal.pages.catalog import cart_lines, render_cart

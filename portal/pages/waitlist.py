@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.catalog.reads import product_by_sku
 from domain.errors import DomainError, NotFound
-from domain.queries.product_list import product_by_sku
 from domain.supply.waitlist import (
     confirm_waitlist,
     join_waitlist,

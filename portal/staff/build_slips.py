@@ -13,18 +13,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.builds.reads import builds_by_id
 from domain.builds.slips import (
     preview_custom_build_slip,
     preview_made_to_order_slip,
     slip_custom_build,
     slip_made_to_order,
 )
+from domain.catalog.admin_reads import product_row
 from domain.context import Context
 from domain.errors import DomainError
 from domain.ordering.queue import Recomputed
 from domain.purchasing.preview import EventImpact
-from domain.queries.builds import builds_by_id
-from domain.queries.catalog_admin import product_row
 from portal.staff.desk import Desk
 from portal.web import field_errors, text
 

@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.builds.reads import build_page, builds_by_id
 from domain.builds.services import adjust_quote
 from domain.errors import DomainError, InvalidInput
-from domain.queries.actors import actor_labels
-from domain.queries.builds import build_page, builds_by_id
-from domain.queries.staff_admin import quote_history
+from domain.staff.actors import actor_labels
+from domain.staff.admin_reads import quote_history
 from domain.vocabulary import BuildStatus
 from portal.staff.desk import Desk
 from portal.staff.forms import number_field

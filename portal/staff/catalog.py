@@ -15,7 +15,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.catalog import images, options
+from domain.catalog.admin_reads import (
+    catalog_changes,
+    product_count,
+    product_row,
+    product_rows,
+    supplier_row,
+    supplier_rows,
+)
+from domain.catalog.availability import option_groups
 from domain.catalog.checks import BackorderPolicy, ProductData
+from domain.catalog.image_reads import images_of
 from domain.catalog.services import (
     create_product,
     create_supplier,
@@ -28,17 +38,7 @@ from domain.catalog.services import (
 from domain.catalog.stocktake import StockReason, adjust_stock, preview_stock_adjustment
 from domain.errors import DomainError
 from domain.purchasing.preview import EventImpact
-from domain.queries.catalog import option_groups
-from domain.queries.catalog_admin import (
-    catalog_changes,
-    product_count,
-    product_row,
-    product_rows,
-    supplier_row,
-    supplier_rows,
-)
-from domain.queries.images import images_of
-from domain.queries.purchasing import purchase_order_page
+from domain.purchasing.reads import purchase_order_page
 from domain.supply.waitlist import waitlist_counts
 from domain.vocabulary import AvailabilityMode
 from portal.staff.catalog_files import multipart

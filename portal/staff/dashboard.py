@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.clock.reads import clock_view
-from domain.queries.staff_dashboard import dashboard
+from domain.staff.dashboard import dashboard
 from portal.staff import charts
 from portal.staff.desk import Desk
 

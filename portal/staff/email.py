@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.errors import DomainError
-from domain.queries.mail_queue import MailView, mail_counts, mail_page
+from domain.outbox.reads import MailView, mail_counts, mail_page
 from domain.staff.mail import requeue_all_dead, requeue_one
 from portal.staff.desk import Desk
 from portal.web import query_number, query_page

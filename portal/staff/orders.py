@@ -10,14 +10,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain import numbers
+from domain.audit.reads import audit_of
 from domain.errors import DomainError, InvalidInput
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
-from domain.queries.actors import actor_labels
-from domain.queries.audit import audit_of
-from domain.queries.order_detail import order_detail
-from domain.queries.order_search import OrderFilter, OrderPage, search_orders
-from domain.queries.staff_admin import order_id_by_number
+from domain.ordering.detail import order_detail
+from domain.ordering.search import OrderFilter, OrderPage, search_orders
 from domain.shipping.services import ready_to_ship
+from domain.staff.actors import actor_labels
+from domain.staff.admin_reads import order_id_by_number
 from portal.staff.desk import Desk
 from portal.staff.forms import new_key, number_field
 from portal.web import field_errors, query_page, text

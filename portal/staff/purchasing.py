@@ -12,24 +12,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain import numbers
+from domain.audit.reads import audit_of
 from domain.errors import DomainError, InvalidInput
+from domain.ordering.eta_events import event_impact
 from domain.purchasing.preview import change_expected_date, preview_expected_date
-from domain.purchasing.services import (
-    PoLineRequest,
-    cancel_purchase_order_line,
-    create_purchase_order,
-)
-from domain.queries.actors import actor_labels
-from domain.queries.audit import audit_of
-from domain.queries.eta_events import event_impact
-from domain.queries.purchasing import (
+from domain.purchasing.reads import (
     PoCursor,
     po_cursor,
     purchase_order_page,
     purchase_orders_by_id,
 )
-from domain.queries.receipts import date_changes_of, receipts_of
-from domain.queries.staff_admin import product_choices, supplier_choices
+from domain.purchasing.receipts import date_changes_of, receipts_of
+from domain.purchasing.services import (
+    PoLineRequest,
+    cancel_purchase_order_line,
+    create_purchase_order,
+)
+from domain.staff.actors import actor_labels
+from domain.staff.admin_reads import product_choices, supplier_choices
 from domain.vocabulary import PurchaseOrderStatus
 from portal.staff.desk import Desk
 from portal.staff.forms import date_field, new_key, number_field

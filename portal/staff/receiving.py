@@ -11,10 +11,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.errors import DomainError, InvalidInput
+from domain.purchasing.reads import PurchaseOrderView, purchase_order_page, purchase_orders_by_id
+from domain.purchasing.receipts import receipt
 from domain.purchasing.services import ReceiptLineRequest, receive
-from domain.queries.actors import actor_labels
-from domain.queries.purchasing import PurchaseOrderView, purchase_order_page, purchase_orders_by_id
-from domain.queries.receipts import receipt
+from domain.staff.actors import actor_labels
 from domain.vocabulary import PurchaseOrderStatus
 from portal.staff.desk import Desk
 from portal.staff.forms import new_key, number_field

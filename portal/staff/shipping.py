@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.errors import DomainError
-from domain.queries.shipping_queue import packed_parcels, ready_to_ship
+from domain.shipping.reads import packed_parcels, ready_to_ship
 from domain.shipping.services import create_shipment, mark_shipped
 from portal.staff.desk import Desk
 from portal.staff.forms import new_key

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.errors import DomainError
-from domain.queries.staff_admin import api_tokens
+from domain.staff.admin_reads import api_tokens
 from domain.staff.services import SCOPES, create_api_token, revoke_api_token
 from portal.staff.desk import Desk
 from portal.web import field_errors, text

@@ -9,8 +9,8 @@ import socket
 import httpx
 
 from app import create_app
-from domain.notifications.models import OutboxMessage
 from domain.notifications.service import running_sender
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
 from settings import Settings
 from tests import builders as b

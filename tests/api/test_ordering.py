@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import DelayNotice, Order
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.services import revise_expected_date
 from tests import builders as b
 from tests.api.helpers import Api, codes, now_ctx, today

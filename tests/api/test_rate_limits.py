@@ -9,8 +9,8 @@ import pytest
 
 from api.ids import encode
 from app import create_app
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import Order
+from domain.outbox.models import OutboxMessage
 from domain.ratelimit.rates import Rate, RateLimits
 from domain.vocabulary import OutboxKind
 from settings import Settings

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxKind
 from tests import builders as b
 from tests.api.helpers import Api, codes, now_ctx, staff_token, today

@@ -10,8 +10,8 @@ from domain.customers.models import Customer
 from domain.customers.services import resend_order_links
 from domain.errors import InvalidInput
 from domain.notifications.message import check_address
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import Order
+from domain.outbox.models import OutboxMessage
 from domain.staff.services import add_staff
 from domain.validation import clean_email
 from tests import builders as b

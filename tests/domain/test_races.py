@@ -35,13 +35,13 @@ from domain.catalog.models import Product
 from domain.customers.models import Customer
 from domain.db import connection, is_postgres
 from domain.errors import IdempotencyKeyReused, InsufficientAvailability, InvalidInput
+from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.ordering.models import Allocation, Order, OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, PlacedOrder, place_order
 from domain.purchasing import services as purchasing
 from domain.purchasing.models import PurchaseOrderLine, Receipt, ReceiptLine
 from domain.purchasing.services import ReceiptLineRequest, ReceiptResult, receive
-from domain.reporting.models import LedgerEntry
 from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import LedgerKind
 from tests import builders as b

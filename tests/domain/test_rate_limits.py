@@ -12,7 +12,7 @@ import pytest
 from domain.context import Policy
 from domain.customers.services import resend_order_links
 from domain.errors import RateLimited
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.ratelimit.models import RateLimit
 from domain.ratelimit.rates import Rate, RateLimits
 from domain.ratelimit.services import check, hit

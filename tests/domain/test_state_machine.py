@@ -42,6 +42,7 @@ from domain.clock.runner import run_day
 from domain.context import Context
 from domain.db import connection, is_postgres
 from domain.errors import Conflict, IdempotencyKeyReused, InsufficientAvailability, InvalidInput
+from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.ordering.models import Allocation, DelayNotice, OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, place_order
@@ -54,7 +55,6 @@ from domain.purchasing.services import (
     receive,
     revise_expected_date,
 )
-from domain.reporting.models import LedgerEntry
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import (

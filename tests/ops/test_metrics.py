@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from domain.clock.runner import run_day
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
 from ops.requests import OPERATIONS
 from settings import Settings

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from app import create_app
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.request_ids import chosen, sane
 from settings import Settings
 from tests import builders as b

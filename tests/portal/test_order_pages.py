@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from domain.catalog.models import Product
-from domain.notifications.models import OutboxMessage
 from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import DelayNotice, Order, OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.services import revise_expected_date
 from domain.vocabulary import OutboxKind, ShipPreference
 from tests import builders as b

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app import create_app
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import Order
+from domain.outbox.models import OutboxMessage
 from domain.ratelimit.rates import Rate, RateLimits
 from domain.staff.passwords import passwords
 from domain.staff.services import add_staff

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
-from domain.queries.offers import GOOGLE_NS
+from domain.catalog.offers import GOOGLE_NS
 from domain.vocabulary import AvailabilityMode
 from tests import builders as b
 from tests.portal.staff.conftest import now_ctx, today

@@ -21,10 +21,10 @@ from domain.builds.services import (
 from domain.catalog.models import OptionChoice, Product
 from domain.context import Actor, Context
 from domain.errors import Conflict, InvalidInput
-from domain.notifications.models import OutboxMessage
+from domain.ledger.models import LedgerEntry
 from domain.ordering.models import OrderLine
 from domain.ordering.services import find_order_by_token
-from domain.reporting.models import LedgerEntry
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import AvailabilityMode, BuildStatus, EtaBasis, LedgerKind, OutboxKind
 from tests import builders as b
 

@@ -18,9 +18,9 @@ from domain.builds.slips import (
 from domain.catalog.models import CatalogChange, Product
 from domain.clock.runner import run_day
 from domain.errors import Conflict, InvalidInput
-from domain.notifications.models import OutboxMessage
 from domain.notifications.wording import reason as reason_words
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason, OutboxKind
 from tests import builders as b
 from tests.domain.builds.test_build_supply import accepted_build

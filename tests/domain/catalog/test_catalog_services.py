@@ -21,9 +21,9 @@ from domain.catalog.services import (
     update_supplier,
 )
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.notifications.models import OutboxMessage
 from domain.notifications.wording import reason as reason_words
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import EtaReason
 from tests import builders as b
 

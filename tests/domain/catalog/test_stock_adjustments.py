@@ -11,8 +11,8 @@ import pytest
 from domain.catalog.models import Product, StockAdjustment
 from domain.catalog.stocktake import adjust_stock, preview_stock_adjustment
 from domain.errors import DomainError, InsufficientAvailability, InvalidInput
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import EtaBasis
 from tests import builders as b
 

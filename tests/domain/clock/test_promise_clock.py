@@ -15,11 +15,11 @@ from domain.clock.ledger import run_once
 from domain.clock.models import JobRun
 from domain.clock.runner import run_day
 from domain.context import Policy
-from domain.notifications.models import OutboxMessage
+from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import respond_to_delay_notice
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.services import revise_expected_date
-from domain.reporting.models import LedgerEntry
 from domain.vocabulary import (
     BuildStatus,
     DelayNoticeStatus,

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from domain.notifications.claim import Claimed
 from domain.notifications.config import SenderConfig, SmtpConfig
-from domain.notifications.models import OutboxMessage
 from domain.notifications.sender import Sender, Stats
+from domain.outbox.claims import Claimed
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
 from tests import builders as b
 

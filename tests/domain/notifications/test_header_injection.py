@@ -11,9 +11,9 @@ from domain.builds.models import BuildRequest
 from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.customers.models import Customer
 from domain.errors import InvalidInput
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import Order
 from domain.ordering.services import LineRequest, OrderRequest, place_order
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
 from tests import builders as b
 from tests.conftest import on_postgres

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from domain.notifications.config import SenderConfig
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from tests import builders as b
 from tests.domain.notifications.conftest import FAST, RunningClock, SmtpServer, sender, settled
 

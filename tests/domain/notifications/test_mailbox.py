@@ -16,8 +16,8 @@ from app import create_app
 from domain.customers.models import Customer
 from domain.notifications.config import MailConfig
 from domain.notifications.mailbox import Mailbox
-from domain.notifications.models import OutboxMessage
 from domain.notifications.service import running_sender
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
 from settings import Settings
 from tests import builders as b

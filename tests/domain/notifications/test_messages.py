@@ -9,10 +9,10 @@ import pytest
 
 from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.customers.services import resend_order_links
-from domain.notifications.models import OutboxMessage
 from domain.ordering.changes import CancelRequest, cancel_order_lines, respond_to_delay_notice
 from domain.ordering.models import DelayNotice, Order
 from domain.ordering.services import LineRequest, OrderRequest, find_order_by_token, place_order
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.services import revise_expected_date
 from domain.vocabulary import OutboxKind, OutboxStatus, ShipPreference
 from tests import builders as b

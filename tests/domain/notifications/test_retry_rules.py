@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from domain.notifications.retry import Failure, Scope, backoff_seconds, decide, is_permanent
+from domain.outbox.retry import Failure, Scope, backoff_seconds, decide, is_permanent
 
 NOW = dt.datetime(2027, 3, 1, 12, tzinfo=dt.UTC)
 

@@ -12,10 +12,10 @@ import pytest
 
 from domain.db import connection
 from domain.notifications import writing
-from domain.notifications.claim import Claimed
 from domain.notifications.config import SenderConfig
-from domain.notifications.models import OutboxMessage
-from domain.notifications.outbox import enqueue
+from domain.outbox.claims import Claimed
+from domain.outbox.enqueue import enqueue
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.services import revise_expected_date
 from domain.vocabulary import OutboxKind, OutboxStatus
 from tests import builders as b

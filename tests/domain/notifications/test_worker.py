@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxStatus
 from tests import builders as b
 from tests.domain.notifications.conftest import SmtpServer

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from domain.clock.runner import run_day
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason, OutboxKind
 from tests import builders as b
 

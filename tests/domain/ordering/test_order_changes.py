@@ -9,7 +9,7 @@ import pytest
 
 from domain.catalog.models import Product
 from domain.errors import Conflict, InsufficientAvailability, InvalidInput, NotFound
-from domain.notifications.models import OutboxMessage
+from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import (
     CancelRequest,
     cancel_order_lines,
@@ -20,9 +20,9 @@ from domain.ordering.changes import (
 )
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
 from domain.ordering.services import PlacedOrder, find_order_by_token
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrder
 from domain.purchasing.services import revise_expected_date
-from domain.reporting.models import LedgerEntry
 from domain.shipping.services import create_shipment
 from domain.vocabulary import (
     DelayNoticeStatus,

@@ -8,9 +8,9 @@ import pytest
 
 from domain.catalog.models import Product
 from domain.errors import IdempotencyKeyReused, InsufficientAvailability, InvalidInput
-from domain.notifications.models import OutboxMessage
+from domain.ledger.models import LedgerEntry
 from domain.ordering.models import OrderLine
-from domain.reporting.models import LedgerEntry
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import AvailabilityMode, EtaBasis, LedgerKind, OutboxKind
 from tests import builders as b
 from tests.conftest import QueryCounter

@@ -9,9 +9,9 @@ import pytest
 
 from domain.catalog.models import Product
 from domain.errors import IdempotencyKeyReused
-from domain.notifications.models import OutboxMessage
 from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import Allocation, DelayNotice, EtaChange, OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrderLine, Receipt, ReceiptLine
 from domain.purchasing.services import (
     ReceiptLineRequest,

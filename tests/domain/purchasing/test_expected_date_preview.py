@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderDateChange
 from domain.purchasing.preview import change_expected_date, preview_expected_date
 from domain.purchasing.services import revise_expected_date

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import Conflict, InvalidInput
-from domain.notifications.models import OutboxMessage
+from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import respond_to_delay_notice
 from domain.ordering.models import DelayNotice, OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.services import revise_expected_date
-from domain.reporting.models import LedgerEntry
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import (

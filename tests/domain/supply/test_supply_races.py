@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from domain.catalog.models import Product, Supplier
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrder, ReorderDraft, WaitlistEntry
 from domain.supply.reads import open_drafts
 from domain.supply.reminders import remind_suppliers

@@ -11,8 +11,8 @@ import pytest
 
 from domain.catalog.models import Product, Supplier
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import EtaChange, OrderLine
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import (
     PurchaseOrder,
     PurchaseOrderLine,

@@ -11,7 +11,7 @@ import pytest
 
 from domain.catalog.models import Product, Supplier
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrderLine, WaitlistEntry
 from domain.purchasing.services import ReceiptLineRequest, receive
 from domain.supply.reads import open_drafts

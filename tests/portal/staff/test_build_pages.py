@@ -9,7 +9,7 @@ import pytest
 
 from domain.builds.models import BuildQuote, BuildRequest
 from domain.builds.services import BuildRequestInput, request_custom_build
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from tests import builders as b
 from tests.portal.staff.conftest import now_ctx, submit, text_of
 

@@ -7,7 +7,7 @@ import datetime as dt
 import httpx
 import pytest
 
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.vocabulary import OutboxKind, OutboxStatus
 from tests.portal.staff.conftest import submit, text_of
 

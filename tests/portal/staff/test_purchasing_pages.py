@@ -10,8 +10,8 @@ import pytest
 
 from domain.audit.models import AuditEntry
 from domain.catalog.models import Product
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderDateChange, PurchaseOrderLine
 from domain.purchasing.preview import change_expected_date
 from portal.formatting import day

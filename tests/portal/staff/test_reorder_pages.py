@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from domain.catalog.models import Product, Supplier
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine, ReorderDraft
 from domain.supply.answers import LineAnswer, answer_purchase_order
 from domain.supply.link import supplier_token

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from domain.notifications.models import OutboxMessage
 from domain.ordering.models import OrderLine
 from domain.ordering.services import PlacedOrder
+from domain.outbox.models import OutboxMessage
 from domain.shipping.models import Shipment
 from domain.vocabulary import ShipmentStatus, ShipPreference
 from tests import builders as b

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.reporting.models import LedgerEntry
+from domain.ledger.models import LedgerEntry
 from domain.vocabulary import LedgerKind
 
 

@@ -18,8 +18,8 @@ from enum import StrEnum
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
+from domain.catalog.availability import ProductView, availability
 from domain.context import Context
-from domain.queries.catalog import ProductView, availability
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
 SCHEMA = "https://schema.org/"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.db import Dialect, connection, fetch
-from domain.queries.rows import chunks, day, marks, moment
+from domain.rows import chunks, day, marks, moment
 from domain.vocabulary import PurchaseOrderStatus
 
 MAX_PAGE = 100

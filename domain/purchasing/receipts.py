@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.db import connection, fetch
-from domain.queries.required import date_of, moment_of
-from domain.queries.rows import marks
+from domain.rows import date_of, marks, moment_of
 
 
 @dataclass(frozen=True)

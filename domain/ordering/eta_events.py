@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from domain.db import connection, fetch
-from domain.queries.required import moment_of
+from domain.rows import moment_of
 from domain.vocabulary import EtaReason
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tortoise import connections
 
 from domain.db import connection, fetch
-from domain.queries.rows import as_datetime
+from domain.rows import as_datetime
 
 
 @dataclass(frozen=True)

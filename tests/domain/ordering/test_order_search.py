@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from domain.errors import InvalidInput
-from domain.queries.order_search import OrderFilter, search_orders
+from domain.ordering.search import OrderFilter, search_orders
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")

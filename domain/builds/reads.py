@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.customers.links import token_hash
 from domain.db import connection, fetch
-from domain.queries.rows import as_datetime, as_decimal, chunks, day, marks, moment
+from domain.rows import as_datetime, as_decimal, chunks, day, marks, moment
 from domain.vocabulary import BuildStatus
 
 MAX_PAGE = 100

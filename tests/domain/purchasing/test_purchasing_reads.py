@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from domain.purchasing.models import PurchaseOrderLine
-from domain.queries.purchasing import (
+from domain.purchasing.reads import (
     po_cursor,
     purchase_order_page,
     purchase_orders_by_line_id,

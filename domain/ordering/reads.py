@@ -1,6 +1,6 @@
 """Orders as both doors read them, batched: any number of orders costs the same few queries.
 
-``order_views`` returns the ``OrderView`` of ``queries.orders`` for many orders at once; the
+``order_views`` returns the ``OrderView`` of ``ordering.views`` for many orders at once; the
 ETA history, shipments and delay notices come from one query each (shipments: two) for all
 the orders asked for, so a page of orders or an order of many lines never multiplies queries.
 The API's loaders, the pages (``order_detail.py``) and the services' answers all read here.
@@ -19,8 +19,8 @@ from domain.customers.links import token_hash
 from domain.db import connection, fetch
 from domain.ordering.eta import Window
 from domain.ordering.together import shown_windows
-from domain.queries.orders import LineView, OrderView
-from domain.queries.rows import (
+from domain.ordering.views import LineView, OrderView
+from domain.rows import (
     as_bool,
     as_date,
     as_datetime,
@@ -29,7 +29,6 @@ from domain.queries.rows import (
     day,
     marks,
     moment,
-    window,
 )
 from domain.vocabulary import DelayNoticeStatus, EtaBasis, EtaReason, ShipmentStatus, ShipPreference
 
@@ -44,6 +43,11 @@ _LINES = (
     " l.promised_basis, l.eta_earliest, l.eta_latest, l.eta_basis"
     " FROM order_line l JOIN product p ON p.id = l.product_id"
 )
+
+
+def window(earliest: object, latest: object, basis: object) -> Window:
+    """An ETA window from a raw row's three columns."""
+    return Window(as_date(earliest), as_date(latest), EtaBasis(str(basis)))
 
 
 async def order_views(

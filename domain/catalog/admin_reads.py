@@ -9,8 +9,7 @@ from decimal import Decimal
 
 from domain.catalog.checks import BackorderPolicy, backorder_policy
 from domain.db import connection, fetch
-from domain.queries.required import moment_of
-from domain.queries.rows import as_date, as_decimal
+from domain.rows import as_date, as_decimal, moment_of
 from domain.validation import searchable
 from domain.vocabulary import AvailabilityMode
 

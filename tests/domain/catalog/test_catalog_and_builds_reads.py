@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from domain.builds.reads import build_by_token, build_page, builds_by_id
 from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.catalog.models import Product
-from domain.queries.builds import build_by_token, build_page, builds_by_id
-from domain.queries.product_list import (
+from domain.catalog.reads import (
     ProductFilter,
     count_products,
     product_page,

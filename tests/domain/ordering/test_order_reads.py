@@ -6,14 +6,14 @@ import datetime as dt
 
 import pytest
 
-from domain.purchasing.services import revise_expected_date
-from domain.queries.order_reads import (
+from domain.ordering.reads import (
     eta_history,
     open_delay_notices,
     order_by_token,
     order_views,
     shipments_of_orders,
 )
+from domain.purchasing.services import revise_expected_date
 from domain.vocabulary import DelayNoticeStatus, EtaReason, ShipmentStatus
 from tests import builders as b
 

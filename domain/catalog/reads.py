@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from domain.catalog.availability import ProductView
 from domain.db import connection, fetch
 from domain.ordering.eta import ProductTerms, SupplyLine
 from domain.purchasing.history import slip_histories
 from domain.purchasing.slips import SlipHistory
-from domain.queries.catalog import ProductView
-from domain.queries.rows import CHUNK, as_date, as_decimal, chunks, day, marks
+from domain.rows import CHUNK, as_date, as_decimal, chunks, day, marks
 from domain.validation import searchable, sku_shaped
 from domain.vocabulary import AvailabilityMode
 

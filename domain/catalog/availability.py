@@ -1,6 +1,6 @@
 """The catalogue as customers see it: availability and the ETA of the next unit ordered.
 
-The views are read by ``queries.product_list``, for both doors; this module holds what they are
+The views are read by ``catalog.reads``, for both doors; this module holds what they are
 and the rules that read them.
 """
 

@@ -18,7 +18,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import execute, fetch, is_postgres
-from domain.queries.rows import marks, moment
+from domain.rows import marks, moment
 from domain.vocabulary import OutboxKind
 
 ETA_KINDS = (OutboxKind.ETA_CHANGED.value, OutboxKind.DELAY_NOTICE.value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from domain.db import connection, fetch
-from domain.queries.rows import marks
+from domain.rows import marks
 
 
 def _ids(actors: set[str], kind: str) -> list[int]:

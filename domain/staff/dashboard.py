@@ -7,10 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from domain.db import Dialect, connection, fetch
-from domain.queries.purchasing import PurchaseOrderView, purchase_orders_by_id
-from domain.queries.required import date_of
-from domain.queries.rows import as_date
+from domain.purchasing.reads import PurchaseOrderView, purchase_orders_by_id
 from domain.reporting.waiting import AgeBucket, waiting_by_age
+from domain.rows import as_date, date_of
 
 SHOWN = 20
 

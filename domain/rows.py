@@ -12,9 +12,6 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from domain.ordering.eta import Window
-from domain.vocabulary import EtaBasis
-
 T = TypeVar("T")
 CHUNK = 500  # ids per IN list: well under both databases' parameter limits
 
@@ -68,10 +65,6 @@ def as_bool(value: object) -> bool:
     return bool(value)
 
 
-def window(earliest: object, latest: object, basis: object) -> Window:
-    return Window(as_date(earliest), as_date(latest), EtaBasis(str(basis)))
-
-
 def marks(values: Sequence[object]) -> str:
     """``?, ?, ?`` for an IN list."""
     return ", ".join("?" for _ in values)
@@ -80,3 +73,20 @@ def marks(values: Sequence[object]) -> str:
 def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+# For NOT NULL columns: never None, so typed so.
+
+
+def date_of(value: object) -> dt.date:
+    found = as_date(value)
+    if found is None:
+        raise ValueError("a NOT NULL date column was NULL")
+    return found
+
+
+def moment_of(value: object) -> dt.datetime:
+    found = as_datetime(value)
+    if found is None:
+        raise ValueError("a NOT NULL timestamp column was NULL")
+    return found

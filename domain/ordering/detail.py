@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.queries.order_reads import (
+from domain.ordering.reads import (
     EtaChangeView,
     NoticeView,
     ParcelView,
@@ -14,7 +14,7 @@ from domain.queries.order_reads import (
     order_views,
     shipments_of_orders,
 )
-from domain.queries.orders import OrderView
+from domain.ordering.views import OrderView
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from domain.db import Dialect, connection, fetch
-from domain.queries.order_reads import order_views
-from domain.queries.orders import OrderView
+from domain.ordering.reads import order_views
+from domain.ordering.views import OrderView
 from domain.validation import clean_email, sku_shaped
 
 MAX_PAGE = 100

@@ -7,7 +7,7 @@ import secrets
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Context
-from domain.notifications.models import OutboxMessage
+from domain.outbox.models import OutboxMessage
 from domain.request_ids import current_request_id
 from domain.vocabulary import OutboxKind
 

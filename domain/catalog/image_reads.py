@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.db import connection, fetch
-from domain.queries.rows import chunks, marks
+from domain.rows import chunks, marks
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from domain.ordering.backorders import RowCursor, backorder_rows, backorder_totals
 from domain.ordering.changes import CancelRequest, cancel_order_lines
-from domain.queries.backorders import RowCursor, backorder_rows, backorder_totals
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")

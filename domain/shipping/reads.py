@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.db import connection, fetch
-from domain.queries.order_reads import ParcelView, shipments_by_id
-from domain.queries.required import moment_of
-from domain.queries.rows import as_date, marks
+from domain.ordering.reads import ParcelView, shipments_by_id
+from domain.rows import as_date, marks, moment_of
 from domain.shipping.planning import ShippableLine, plan_shipment
 from domain.vocabulary import ShipPreference
 

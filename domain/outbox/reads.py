@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.db import connection, fetch
-from domain.queries.required import moment_of
-from domain.queries.rows import as_datetime
+from domain.rows import as_datetime, moment_of
 from domain.vocabulary import OutboxKind, OutboxStatus
 
 MAX_PAGE = 100

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from domain.audit.models import AuditAction
 from domain.db import connection, fetch
-from domain.queries.required import moment_of
+from domain.rows import moment_of
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.db import connection, fetch
-from domain.queries.required import date_of, moment_of
-from domain.queries.rows import as_datetime, as_decimal
+from domain.rows import as_datetime, as_decimal, date_of, moment_of
 from domain.validation import plain
 
 
