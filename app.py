@@ -26,6 +26,8 @@ from ops.web import serving_middleware, serving_routes
 from portal import portal_mount
 from portal.devmail import routes as dev_mailbox_routes
 from portal.security import SecurityHeaders
+from portal.staff.desk import Desk
+from portal.web import Web
 from settings import Settings
 
 log = logging.getLogger("preorder")
@@ -85,7 +87,9 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         finally:
             await Tortoise.close_connections()
 
-    portal_routes, error_pages = portal_mount(settings.policy, production=settings.production)
+    web = Web(settings.policy, production=settings.production)
+    desk = Desk(web)
+    portal_routes, error_pages = portal_mount(web, desk)
     dev_routes = [] if settings.production else dev_mailbox_routes(settings.mailbox_dir)
     routes = [
         Route("/healthz", healthz, name="healthz"),
@@ -105,4 +109,5 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         ],
     )
     app.state.settings = settings
+    app.state.web, app.state.desk = web, desk  # what every page shares: portal.web.web_of
     return app

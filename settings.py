@@ -71,6 +71,7 @@ class Settings:
     slip_prior_strength: int = 5
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90
+    sent_webhook_retention_days: int = 30
     # Running in production (ops/): proxies whose X-Forwarded-For/-Proto are believed (empty:
     # none), and who may read /metrics (empty: nobody). Comma-separated addresses or networks.
     forwarded_allow_ips: str = ""
@@ -115,6 +116,7 @@ class Settings:
             slip_prior_strength=self.slip_prior_strength,
             idempotency_retention_days=self.idempotency_retention_days,
             sent_mail_retention_days=self.sent_mail_retention_days,
+            sent_webhook_retention_days=self.sent_webhook_retention_days,
             supplier_link_days=self.supplier_link_days,
             supplier_changes_need_approval=self.supplier_changes_need_approval,
             supplier_reminder_days=self.supplier_reminder_days,
@@ -195,6 +197,9 @@ class Settings:
             ),
             sent_mail_retention_days=int(
                 env.get("SENT_MAIL_RETENTION_DAYS", cls.sent_mail_retention_days)
+            ),
+            sent_webhook_retention_days=int(
+                env.get("SENT_WEBHOOK_RETENTION_DAYS", cls.sent_webhook_retention_days)
             ),
             forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", cls.forwarded_allow_ips),
             metrics_allow_ips=env.get(

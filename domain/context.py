@@ -32,9 +32,10 @@ class Policy:
     # no slip history widens a window, and an overdue PO falls back to the margin rule.
     slip_learning: bool = True
     # Housekeeping by the clock: idempotency keys are forgotten after this many days (a retry
-    # older than that creates anew), and sent emails are deleted after this many.
+    # older than that creates anew), sent emails and delivered webhooks are deleted after these.
     idempotency_retention_days: int = 30
     sent_mail_retention_days: int = 90
+    sent_webhook_retention_days: int = 30
     # DOMAIN.md rule 24 (domain/supply): a supplier's link stays valid this many days past the
     # PO's expected date; a supplier's change of date or quantity waits for staff approval or
     # applies at once; a supplier is reminded at most once per this many days.

@@ -1,5 +1,11 @@
 """The HTML door: customer pages under ``/`` (named ``portal:...``), the staff console under
-``/staff`` (``staff:...``), static files, error pages."""
+``/staff`` (``staff:...``), static files, error pages.
+
+Every page is a module-level function of the request. What pages share (templates, policy) is
+one ``Web`` and, for the console, one ``Desk``, built by ``create_app`` and kept on the app's
+state; a page reaches them with ``web_of(request)`` / ``desk_of(request)``. Each page module
+lists its URLs once, in its ``ROUTES``.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +19,29 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from domain.context import Policy
 from portal.outage import OutagePages
 from portal.pages import builds, catalog, orders, supplier, waitlist
 from portal.pages import feeds as feed_pages
 from portal.staff import staff_mount
+from portal.staff.desk import Desk
 from portal.web import Web
 
 log = logging.getLogger("preorder.portal")
 STATIC = Path(__file__).parent / "static"
 
 
-def portal_mount(policy: Policy, *, production: bool) -> tuple[list[BaseRoute], dict]:
-    """The portal's mounts and the app-wide error pages it renders."""
-    web = Web(policy, production=production)
-    routes = [*catalog.routes(web), *orders.routes(web), *builds.routes(web)]
-    routes += feed_pages.routes(web)
-    routes += supplier.routes(web)
-    routes += waitlist.routes(web)
+def portal_mount(web: Web, desk: Desk) -> tuple[list[BaseRoute], dict]:
+    """The portal's mounts and the app-wide error pages it renders; the app keeps ``web`` and
+    ``desk`` on its state for the pages (``web_of``, ``desk_of``)."""
+    policy = web.policy
+    routes = [
+        *catalog.ROUTES,
+        *orders.routes(web),
+        *builds.ROUTES,
+        *feed_pages.ROUTES,
+        *supplier.routes(web),
+        *waitlist.ROUTES,
+    ]
 
     def error_page(request: Request) -> str:
         return "staff/error.html" if request.url.path.startswith("/staff/") else "error.html"
@@ -74,7 +85,7 @@ def portal_mount(policy: Policy, *, production: bool) -> tuple[list[BaseRoute], 
         ),
         Route("/favicon.ico", favicon, name="favicon"),
         Route("/staff", staff_home, name="staff-home"),
-        staff_mount(web, middleware=outages),  # before the catch-all customer mount
+        staff_mount(desk, middleware=outages),  # before the catch-all customer mount
         Mount("", routes=routes, name="portal", middleware=outages),
     ]
     return mounts, {HTTPException: http_error, 500: server_error}

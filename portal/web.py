@@ -121,6 +121,13 @@ class Web:
         return RedirectResponse(str(request.url_for(name, **params)), status_code=303)
 
 
+def web_of(request: Request) -> Web:
+    """The portal's shared ``Web``: set once on the app (``app.state.web``) by ``create_app``, so
+    that every page is a plain module-level function of the request."""
+    web: Web = request.app.state.web
+    return web
+
+
 def client_of(request: Request) -> str:
     """The client's IP address (behind a proxy, only with uvicorn's --proxy-headers set)."""
     return request.client.host if request.client else "unknown"

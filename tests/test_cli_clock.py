@@ -50,7 +50,8 @@ async def test_clock_once_for_a_day_runs_its_jobs_once_and_prints_what_each_chan
         "  reorder_suggestions: drafts 0, lines 0",
         "  remind_suppliers: unconfirmed 0, overdue 0",
         "  tell_waitlists: addresses_told 0",
-        "  housekeeping: idempotency_keys_forgotten 0, sent_emails_deleted 0",
+        "  housekeeping: idempotency_keys_forgotten 0, sent_emails_deleted 0,"
+        " sent_webhooks_deleted 0",
     ]
     line = await OrderLine.get(order_id=placed.order.id)
     assert line.eta_basis == EtaBasis.LATE_DELIVERY

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.context import ApiContext
 from api.errors import UserError, user_errors
+from api.throttle import limit
 from domain.errors import DomainError
 from domain.supply.waitlist import confirm_waitlist, join_waitlist, leave_waitlist
 
@@ -52,6 +53,7 @@ class WaitlistMutation:
         input: JoinWaitlistInput,  # noqa: A002
     ) -> JoinWaitlistPayload:
         try:
+            await limit(info, "waitlist_client")
             message = await join_waitlist(input.sku, input.email, ctx=info.context.customer)
         except DomainError as error:
             return JoinWaitlistPayload(errors=user_errors(error))

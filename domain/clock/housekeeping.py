@@ -1,4 +1,5 @@
-"""Forgetting what is kept only for a while: idempotency keys and sent emails.
+"""Forgetting what is kept only for a while: idempotency keys and sent emails (delivered
+webhooks: ``webhooks.services.delete_sent_deliveries``).
 
 Idempotency keys live on the rows they created (orders, purchase orders, parcels, custom-build
 requests). Past ``idempotency_retention_days`` a retry with the same key creates anew, which no

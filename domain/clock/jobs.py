@@ -19,6 +19,7 @@ from domain.ordering.review import review_etas
 from domain.supply.reminders import remind_suppliers
 from domain.supply.suggestions import recompute_suggestions
 from domain.supply.waitlist import tell_waitlists
+from domain.webhooks.services import delete_sent_deliveries
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ async def _housekeeping(ctx: Context) -> dict[str, Any]:
     return {
         "idempotency_keys_forgotten": await forget_idempotency_keys(ctx=ctx),
         "sent_emails_deleted": await delete_sent_mail(ctx=ctx),
+        "sent_webhooks_deleted": await delete_sent_deliveries(ctx=ctx),
     }
 
 

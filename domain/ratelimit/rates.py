@@ -57,6 +57,8 @@ class RateLimits:
     links_client: Rate | None = Rate(10, 3600)
     place_order_client: Rate | None = Rate(60, 3600)
     build_request_client: Rate | None = Rate(10, 3600)
+    waitlist_client: Rate | None = Rate(10, 3600)
+    waitlist_address: Rate | None = Rate(3, 3600)
     api_token: Rate | None = Rate(1200, 60)
 
     @classmethod

@@ -29,6 +29,7 @@ from domain.db import connection, fetch, with_retries
 from domain.errors import Conflict, NotFound
 from domain.outbox.enqueue import enqueue
 from domain.purchasing.models import WaitlistEntry
+from domain.ratelimit.services import hit
 from domain.rows import chunks, marks
 from domain.validation import clean_email, sku_shaped
 from domain.vocabulary import OutboxKind
@@ -48,13 +49,20 @@ def waitlist_token(secret_key: str, entry_id: int, salt: str) -> str:
 
 
 async def join_waitlist(sku: str, email: str, *, ctx: Context) -> str:
-    """Ask to be told when the product can be ordered; the answer never says more."""
+    """Ask to be told when the product can be ordered; the answer never says more.
+
+    An address asked for more often than its rate (``waitlist_address``) is not written to again
+    for a while, over every product, and the caller cannot tell: strangers cannot fill someone's
+    inbox with confirmation requests.
+    """
     address = clean_email(email)
     product = await product_by_sku(sku) if sku_shaped(sku) else None
     if product is None:
         raise NotFound("No such product.", field="sku")
     if not availability(product, ctx).sold_out:
         raise Conflict("This product can be ordered now: no need to wait.", field="sku")
+    if not (await hit("waitlist_address", address.lower(), ctx=ctx)).allowed:
+        return JOINED
     salt = secrets.token_hex(16)
     try:
         async with in_transaction() as conn:

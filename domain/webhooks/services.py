@@ -219,6 +219,14 @@ def _delivery(row: WebhookDelivery) -> DeliveryView:
     )
 
 
+async def delete_sent_deliveries(*, ctx: Context) -> int:
+    """Delete deliveries sent longer ago than the retention; returns how many. Pending and dead
+    ones stay: the first still go out, the second wait for staff to replay them."""
+    before = ctx.now - dt.timedelta(days=ctx.policy.sent_webhook_retention_days)
+    deleted: int = await WebhookDelivery.filter(status="sent", sent_at__lt=before).delete()
+    return deleted
+
+
 async def subscriptions() -> list[SubscriptionView]:
     return [_view(row) for row in await WebhookSubscription.all().order_by("id")]
 

@@ -20,7 +20,7 @@ from domain.vocabulary import AvailabilityMode
 from portal import formatting
 from portal.cart import MAX_LINES, MAX_QUANTITY, read_cart, write_cart
 from portal.pages.feeds import media_url, product_url
-from portal.web import Web, query_page, text
+from portal.web import Web, query_page, text, web_of
 
 PAGE_SIZE = 12
 MODE_LABELS = {
@@ -31,108 +31,103 @@ MODE_LABELS = {
 }
 
 
-def routes(web: Web) -> list[Route]:
-    async def home(request: Request) -> Response:
-        query = request.query_params.get("q", "")[:100]
-        mode_value = request.query_params.get("mode", "")
-        mode = (
-            AvailabilityMode(mode_value)
-            if mode_value in AvailabilityMode._value2member_map_
-            else None
-        )
-        after = query_page(request, "after")
-        wanted = ProductFilter(text=query, modes=(mode,) if mode else ())
-        page = await product_list.product_page(wanted, after_id=after or 0, first=PAGE_SIZE)
-        total = await product_list.count_products(wanted)
-        ctx = web.context()
-        cards = []
-        pictures = await images_of([product.id for product in page.items])
-        for product in page.items:
-            available = availability(product, ctx)
-            cards.append(
-                {
-                    "product": product,
-                    "available": available,
-                    "estimate": formatting.estimate(product, available),
-                    "image": pictures[product.id][0] if product.id in pictures else None,
-                }
-            )
-        return web.render(
-            request,
-            "home.html",
+async def home(request: Request) -> Response:
+    web = web_of(request)
+    query = request.query_params.get("q", "")[:100]
+    mode_value = request.query_params.get("mode", "")
+    mode = (
+        AvailabilityMode(mode_value) if mode_value in AvailabilityMode._value2member_map_ else None
+    )
+    after = query_page(request, "after")
+    wanted = ProductFilter(text=query, modes=(mode,) if mode else ())
+    page = await product_list.product_page(wanted, after_id=after or 0, first=PAGE_SIZE)
+    total = await product_list.count_products(wanted)
+    ctx = web.context()
+    cards = []
+    pictures = await images_of([product.id for product in page.items])
+    for product in page.items:
+        available = availability(product, ctx)
+        cards.append(
             {
-                "cards": cards,
-                "query": query,
-                "mode": mode_value,
-                "modes": MODE_LABELS,
-                "total": total,
-                "has_next": page.has_next,
-                "next_after": page.items[-1].id if page.items else 0,
-                "paged": after is not None,
-                "empty_store": total == 0 and not query and not mode_value and after is None,
-            },
+                "product": product,
+                "available": available,
+                "estimate": formatting.estimate(product, available),
+                "image": pictures[product.id][0] if product.id in pictures else None,
+            }
         )
+    return web.render(
+        request,
+        "home.html",
+        {
+            "cards": cards,
+            "query": query,
+            "mode": mode_value,
+            "modes": MODE_LABELS,
+            "total": total,
+            "has_next": page.has_next,
+            "next_after": page.items[-1].id if page.items else 0,
+            "paged": after is not None,
+            "empty_store": total == 0 and not query and not mode_value and after is None,
+        },
+    )
 
-    async def product_page(request: Request) -> Response:
-        product = await product_by_sku(request.path_params["sku"])
-        if product is None:
-            raise HTTPException(404)
-        raw = request.query_params.get("quantity", "")
-        try:
-            quantity = numbers.quantity(raw or "1", field="preview_quantity", maximum=MAX_QUANTITY)
-        except InvalidInput as error:
-            # The preview of one unit, and next to the field why the asked quantity was not used.
-            values = await product_values(
-                web, product, 1, errors={error.field: error.message}, preview_asked=raw[:20]
-            )
-            return web.render(request, "product.html", values, status=400)
-        return web.render(request, "product.html", await product_values(web, product, quantity))
 
-    async def cart_page(request: Request) -> Response:
-        return await render_cart(web, request)
+async def product_page(request: Request) -> Response:
+    web = web_of(request)
+    product = await product_by_sku(request.path_params["sku"])
+    if product is None:
+        raise HTTPException(404)
+    raw = request.query_params.get("quantity", "")
+    try:
+        quantity = numbers.quantity(raw or "1", field="preview_quantity", maximum=MAX_QUANTITY)
+    except InvalidInput as error:
+        # The preview of one unit, and next to the field why the asked quantity was not used.
+        values = await product_values(
+            web, product, 1, errors={error.field: error.message}, preview_asked=raw[:20]
+        )
+        return web.render(request, "product.html", values, status=400)
+    return web.render(request, "product.html", await product_values(web, product, quantity))
 
-    async def cart_add(request: Request) -> Response:
-        form = await web.form(request)
-        sku = text(form, "sku")
-        product = await product_by_sku(sku)
-        if product is None or product.mode == AvailabilityMode.CUSTOM_BUILD:
-            raise HTTPException(404)
-        cart = read_cart(request, web.policy.secret_key)
-        try:
-            quantity = numbers.quantity(
-                text(form, "quantity"), field="quantity", maximum=MAX_QUANTITY
-            )
-        except InvalidInput as error:
-            values = await product_values(
-                web,
-                product,
-                1,
-                errors={"quantity": error.message},
-                form={"quantity": text(form, "quantity")[:20]},
-            )
-            return web.render(request, "product.html", values, status=400)
-        if sku not in cart and len(cart) >= MAX_LINES:
-            raise HTTPException(400, f"A cart holds at most {MAX_LINES} products.")
-        cart[sku] = min(cart.get(sku, 0) + quantity, MAX_QUANTITY)
-        response = web.redirect(request, "portal:cart")
-        write_cart(response, cart, web.policy.secret_key, secure=web.production)
-        return response
 
-    async def cart_remove(request: Request) -> Response:
-        form = await web.form(request)
-        cart = read_cart(request, web.policy.secret_key)
-        cart.pop(text(form, "sku"), None)
-        response = web.redirect(request, "portal:cart")
-        write_cart(response, cart, web.policy.secret_key, secure=web.production)
-        return response
+async def cart_page(request: Request) -> Response:
+    return await render_cart(web_of(request), request)
 
-    return [
-        Route("/", home, name="home"),
-        Route("/products/{sku}", product_page, name="product"),
-        Route("/cart", cart_page, name="cart"),
-        Route("/cart/add", cart_add, methods=["POST"], name="cart-add"),
-        Route("/cart/remove", cart_remove, methods=["POST"], name="cart-remove"),
-    ]
+
+async def cart_add(request: Request) -> Response:
+    web = web_of(request)
+    form = await web.form(request)
+    sku = text(form, "sku")
+    product = await product_by_sku(sku)
+    if product is None or product.mode == AvailabilityMode.CUSTOM_BUILD:
+        raise HTTPException(404)
+    cart = read_cart(request, web.policy.secret_key)
+    try:
+        quantity = numbers.quantity(text(form, "quantity"), field="quantity", maximum=MAX_QUANTITY)
+    except InvalidInput as error:
+        values = await product_values(
+            web,
+            product,
+            1,
+            errors={"quantity": error.message},
+            form={"quantity": text(form, "quantity")[:20]},
+        )
+        return web.render(request, "product.html", values, status=400)
+    if sku not in cart and len(cart) >= MAX_LINES:
+        raise HTTPException(400, f"A cart holds at most {MAX_LINES} products.")
+    cart[sku] = min(cart.get(sku, 0) + quantity, MAX_QUANTITY)
+    response = web.redirect(request, "portal:cart")
+    write_cart(response, cart, web.policy.secret_key, secure=web.production)
+    return response
+
+
+async def cart_remove(request: Request) -> Response:
+    web = web_of(request)
+    form = await web.form(request)
+    cart = read_cart(request, web.policy.secret_key)
+    cart.pop(text(form, "sku"), None)
+    response = web.redirect(request, "portal:cart")
+    write_cart(response, cart, web.policy.secret_key, secure=web.production)
+    return response
 
 
 async def product_values(
@@ -204,3 +199,12 @@ async def render_cart(
         },
         status=status,
     )
+
+
+ROUTES = [
+    Route("/", home, name="home"),
+    Route("/products/{sku}", product_page, name="product"),
+    Route("/cart", cart_page, name="cart"),
+    Route("/cart/add", cart_add, methods=["POST"], name="cart-add"),
+    Route("/cart/remove", cart_remove, methods=["POST"], name="cart-remove"),
+]

@@ -13,7 +13,7 @@ from domain.catalog.availability import ProductView
 from domain.catalog.image_reads import images_of
 from domain.catalog.offers import merchant_feed
 from domain.catalog.reads import ProductFilter
-from portal.web import Web
+from portal.web import Web, web_of
 
 MAX_PRODUCTS = 100_000  # Merchant Center's own limits are far above a shop of this kind
 
@@ -39,27 +39,26 @@ async def all_products() -> list[ProductView]:
     return products
 
 
-def routes(web: Web) -> list[Route]:
-    async def products_feed(request: Request) -> Response:
-        products = await all_products()
-        pictures = await images_of([p.id for p in products])
-        body = merchant_feed(
-            products,
-            title=web.store_name,
-            base_url=web.policy.base_url,
-            link_of={p.sku: product_url(web, p.sku) for p in products},
-            image_of={
-                p.sku: media_url(web, pictures[p.id][0].filename)
-                for p in products
-                if p.id in pictures
-            },
-            currency=web.policy.currency,
-            ctx=web.context(),
-        )
-        return Response(
-            body,
-            media_type="application/rss+xml; charset=utf-8",
-            headers={"Cache-Control": "public, max-age=900"},
-        )
+async def products_feed(request: Request) -> Response:
+    web = web_of(request)
+    products = await all_products()
+    pictures = await images_of([p.id for p in products])
+    body = merchant_feed(
+        products,
+        title=web.store_name,
+        base_url=web.policy.base_url,
+        link_of={p.sku: product_url(web, p.sku) for p in products},
+        image_of={
+            p.sku: media_url(web, pictures[p.id][0].filename) for p in products if p.id in pictures
+        },
+        currency=web.policy.currency,
+        ctx=web.context(),
+    )
+    return Response(
+        body,
+        media_type="application/rss+xml; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=900"},
+    )
 
-    return [Route("/feeds/products.xml", products_feed, name="feed-products")]
+
+ROUTES = [Route("/feeds/products.xml", products_feed, name="feed-products")]

@@ -30,32 +30,28 @@ from portal.staff import (
 )
 from portal.staff.auth import PUBLIC_ROUTES, guarded
 from portal.staff.desk import Desk
-from portal.web import Web
-
-MODULES = (
-    session,
-    dashboard,
-    purchasing,
-    receiving,
-    orders,
-    shipping,
-    builds,
-    email,
-    reports,
-    tokens,
-    catalog,
-    supply,
-    catalog_files,
-    webhooks,
-    build_slips,
-)
 
 
-def staff_mount(web: Web, *, middleware: Sequence[Middleware] = ()) -> Mount:
-    desk = Desk(web)
-    routes: list[Route] = [route for module in MODULES for route in module.routes(desk)]
+def staff_mount(desk: Desk, *, middleware: Sequence[Middleware] = ()) -> Mount:
+    routes: list[Route] = [
+        *session.ROUTES,
+        *dashboard.ROUTES,
+        *purchasing.routes(desk),
+        *receiving.ROUTES,
+        *orders.ROUTES,
+        *shipping.ROUTES,
+        *builds.ROUTES,
+        *email.ROUTES,
+        *reports.ROUTES,
+        *tokens.ROUTES,
+        *catalog.routes(desk),
+        *supply.ROUTES,
+        *catalog_files.ROUTES,
+        *webhooks.ROUTES,
+        *build_slips.ROUTES,
+    ]
     secured = [
-        route if route.name in PUBLIC_ROUTES else guarded(route, web.policy.secret_key)
+        route if route.name in PUBLIC_ROUTES else guarded(route, desk.policy.secret_key)
         for route in routes
     ]
     return Mount("/staff", routes=secured, name="staff", middleware=middleware)

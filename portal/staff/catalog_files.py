@@ -21,7 +21,7 @@ from domain.catalog.csvfiles import MAX_BYTES
 from domain.catalog.importing import EXPORTERS, IMPORTERS
 from domain.errors import InvalidInput
 from portal.security import csrf_valid
-from portal.staff.desk import Desk
+from portal.staff.desk import Desk, desk_of
 from portal.web import CSRF_FIELD
 
 KINDS = ("products", "suppliers", "stock")
@@ -48,49 +48,53 @@ async def multipart(desk: Desk, request: Request, max_bytes: int) -> FormData:
     return form
 
 
-def routes(desk: Desk) -> list[Route]:
-    def page(request: Request, status: int = 200, **values: object) -> Response:
-        return desk.page(
-            request,
-            "catalog_import.html",
-            {"kinds": KINDS, "report": None, "kind": "products", **values},
-            status=status,
-        )
+def page(request: Request, status: int = 200, **values: object) -> Response:
+    desk = desk_of(request)
+    return desk.page(
+        request,
+        "catalog_import.html",
+        {"kinds": KINDS, "report": None, "kind": "products", **values},
+        status=status,
+    )
 
-    async def importing(request: Request) -> Response:
-        if request.method == "GET":
-            return page(request)
-        form = await multipart(desk, request, MAX_BYTES)
-        kind = form.get("kind")
-        upload = form.get("file")
-        if kind not in KINDS:
-            raise HTTPException(400, "Choose what the file holds.")
-        if not isinstance(upload, UploadFile):
-            return page(request, 400, kind=kind, missing=True)
-        data = await upload.read(MAX_BYTES + 1)
-        await form.close()
-        report = await IMPORTERS[str(kind)](
-            data, ctx=desk.context(request), dry_run=form.get("dry_run") == "yes"
-        )
-        status = 400 if report.errors else 200
-        return page(request, status, kind=kind, report=report, filename=upload.filename or "")
 
-    async def exporting(request: Request) -> Response:
-        kind = request.path_params["kind"]
-        if kind not in KINDS:
-            raise HTTPException(404)
-        text = await EXPORTERS[kind]()
-        stamp = dt.date.today().isoformat()
-        return Response(
-            text.encode("utf-8"),
-            media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
-                "Cache-Control": "no-store",
-            },
-        )
+async def importing(request: Request) -> Response:
+    desk = desk_of(request)
+    if request.method == "GET":
+        return page(request)
+    form = await multipart(desk, request, MAX_BYTES)
+    kind = form.get("kind")
+    upload = form.get("file")
+    if kind not in KINDS:
+        raise HTTPException(400, "Choose what the file holds.")
+    if not isinstance(upload, UploadFile):
+        return page(request, 400, kind=kind, missing=True)
+    data = await upload.read(MAX_BYTES + 1)
+    await form.close()
+    report = await IMPORTERS[str(kind)](
+        data, ctx=desk.context(request), dry_run=form.get("dry_run") == "yes"
+    )
+    status = 400 if report.errors else 200
+    return page(request, status, kind=kind, report=report, filename=upload.filename or "")
 
-    return [
-        Route("/catalogue/import", importing, methods=["GET", "POST"], name="catalog-import"),
-        Route("/catalogue/export/{kind}.csv", exporting, name="catalog-export"),
-    ]
+
+async def exporting(request: Request) -> Response:
+    kind = request.path_params["kind"]
+    if kind not in KINDS:
+        raise HTTPException(404)
+    text = await EXPORTERS[kind]()
+    stamp = dt.date.today().isoformat()
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+ROUTES = [
+    Route("/catalogue/import", importing, methods=["GET", "POST"], name="catalog-import"),
+    Route("/catalogue/export/{kind}.csv", exporting, name="catalog-export"),
+]

@@ -10,23 +10,24 @@ from starlette.routing import Route
 from domain.clock.reads import clock_view
 from domain.staff.dashboard import dashboard
 from portal.staff import charts
-from portal.staff.desk import Desk
+from portal.staff.desk import desk_of
 
 
-def routes(desk: Desk) -> list[Route]:
-    async def home(request: Request) -> Response:
-        ctx = desk.context(request)
-        board = await dashboard(now=ctx.now, today=ctx.today)
-        ages = charts.bar_chart(
-            [
-                charts.Bar(b.label, b.units, f"{b.units:,} units in {b.lines:,} lines")
-                for b in board.waiting_by_age
-            ],
-            title="Units waiting, by how long their order has waited",
-        )
-        clock = await clock_view(ctx.today)
-        return desk.page(
-            request, "dashboard.html", {"board": board, "ages_chart": ages, "clock": clock}
-        )
+async def home(request: Request) -> Response:
+    desk = desk_of(request)
+    ctx = desk.context(request)
+    board = await dashboard(now=ctx.now, today=ctx.today)
+    ages = charts.bar_chart(
+        [
+            charts.Bar(b.label, b.units, f"{b.units:,} units in {b.lines:,} lines")
+            for b in board.waiting_by_age
+        ],
+        title="Units waiting, by how long their order has waited",
+    )
+    clock = await clock_view(ctx.today)
+    return desk.page(
+        request, "dashboard.html", {"board": board, "ages_chart": ages, "clock": clock}
+    )
 
-    return [Route("/", home, name="dashboard")]
+
+ROUTES = [Route("/", home, name="dashboard")]

@@ -74,3 +74,9 @@ class Desk:
         if value is None:
             raise HTTPException(404)
         return value
+
+
+def desk_of(request: Request) -> Desk:
+    """The console's shared ``Desk``, set once on the app (``app.state.desk``) beside ``Web``."""
+    desk: Desk = request.app.state.desk
+    return desk

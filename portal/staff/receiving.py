@@ -16,88 +16,81 @@ from domain.purchasing.receipts import receipt
 from domain.purchasing.services import ReceiptLineRequest, receive
 from domain.staff.actors import actor_labels
 from domain.vocabulary import PurchaseOrderStatus
-from portal.staff.desk import Desk
+from portal.staff.desk import desk_of
 from portal.staff.forms import new_key, number_field
 from portal.web import field_errors, text
 
 MAX_NOTE = 80
 
 
-def routes(desk: Desk) -> list[Route]:
-    async def open_pos(request: Request) -> Response:
-        page = await purchase_order_page(
-            today=desk.today(), status=PurchaseOrderStatus.OPEN, first=100
-        )
-        return desk.page(request, "receiving.html", {"pos": page.items, "more": page.has_next})
+async def open_pos(request: Request) -> Response:
+    desk = desk_of(request)
+    page = await purchase_order_page(today=desk.today(), status=PurchaseOrderStatus.OPEN, first=100)
+    return desk.page(request, "receiving.html", {"pos": page.items, "more": page.has_next})
 
-    async def load(request: Request) -> PurchaseOrderView:
-        po_id = desk.path_int(request, "po_id")
-        found = await purchase_orders_by_id([po_id])
-        if po_id not in found:
-            raise HTTPException(404)
-        return found[po_id]
 
-    async def receive_page(request: Request) -> Response:
-        form = await desk.form(request) if request.method == "POST" else None
-        po = await load(request)
-        if form is None:
-            return desk.page(request, "receive.html", {"po": po, "form": {"key": new_key()}})
-        values = {name: text(form, name) for name in form.keys() if name != "csrf_token"}
-        note = text(form, "delivery_note").strip()
-        lines: list[ReceiptLineRequest] = []
-        try:
-            if len(note) > MAX_NOTE:
-                raise InvalidInput(f"Use at most {MAX_NOTE} characters.", field="deliveryNote")
-            for line in po.lines:
-                if text(form, f"quantity_{line.id}").strip():
-                    quantity = number_field(form, f"quantity_{line.id}", field=f"line-{line.id}")
-                    if quantity:
-                        lines.append(ReceiptLineRequest(line.id, quantity))
-            # A delivery note number makes the same delivery impossible to record twice.
-            key = f"po{po.id}:note:{note}" if note else f"staff:{text(form, 'key')}"
-            done = await receive(po.id, key, lines, ctx=desk.context(request))
-        except DomainError as error:
-            errors = field_errors(error)
-            index = lines_index(error.field or "")
-            if index is not None and index < len(lines):
-                errors = {f"line-{lines[index].po_line_id}": error.message}
-            return desk.page(
-                request,
-                "receive.html",
-                {
-                    "po": po,
-                    "form": values,
-                    "errors": errors,
-                },
-                status=400,
-            )
-        query = "done=received" if done.applied else "done=already"
-        return desk.redirect(request, "staff:receipt", query, receipt_id=done.receipt_id)
+async def load(request: Request) -> PurchaseOrderView:
+    desk = desk_of(request)
+    po_id = desk.path_int(request, "po_id")
+    found = await purchase_orders_by_id([po_id])
+    if po_id not in found:
+        raise HTTPException(404)
+    return found[po_id]
 
-    async def receipt_page(request: Request) -> Response:
-        found = await receipt(desk.path_int(request, "receipt_id"))
-        if found is None:
-            raise HTTPException(404)
+
+async def receive_page(request: Request) -> Response:
+    desk = desk_of(request)
+    form = await desk.form(request) if request.method == "POST" else None
+    po = await load(request)
+    if form is None:
+        return desk.page(request, "receive.html", {"po": po, "form": {"key": new_key()}})
+    values = {name: text(form, name) for name in form.keys() if name != "csrf_token"}
+    note = text(form, "delivery_note").strip()
+    lines: list[ReceiptLineRequest] = []
+    try:
+        if len(note) > MAX_NOTE:
+            raise InvalidInput(f"Use at most {MAX_NOTE} characters.", field="deliveryNote")
+        for line in po.lines:
+            if text(form, f"quantity_{line.id}").strip():
+                quantity = number_field(form, f"quantity_{line.id}", field=f"line-{line.id}")
+                if quantity:
+                    lines.append(ReceiptLineRequest(line.id, quantity))
+        # A delivery note number makes the same delivery impossible to record twice.
+        key = f"po{po.id}:note:{note}" if note else f"staff:{text(form, 'key')}"
+        done = await receive(po.id, key, lines, ctx=desk.context(request))
+    except DomainError as error:
+        errors = field_errors(error)
+        index = lines_index(error.field or "")
+        if index is not None and index < len(lines):
+            errors = {f"line-{lines[index].po_line_id}": error.message}
         return desk.page(
             request,
-            "receipt.html",
+            "receive.html",
             {
-                "receipt": found,
-                "who": await actor_labels([found.actor]),
-                "done": request.query_params.get("done", ""),
+                "po": po,
+                "form": values,
+                "errors": errors,
             },
+            status=400,
         )
+    query = "done=received" if done.applied else "done=already"
+    return desk.redirect(request, "staff:receipt", query, receipt_id=done.receipt_id)
 
-    return [
-        Route("/receiving", open_pos, name="receiving"),
-        Route(
-            "/purchase-orders/{po_id:int}/receive",
-            receive_page,
-            methods=["GET", "POST"],
-            name="po-receive",
-        ),
-        Route("/receipts/{receipt_id:int}", receipt_page, name="receipt"),
-    ]
+
+async def receipt_page(request: Request) -> Response:
+    desk = desk_of(request)
+    found = await receipt(desk.path_int(request, "receipt_id"))
+    if found is None:
+        raise HTTPException(404)
+    return desk.page(
+        request,
+        "receipt.html",
+        {
+            "receipt": found,
+            "who": await actor_labels([found.actor]),
+            "done": request.query_params.get("done", ""),
+        },
+    )
 
 
 def lines_index(field: str) -> int | None:
@@ -106,3 +99,15 @@ def lines_index(field: str) -> int | None:
         return None
     inner = field[len("lines[") :].split("]", 1)[0]
     return int(inner) if re.fullmatch(r"[0-9]{1,4}", inner) else None
+
+
+ROUTES = [
+    Route("/receiving", open_pos, name="receiving"),
+    Route(
+        "/purchase-orders/{po_id:int}/receive",
+        receive_page,
+        methods=["GET", "POST"],
+        name="po-receive",
+    ),
+    Route("/receipts/{receipt_id:int}", receipt_page, name="receipt"),
+]

@@ -23,7 +23,7 @@ from domain.supply.suggestions import (
     recompute_suggestions,
 )
 from domain.supply.waitlist import waitlist_overview
-from portal.staff.desk import Desk
+from portal.staff.desk import desk_of
 from portal.staff.forms import date_field, number_field
 from portal.web import field_errors, text
 
@@ -36,135 +36,147 @@ DONE = {
 }
 
 
-def routes(desk: Desk) -> list[Route]:
-    async def page(
-        request: Request, *, errors: dict[str, Any] | None = None, status: int = 200
-    ) -> Response:
-        ctx = desk.context(request)
-        return desk.page(
-            request,
-            "reorder.html",
-            {
-                "drafts": await open_drafts(),
-                "proposals": await pending_proposals(),
-                "follow_ups": await follow_ups(ctx),
-                "waitlists": await waitlist_overview(),
-                "errors": errors or {},
-                "done": DONE.get(request.query_params.get("done", ""), ""),
-            },
-            status=status,
-        )
+async def page(
+    request: Request, *, errors: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    desk = desk_of(request)
+    ctx = desk.context(request)
+    return desk.page(
+        request,
+        "reorder.html",
+        {
+            "drafts": await open_drafts(),
+            "proposals": await pending_proposals(),
+            "follow_ups": await follow_ups(ctx),
+            "waitlists": await waitlist_overview(),
+            "errors": errors or {},
+            "done": DONE.get(request.query_params.get("done", ""), ""),
+        },
+        status=status,
+    )
 
-    async def listing(request: Request) -> Response:
-        return await page(request)
 
-    async def recompute(request: Request) -> Response:
-        await desk.form(request)
-        await recompute_suggestions(ctx=desk.context(request))
-        return desk.redirect(request, "staff:reorder", "done=recomputed")
+async def listing(request: Request) -> Response:
+    return await page(request)
 
-    async def edit(request: Request) -> Response:
-        form = await desk.form(request)
-        draft_id = desk.path_int(request, "draft_id")
-        found = await open_drafts(draft_id)
-        if not found:
-            raise HTTPException(404)
-        try:
-            lines = [
-                DraftEdit(
-                    line.product_id,
-                    number_field(
-                        form,
-                        f"quantity_{line.product_id}",
-                        field=f"lines[{index}].quantity",
-                        maximum=1_000_000,
-                    ),
-                )
-                for index, line in enumerate(found[0].lines)
-            ]
-            expected = date_field(form, "expected_date", field="expectedDate")
-            await edit_draft(draft_id, expected, lines, ctx=desk.context(request))
-            if text(form, "action") == "send":
-                po_id = await send_draft(draft_id, ctx=desk.context(request))
-                return desk.redirect(request, "staff:purchase-order", "done=sent", po_id=po_id)
-        except DomainError as error:
-            return await page(request, errors=field_errors(error), status=400)
-        return desk.redirect(request, "staff:reorder", "done=saved")
 
-    async def discard(request: Request) -> Response:
-        await desk.form(request)
-        try:
-            await discard_draft(desk.path_int(request, "draft_id"), ctx=desk.context(request))
-        except DomainError as error:
-            return await page(request, errors=field_errors(error), status=400)
-        return desk.redirect(request, "staff:reorder", "done=discarded")
+async def recompute(request: Request) -> Response:
+    desk = desk_of(request)
+    await desk.form(request)
+    await recompute_suggestions(ctx=desk.context(request))
+    return desk.redirect(request, "staff:reorder", "done=recomputed")
 
-    async def preview(request: Request) -> Response:
-        await desk.form(request)
-        proposal_id = desk.path_int(request, "proposal_id")
-        found = {p.id: p for p in await pending_proposals()}
-        proposal = found.get(proposal_id)
-        if proposal is None:
-            raise HTTPException(404)
-        impact = None
-        try:
-            if proposal.proposed_date and proposal.proposed_date != proposal.expected_date:
-                impact = await preview_expected_date(
-                    proposal.po_id,
-                    proposal.proposed_date,
-                    proposal.note or "the supplier proposed another date",
-                    ctx=desk.context(request),
-                )
-        except DomainError as error:
-            return await page(request, errors=field_errors(error), status=400)
-        return desk.page(
-            request,
-            "proposal_preview.html",
-            {"proposal": proposal, "impact": impact},
-        )
 
-    async def decide(request: Request) -> Response:
-        await desk.form(request)
-        proposal_id = desk.path_int(request, "proposal_id")
-        if request.path_params["decision"] not in ("apply", "reject"):
-            raise HTTPException(404)
-        applying = request.path_params["decision"] == "apply"
-        try:
-            if applying:
-                await apply_proposal(proposal_id, ctx=desk.context(request))
-            else:
-                await reject_proposal(proposal_id, ctx=desk.context(request))
-        except DomainError as error:
-            return await page(request, errors=field_errors(error), status=400)
-        return desk.redirect(
-            request, "staff:reorder", "done=applied" if applying else "done=rejected"
-        )
+async def edit(request: Request) -> Response:
+    desk = desk_of(request)
+    form = await desk.form(request)
+    draft_id = desk.path_int(request, "draft_id")
+    found = await open_drafts(draft_id)
+    if not found:
+        raise HTTPException(404)
+    try:
+        lines = [
+            DraftEdit(
+                line.product_id,
+                number_field(
+                    form,
+                    f"quantity_{line.product_id}",
+                    field=f"lines[{index}].quantity",
+                    maximum=1_000_000,
+                ),
+            )
+            for index, line in enumerate(found[0].lines)
+        ]
+        expected = date_field(form, "expected_date", field="expectedDate")
+        await edit_draft(draft_id, expected, lines, ctx=desk.context(request))
+        if text(form, "action") == "send":
+            po_id = await send_draft(draft_id, ctx=desk.context(request))
+            return desk.redirect(request, "staff:purchase-order", "done=sent", po_id=po_id)
+    except DomainError as error:
+        return await page(request, errors=field_errors(error), status=400)
+    return desk.redirect(request, "staff:reorder", "done=saved")
 
-    async def send_po(request: Request) -> Response:
-        await desk.form(request)
-        po_id = desk.path_int(request, "po_id")
-        try:
-            await send_purchase_order(po_id, ctx=desk.context(request))
-        except DomainError as error:
-            return await page(request, errors=field_errors(error), status=400)
-        return desk.redirect(request, "staff:purchase-order", "done=sent", po_id=po_id)
 
-    return [
-        Route("/reorder", listing, name="reorder"),
-        Route("/reorder/recompute", recompute, methods=["POST"], name="reorder-recompute"),
-        Route("/reorder/{draft_id:int}", edit, methods=["POST"], name="reorder-edit"),
-        Route("/reorder/{draft_id:int}/discard", discard, methods=["POST"], name="reorder-discard"),
-        Route(
-            "/proposals/{proposal_id:int}/preview",
-            preview,
-            methods=["POST"],
-            name="proposal-preview",
-        ),
-        Route(
-            "/proposals/{proposal_id:int}/{decision:str}",
-            decide,
-            methods=["POST"],
-            name="proposal-decide",
-        ),
-        Route("/purchase-orders/{po_id:int}/send", send_po, methods=["POST"], name="po-send"),
-    ]
+async def discard(request: Request) -> Response:
+    desk = desk_of(request)
+    await desk.form(request)
+    try:
+        await discard_draft(desk.path_int(request, "draft_id"), ctx=desk.context(request))
+    except DomainError as error:
+        return await page(request, errors=field_errors(error), status=400)
+    return desk.redirect(request, "staff:reorder", "done=discarded")
+
+
+async def preview(request: Request) -> Response:
+    desk = desk_of(request)
+    await desk.form(request)
+    proposal_id = desk.path_int(request, "proposal_id")
+    found = {p.id: p for p in await pending_proposals()}
+    proposal = found.get(proposal_id)
+    if proposal is None:
+        raise HTTPException(404)
+    impact = None
+    try:
+        if proposal.proposed_date and proposal.proposed_date != proposal.expected_date:
+            impact = await preview_expected_date(
+                proposal.po_id,
+                proposal.proposed_date,
+                proposal.note or "the supplier proposed another date",
+                ctx=desk.context(request),
+            )
+    except DomainError as error:
+        return await page(request, errors=field_errors(error), status=400)
+    return desk.page(
+        request,
+        "proposal_preview.html",
+        {"proposal": proposal, "impact": impact},
+    )
+
+
+async def decide(request: Request) -> Response:
+    desk = desk_of(request)
+    await desk.form(request)
+    proposal_id = desk.path_int(request, "proposal_id")
+    if request.path_params["decision"] not in ("apply", "reject"):
+        raise HTTPException(404)
+    applying = request.path_params["decision"] == "apply"
+    try:
+        if applying:
+            await apply_proposal(proposal_id, ctx=desk.context(request))
+        else:
+            await reject_proposal(proposal_id, ctx=desk.context(request))
+    except DomainError as error:
+        return await page(request, errors=field_errors(error), status=400)
+    return desk.redirect(request, "staff:reorder", "done=applied" if applying else "done=rejected")
+
+
+async def send_po(request: Request) -> Response:
+    desk = desk_of(request)
+    await desk.form(request)
+    po_id = desk.path_int(request, "po_id")
+    try:
+        await send_purchase_order(po_id, ctx=desk.context(request))
+    except DomainError as error:
+        return await page(request, errors=field_errors(error), status=400)
+    return desk.redirect(request, "staff:purchase-order", "done=sent", po_id=po_id)
+
+
+ROUTES = [
+    Route("/reorder", listing, name="reorder"),
+    Route("/reorder/recompute", recompute, methods=["POST"], name="reorder-recompute"),
+    Route("/reorder/{draft_id:int}", edit, methods=["POST"], name="reorder-edit"),
+    Route("/reorder/{draft_id:int}/discard", discard, methods=["POST"], name="reorder-discard"),
+    Route(
+        "/proposals/{proposal_id:int}/preview",
+        preview,
+        methods=["POST"],
+        name="proposal-preview",
+    ),
+    Route(
+        "/proposals/{proposal_id:int}/{decision:str}",
+        decide,
+        methods=["POST"],
+        name="proposal-decide",
+    ),
+    Route("/purchase-orders/{po_id:int}/send", send_po, methods=["POST"], name="po-send"),
+]

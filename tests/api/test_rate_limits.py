@@ -25,6 +25,7 @@ LIMITS = RateLimits(
     links_client=Rate(20, 3600),
     place_order_client=Rate(2, 3600),
     build_request_client=Rate(1, 3600),
+    waitlist_client=Rate(2, 3600),
     api_token=Rate(2, 60),
 )
 RESEND = """mutation($email: String!) { resendOrderLinks(input: {email: $email}) {
@@ -77,6 +78,23 @@ async def test_custom_build_requests_past_their_rate_are_rate_limited(limited: A
     assert (await limited.payload(REQUEST, data))["token"]
     refused = await limited.payload(REQUEST, data)
     assert codes(refused) == [("RATE_LIMITED", None)] and refused["token"] is None
+
+
+async def test_waitlist_sign_ups_past_their_rate_are_rate_limited_and_join_nothing(
+    limited: Api,
+) -> None:
+    from domain.purchasing.models import WaitlistEntry
+
+    await b.product(on_hand=0, cap=0, sku="AC-12")
+    join = """mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) {
+      message errors { code field } } }"""
+    for n in range(2):
+        data = {"input": {"sku": "AC-12", "email": f"person{n}@example.com"}}
+        assert (await limited.payload(join, data))["errors"] == []
+    refused = await limited.payload(join, {"input": {"sku": "AC-12", "email": "late@example.com"}})
+    assert codes(refused) == [("RATE_LIMITED", None)] and refused["message"] is None
+    assert await WaitlistEntry.filter(email="late@example.com").count() == 0
+    assert await WaitlistEntry.all().count() == 2
 
 
 async def test_resend_links_with_fifteen_aliases_queues_at_most_the_address_rate(

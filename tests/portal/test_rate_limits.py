@@ -29,6 +29,7 @@ LIMITS = RateLimits(
     links_client=Rate(4, 3600),
     place_order_client=Rate(1, 3600),
     build_request_client=Rate(1, 3600),
+    waitlist_client=Rate(1, 3600),
 )
 PASSWORD = "correct horse battery staple"
 
@@ -67,6 +68,20 @@ async def test_checkout_past_its_rate_answers_429_and_places_nothing(
     assert refused.status_code == 429 and waits(refused, 3600)
     assert "Please wait a moment" in refused.text and "60 minutes" in refused.text
     assert await Order.all().count() == 1
+
+
+async def test_waitlist_sign_ups_past_their_rate_answer_429_and_join_nothing(
+    limited: httpx.AsyncClient,
+) -> None:
+    from domain.purchasing.models import WaitlistEntry
+
+    await b.product(on_hand=0, cap=0, sku="AC-12")
+    form = {"sku": "AC-12", "email": "ada@example.com"}
+    assert (await post_form(limited, "/products/AC-12", "/waitlist", form)).status_code == 200
+    form = {"sku": "AC-12", "email": "bo@example.com"}
+    refused = await post_form(limited, "/products/AC-12", "/waitlist", form)
+    assert refused.status_code == 429 and waits(refused, 3600)
+    assert [e.email for e in await WaitlistEntry.all()] == ["ada@example.com"]
 
 
 async def test_build_requests_past_their_rate_answer_429(limited: httpx.AsyncClient) -> None:

@@ -270,7 +270,11 @@ async def test_housekeeping_forgets_old_idempotency_keys_and_sent_mail_but_the_l
     fresh = await b.order((product, 1), key="checkout-new", context=b.later(b.ctx(), days=4))
     run = await run_day(day(6), policy)
     summary = next(o for o in run if o.job == "housekeeping").summary
-    assert summary == {"idempotency_keys_forgotten": 1, "sent_emails_deleted": 1}
+    assert summary == {
+        "idempotency_keys_forgotten": 1,
+        "sent_emails_deleted": 1,
+        "sent_webhooks_deleted": 0,
+    }
     assert (await OrderLine.get(order_id=old.order.id)).order_id == old.order.id
     from domain.ordering.models import Order
 

@@ -161,3 +161,19 @@ async def test_the_opening_email_tells_the_date_and_links_to_order(smtp: SmtpSer
         assert f"/products/{product.sku}" in part
         assert "13–16 March 2027" in part  # the PO in 10 days plus 2 to 5 days transit
         assert "/leave" in part
+
+
+async def test_an_address_signed_up_to_many_lists_gets_at_most_its_rate_of_confirmations() -> None:
+    supplier = await b.supplier(name="CoolAir", lead_time_days=20)
+    products = [
+        await b.product(on_hand=0, supplier_=supplier, cap=0, sku=f"AC-{n}") for n in range(6)
+    ]
+    answers = {
+        await join_waitlist(product.sku, "Ada@Example.com", ctx=b.ctx()) for product in products
+    }
+    rate = b.POLICY.limits.waitlist_address
+    assert rate is not None
+    assert answers == {JOINED}  # limited or not, the same answer
+    confirmations = await OutboxMessage.filter(kind=OutboxKind.WAITLIST_CONFIRM).count()
+    assert confirmations == rate.limit
+    assert await WaitlistEntry.all().count() == rate.limit
