@@ -11,6 +11,8 @@ from starlette.routing import Route
 
 from domain import numbers
 from domain.errors import InvalidInput
+from domain.ordering.amounts import CartLine, cart_total
+from domain.ordering.consent import asks_consent
 from domain.queries import product_list
 from domain.queries.catalog import ProductView, availability, option_groups, preview_split
 from domain.queries.images import images_of
@@ -191,8 +193,10 @@ async def render_cart(
         "cart.html",
         {
             "lines": lines,
-            "anything_waits": any(line["preview"].waits for line in lines),
-            "total": sum((line["product"].price * line["quantity"] for line in lines), start=0),
+            "anything_waits": asks_consent(line["preview"].waits for line in lines),
+            "total": cart_total(
+                CartLine(line["product"].price, line["quantity"]) for line in lines
+            ),
             "errors": errors or {},
             "form": form or {"ship_preference": "ship_when_ready"},
             "checkout_key": (form or {}).get("checkout_key") or secrets.token_urlsafe(16),
