@@ -70,7 +70,7 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
     clean_email(data.email)
     notes = clean_text(data.notes, field="notes", max_length=2000, required=False, multiline=True)
     address = clean_text(
-        data.shipping_address, field="shippingAddress", max_length=1000, multiline=True
+        data.shipping_address, field="shipping_address", max_length=1000, multiline=True
     )
     product = (
         await Product.filter(sku=data.sku, active=True).first() if sku_shaped(data.sku) else None

@@ -120,7 +120,7 @@ async def place_order(request: OrderRequest, *, ctx: Context) -> PlacedOrder:
 
 def _validate(request: OrderRequest) -> None:
     clean_email(request.email)
-    clean_text(request.shipping_address, field="shippingAddress", max_length=1000, multiline=True)
+    clean_text(request.shipping_address, field="shipping_address", max_length=1000, multiline=True)
     if not request.lines:
         raise InvalidInput("Add at least one product.", field="lines")
     if len(request.lines) > MAX_LINES:
@@ -130,7 +130,7 @@ def _validate(request: OrderRequest) -> None:
     try:
         ShipPreference(request.ship_preference)
     except ValueError:
-        raise InvalidInput("Choose how the order should ship.", field="shipPreference") from None
+        raise InvalidInput("Choose how the order should ship.", field="ship_preference") from None
 
 
 async def _replay(key: str, request: OrderRequest, ctx: Context) -> PlacedOrder | None:
