@@ -25,6 +25,7 @@ from enum import Enum
 import strawberry
 from graphql import GraphQLError
 
+from api.fields import api_field
 from domain.db import outage
 from domain.errors import DomainError, InsufficientAvailability
 
@@ -63,22 +64,12 @@ def code_of(error: DomainError) -> ErrorCode:
     return _CODES.get(error.code, ErrorCode.INVALID)
 
 
-def user_errors(error: DomainError, renames: dict[str, str] | None = None) -> list[UserError]:
-    """The payload errors of a domain error; ``renames`` maps domain field names to input names."""
-    field = _renamed(error.field, renames or {})
+def user_errors(error: DomainError, mutation: str | None = None) -> list[UserError]:
+    """The payload errors of a domain error, its field named as ``mutation``'s input names it
+    (``api.fields``)."""
+    field = api_field(error.field, mutation)
     available = error.available if isinstance(error, InsufficientAvailability) else None
     return [UserError(code=code_of(error), field=field, message=error.message, available=available)]
-
-
-def _renamed(field: str | None, renames: dict[str, str]) -> str | None:
-    """``lines[0].poLineId`` with ``{"poLineId": "purchaseOrderLineId"}``: each segment's name."""
-    if field is None or not renames:
-        return field
-    segments = []
-    for segment in field.split("."):
-        name, bracket, index = segment.partition("[")
-        segments.append(renames.get(name, name) + bracket + index)
-    return ".".join(segments)
 
 
 class ExpectedError(GraphQLError):
@@ -87,7 +78,7 @@ class ExpectedError(GraphQLError):
     def __init__(self, error: DomainError) -> None:
         extensions: dict[str, object] = {"code": code_of(error).name}
         if error.field:
-            extensions["field"] = error.field
+            extensions["field"] = api_field(error.field)
         super().__init__(error.message, extensions=extensions)
 
 

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from api import ids
 from api.errors import ErrorCode, code_of
+from api.fields import api_field
 from api.permissions import CATALOG
 from api.types.images import media_url
 from domain.catalog import images
@@ -47,7 +48,9 @@ def _payload(image: dict[str, Any] | None, errors: list[dict[str, Any]]) -> dict
 
 def _refused(error: DomainError) -> Response:
     code = code_of(error)
-    body = _payload(None, [{"code": code.name, "field": error.field, "message": error.message}])
+    body = _payload(
+        None, [{"code": code.name, "field": api_field(error.field), "message": error.message}]
+    )
     headers = {}
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after)

@@ -20,6 +20,7 @@ from domain.errors import DomainError, InvalidInput, RateLimited
 from domain.notifications.composing import words as wording
 from domain.ratelimit.services import check
 from portal import formatting
+from portal.fields import form_field
 from portal.security import (
     CSRF_FIELD,
     csrf_token_for,
@@ -139,9 +140,10 @@ def wait_words(seconds: int) -> str:
     return f"{round(seconds / 60)} minutes"
 
 
-def field_errors(error: DomainError) -> dict[str, str]:
-    """A domain error as a message next to the field it names (or at the top of the form)."""
-    return {error.field or "form": error.message}
+def field_errors(error: DomainError, form: str | None = None) -> dict[str, str]:
+    """A domain error as a message next to the field it names on ``form`` (``portal.fields``),
+    or at the top of the form."""
+    return {form_field(error.field, form): error.message}
 
 
 def text(form: Mapping[str, Any], name: str) -> str:

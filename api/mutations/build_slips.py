@@ -72,7 +72,7 @@ class BuildSlipMutation:
                 return _previewed(await preview_custom_build_slip(pk, build_date, reason, ctx=ctx))
             done = await slip_custom_build(pk, build_date, reason, ctx=ctx)
         except DomainError as error:
-            return BuildSlipPayload(errors=user_errors(error, {"requestId": "customBuildId"}))
+            return BuildSlipPayload(errors=user_errors(error, "slipCustomBuild"))
         return _done(done)
 
     @strawberry.mutation(

@@ -104,7 +104,7 @@ class BuildsMutation:
             )
             made = await request_custom_build(data, ctx=info.context.customer)
         except DomainError as error:
-            return CustomBuildPayload(errors=user_errors(error, {"choices": "choiceIds"}))
+            return CustomBuildPayload(errors=user_errors(error, "requestCustomBuild"))
         return CustomBuildPayload(token=made.token, build_pk=made.request.id)
 
     @strawberry.mutation(description="Accept the current quote (the build link's token).")
@@ -139,5 +139,5 @@ class BuildsMutation:
             ctx = await staff_context(info)
             await adjust_quote(pk, input.price, input.lead_time_days, input.note, ctx=ctx)
         except DomainError as error:
-            return CustomBuildPayload(errors=user_errors(error, {"requestId": "customBuildId"}))
+            return CustomBuildPayload(errors=user_errors(error, "quoteCustomBuild"))
         return CustomBuildPayload(build_pk=pk)

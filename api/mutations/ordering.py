@@ -31,8 +31,6 @@ from domain.ordering.services import (
 )
 from domain.vocabulary import ShipPreference
 
-BY_TOKEN = {"orderId": "token"}  # the domain names the order; the client named its token
-
 
 @strawberry.input
 class OrderLineInput:
@@ -149,7 +147,7 @@ class OrderingMutation:
                 order.id, requests, ctx=info.context.customer, reason="cancelled by the customer"
             )
         except DomainError as error:
-            return OrderPayload(errors=user_errors(error, BY_TOKEN))
+            return OrderPayload(errors=user_errors(error, "cancelOrderLines"))
         return OrderPayload(order=Order.of(view))
 
     @strawberry.mutation(description="Ship parts when ready, or all at once (the order's token).")
@@ -164,7 +162,7 @@ class OrderingMutation:
                 order.id, input.ship_preference.value, ctx=info.context.customer
             )
         except DomainError as error:
-            return OrderPayload(errors=user_errors(error, BY_TOKEN))
+            return OrderPayload(errors=user_errors(error, "setShipPreference"))
         return OrderPayload(order=Order.of(view))
 
     @strawberry.mutation(description="Answer a delay notice: keep waiting, or cancel the line.")
@@ -182,7 +180,7 @@ class OrderingMutation:
                 ctx=info.context.customer,
             )
         except DomainError as error:
-            return OrderPayload(errors=user_errors(error, BY_TOKEN))
+            return OrderPayload(errors=user_errors(error, "respondToDelayNotice"))
         return OrderPayload(order=Order.of(view))
 
     @strawberry.mutation(

@@ -25,8 +25,6 @@ from domain.purchasing.services import (
     revise_expected_date,
 )
 
-RECEIPT_FIELDS = {"poLineId": "purchaseOrderLineId"}
-
 
 @strawberry.input
 class PurchaseOrderLineInput:
@@ -217,7 +215,7 @@ class PurchasingMutation:
             ]
             result = await receive(pk, input.receipt_key, lines, ctx=ctx)
         except DomainError as error:
-            return ReceivePurchaseOrderPayload(errors=user_errors(error, RECEIPT_FIELDS))
+            return ReceivePurchaseOrderPayload(errors=user_errors(error, "receivePurchaseOrder"))
         impact = result.impact
         return ReceivePurchaseOrderPayload(
             lines_moved=impact.lines_moved,

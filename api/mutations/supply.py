@@ -34,8 +34,6 @@ from domain.supply.suggestions import (
     recompute_suggestions,
 )
 
-ANSWER_FIELDS = {"lineId": "purchaseOrderLineId"}
-
 
 @strawberry.type
 class RecomputeReorderSuggestionsPayload:
@@ -138,7 +136,7 @@ class SupplyMutation:
             ]
             await edit_draft(pk, input.expected_date, lines, ctx=ctx)
         except DomainError as error:
-            return ReorderDraftPayload(errors=user_errors(error, {"productId": "productId"}))
+            return ReorderDraftPayload(errors=user_errors(error))
         found = await open_drafts(pk)
         return ReorderDraftPayload(draft=ReorderDraft.of(found[0]) if found else None)
 
@@ -238,7 +236,7 @@ class SupplyMutation:
             done = await answer_purchase_order(input.token, answers, ctx=ctx)
             view = await supplier_po(await holder_of(input.token, ctx=ctx))
         except DomainError as error:
-            return AnswerPurchaseOrderPayload(errors=user_errors(error, ANSWER_FIELDS))
+            return AnswerPurchaseOrderPayload(errors=user_errors(error, "answerPurchaseOrder"))
         return AnswerPurchaseOrderPayload(
             confirmed=done.confirmed,
             proposed=done.proposed,

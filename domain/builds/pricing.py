@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from domain.vocabulary import BuildStatus
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -25,6 +27,13 @@ class Group:
 def quote_expired(valid_until: dt.date, today: dt.date) -> bool:
     """Rule 14: a quote can be accepted through its last valid day, and not after it."""
     return valid_until < today
+
+
+def quote_has_expired(status: BuildStatus, valid_until: dt.date, today: dt.date) -> bool:
+    """Rule 14, as both doors tell it and acceptance enforces it: a request's quote is over once
+    the clock marked the request expired, or once its last valid day has passed (before the
+    clock's next run has marked it)."""
+    return status == BuildStatus.EXPIRED or quote_expired(valid_until, today)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from domain.builds.pricing import (
     doubled_groups,
     missing_groups,
     quote_expired,
+    quote_has_expired,
 )
 from domain.builds.reads import BuildView, build_by_token
 from domain.catalog import stock
@@ -69,7 +70,7 @@ async def request_custom_build(data: BuildRequestInput, *, ctx: Context) -> Requ
     clean_email(data.email)
     notes = clean_text(data.notes, field="notes", max_length=2000, required=False, multiline=True)
     address = clean_text(
-        data.shipping_address, field="shippingAddress", max_length=1000, multiline=True
+        data.shipping_address, field="shipping_address", max_length=1000, multiline=True
     )
     product = (
         await Product.filter(sku=data.sku, active=True).first() if sku_shaped(data.sku) else None
@@ -222,7 +223,7 @@ async def customer_build(token: str, *, ctx: Context) -> CustomerBuild:
     if view.order_id is not None:
         order = await Order.get_or_none(id=view.order_id)
         link = order_token(ctx, order) if order is not None else None
-    expired = view.status == BuildStatus.EXPIRED or quote_expired(view.quote.valid_until, ctx.today)
+    expired = quote_has_expired(view.status, view.quote.valid_until, ctx.today)
     return CustomerBuild(view, link, expired)
 
 
@@ -330,7 +331,7 @@ async def accept_quote(token: str, quote_id: int, *, ctx: Context) -> AcceptedBu
                 raise Conflict(
                     "This quote was replaced; please review the current one.", field="quoteId"
                 )
-            if quote_expired(quote.valid_until, ctx.today) or request.status == BuildStatus.EXPIRED:
+            if quote_has_expired(request.status, quote.valid_until, ctx.today):
                 raise Conflict("This quote has expired.", field="quoteId")
             window = build_window(ctx.today, quote.lead_time_days, ctx.policy)
             salt = new_salt()

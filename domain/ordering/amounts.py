@@ -7,6 +7,7 @@ ready or shipped) is still bought. Both read models (pages, API and emails) use 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
@@ -30,3 +31,17 @@ def total(lines: Iterable[Priced]) -> Decimal:
 def refund_due(lines: Iterable[Priced]) -> Decimal:
     """What the customer gets back: the cancelled units, at the price they were ordered at."""
     return sum((line.unit_price * line.cancelled for line in lines), Decimal(0))
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """A product in a cart at its price now; nothing of it is cancelled yet."""
+
+    unit_price: Decimal
+    quantity: int
+    cancelled: int = 0
+
+
+def cart_total(lines: Iterable[CartLine]) -> Decimal:
+    """What a cart costs if ordered now: the total the order placed from it starts at."""
+    return total(lines)

@@ -187,7 +187,7 @@ async def set_ship_preference(order_id: int, preference: str, *, ctx: Context) -
     try:
         choice = ShipPreference(preference)
     except ValueError:
-        raise InvalidInput("Choose how the order should ship.", field="shipPreference") from None
+        raise InvalidInput("Choose how the order should ship.", field="ship_preference") from None
 
     async def work() -> OrderView:
         async with in_transaction() as conn:
@@ -198,7 +198,7 @@ async def set_ship_preference(order_id: int, preference: str, *, ctx: Context) -
                 .values_list("qty_allocated", "qty_waiting")
             )
             if not any(a + w for a, w in unshipped):
-                raise Conflict("Everything in this order has shipped.", field="shipPreference")
+                raise Conflict("Everything in this order has shipped.", field="ship_preference")
             order.ship_preference = choice
             await order.save(using_db=conn, update_fields=["ship_preference"])
             return await order_view(order.id, conn)

@@ -25,6 +25,7 @@ from domain.errors import (
 )
 from domain.ledger.postings import post
 from domain.ordering.allocation import Refusal, split_line
+from domain.ordering.consent import require_consent_to_wait
 from domain.ordering.eta import (
     Window,
     bucket_for,
@@ -76,10 +77,14 @@ class OrderRequest:
     ship_preference: ShipPreference = ShipPreference.SHIP_WHEN_READY
     idempotency_key: str | None = None
     priority: int = 0
+    # Whether the customer confirmed that a part may ship later; None: this door did not ask.
+    consents_to_waiting: bool | None = None
 
     def fingerprint(self) -> str:
+        """What is ordered: a retry that asks the same matches, however it was confirmed."""
         body = asdict(self)
         body.pop("idempotency_key")
+        body.pop("consents_to_waiting")
         body["email"] = clean_email(body["email"])
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -115,7 +120,7 @@ async def place_order(request: OrderRequest, *, ctx: Context) -> PlacedOrder:
 
 def _validate(request: OrderRequest) -> None:
     clean_email(request.email)
-    clean_text(request.shipping_address, field="shippingAddress", max_length=1000, multiline=True)
+    clean_text(request.shipping_address, field="shipping_address", max_length=1000, multiline=True)
     if not request.lines:
         raise InvalidInput("Add at least one product.", field="lines")
     if len(request.lines) > MAX_LINES:
@@ -125,7 +130,7 @@ def _validate(request: OrderRequest) -> None:
     try:
         ShipPreference(request.ship_preference)
     except ValueError:
-        raise InvalidInput("Choose how the order should ship.", field="shipPreference") from None
+        raise InvalidInput("Choose how the order should ship.", field="ship_preference") from None
 
 
 async def _replay(key: str, request: OrderRequest, ctx: Context) -> PlacedOrder | None:
@@ -168,6 +173,8 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
                     conn, order, index, request.lines[index], products[index], ahead_of, ctx
                 )
             )
+        # Decided on the split as placed (not on a preview): a refusal rolls it all back.
+        require_consent_to_wait((line.qty_waiting for line in lines), request.consents_to_waiting)
         await _promise_together(conn, order, lines)
         await Allocation.bulk_create(
             [

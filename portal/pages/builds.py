@@ -19,8 +19,6 @@ from domain.errors import DomainError, NotFound
 from portal.pages.catalog import product_values
 from portal.web import field_errors, form_id, text, web_of
 
-FORM_FIELD = {"shippingAddress": "shipping_address"}
-
 
 async def request_build(request: Request) -> Response:
     web = web_of(request)
@@ -50,7 +48,7 @@ async def request_build(request: Request) -> Response:
             web,
             product,
             1,
-            errors={FORM_FIELD.get(k, k): v for k, v in field_errors(error).items()},
+            errors=field_errors(error),
             form={
                 **values,
                 **{f"group_{g.id}": c for g, c in zip(groups, chosen, strict=True)},

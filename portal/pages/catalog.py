@@ -16,6 +16,8 @@ from domain.catalog.image_reads import images_of
 from domain.catalog.offers import json_ld
 from domain.catalog.reads import ProductFilter, product_by_sku
 from domain.errors import InvalidInput
+from domain.ordering.amounts import CartLine, cart_total
+from domain.ordering.consent import asks_consent
 from domain.vocabulary import AvailabilityMode
 from portal import formatting
 from portal.cart import MAX_LINES, MAX_QUANTITY, read_cart, write_cart
@@ -191,8 +193,10 @@ async def render_cart(
         "cart.html",
         {
             "lines": lines,
-            "anything_waits": any(line["preview"].waits for line in lines),
-            "total": sum((line["product"].price * line["quantity"] for line in lines), start=0),
+            "anything_waits": asks_consent(line["preview"].waits for line in lines),
+            "total": cart_total(
+                CartLine(line["product"].price, line["quantity"]) for line in lines
+            ),
             "errors": errors or {},
             "form": form or {"ship_preference": "ship_when_ready"},
             "checkout_key": (form or {}).get("checkout_key") or secrets.token_urlsafe(16),

@@ -42,16 +42,6 @@ def routes(web: Web) -> list[Route]:
         lines = await cart_lines(web, request)
         if not lines:
             return web.redirect(request, "portal:cart")
-        if any(line["preview"].waits for line in lines) and text(form, "consent") != "yes":
-            return await render_cart(
-                web,
-                request,
-                form=values,
-                status=400,
-                errors={
-                    "consent": "Please confirm that you understand part of this order ships later.",
-                },
-            )
         order_request = OrderRequest(
             email=values["email"],
             name=values["name"],
@@ -59,6 +49,7 @@ def routes(web: Web) -> list[Route]:
             lines=[LineRequest(line["product"].sku, line["quantity"]) for line in lines],
             ship_preference=values["ship_preference"] or ShipPreference.SHIP_WHEN_READY,  # type: ignore[arg-type]
             idempotency_key=f"portal:{values['checkout_key']}" if values["checkout_key"] else None,
+            consents_to_waiting=text(form, "consent") == "yes",
         )
         try:
             placed = await place_order(order_request, ctx=web.context())

@@ -18,7 +18,7 @@ from domain.supply.waitlist import (
     waitlist_place,
 )
 from portal.pages.catalog import product_values
-from portal.web import text, web_of
+from portal.web import field_errors, text, web_of
 
 STATUS_WORDS = {
     "pending": "Confirm your address to join the waitlist.",
@@ -45,7 +45,7 @@ async def join(request: Request) -> Response:
             web,
             product,
             1,
-            errors={"waitlist_email": error.message},
+            errors=field_errors(error, "portal:waitlist-join"),
             form={"waitlist_email": email},
         )
         return web.render(request, "product.html", values, status=400)

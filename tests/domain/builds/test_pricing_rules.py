@@ -12,7 +12,9 @@ from domain.builds.pricing import (
     doubled_groups,
     missing_groups,
     quote_expired,
+    quote_has_expired,
 )
+from domain.vocabulary import BuildStatus
 
 TODAY = dt.date(2027, 3, 1)
 FRAME, ENGINE, EXTRAS = Group(1, "Frame", True), Group(2, "Engine", True), Group(3, "Extras", False)
@@ -67,3 +69,11 @@ def test_a_quote_can_be_accepted_through_its_last_valid_day_and_not_after() -> N
     assert not quote_expired(last_day, dt.date(2026, 12, 9))
     assert not quote_expired(last_day, last_day)
     assert quote_expired(last_day, dt.date(2026, 12, 11))
+
+
+def test_a_quote_has_expired_once_marked_or_once_past_its_last_day_before_the_clock_runs() -> None:
+    last_day = dt.date(2026, 12, 10)
+    assert not quote_has_expired(BuildStatus.QUOTED, last_day, last_day)
+    assert quote_has_expired(BuildStatus.QUOTED, last_day, dt.date(2026, 12, 11))
+    # The clock marked it: over even on a day its date would still allow.
+    assert quote_has_expired(BuildStatus.EXPIRED, last_day, dt.date(2026, 12, 9))

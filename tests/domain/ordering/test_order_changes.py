@@ -154,7 +154,7 @@ async def test_unknown_ship_preference_is_refused() -> None:
     placed = await b.order((await b.product(), 1))
     with pytest.raises(InvalidInput) as refused:
         await set_ship_preference(placed.order.id, "by_carrier_pigeon", ctx=b.ctx())
-    assert refused.value.field == "shipPreference"
+    assert refused.value.field == "ship_preference"
 
 
 async def test_ship_preference_changes_while_anything_is_unshipped() -> None:
@@ -171,7 +171,7 @@ async def test_ship_preference_is_refused_once_everything_shipped() -> None:
     await b.shipped(placed.order.id)
     with pytest.raises(Conflict) as refused:
         await set_ship_preference(placed.order.id, "ship_complete", ctx=b.ctx())
-    assert refused.value.field == "shipPreference"
+    assert refused.value.field == "ship_preference"
 
 
 async def test_raised_priority_is_filled_first_by_the_next_receipt() -> None:
