@@ -25,10 +25,12 @@ from domain.errors import (
 )
 from domain.notifications.outbox import enqueue
 from domain.ordering.allocation import Refusal, split_line
+from domain.ordering.dropship import DropshipLine, by_maker, check_supplier, send_to_makers
 from domain.ordering.eta import (
     Window,
     bucket_for,
     build_window,
+    dropship_window,
     is_queue_driven,
     ready_window,
     supply_buckets,
@@ -65,6 +67,8 @@ RESERVE_ATTEMPTS = 100
 class LineRequest:
     sku: str
     quantity: int
+    # Rule 25: shipped by the maker. None: the product's own way (the shop where it allows both).
+    dropship: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,9 @@ class OrderRequest:
     def fingerprint(self) -> str:
         body = asdict(self)
         body.pop("idempotency_key")
+        for line in body["lines"]:  # fingerprints of orders placed before rule 25 still match
+            if line["dropship"] is None:
+                line.pop("dropship")
         body["email"] = clean_email(body["email"])
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -160,15 +167,20 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         order.token_hash = token_hash(token)
         await order.save(using_db=conn)
         lines: list[OrderLine] = []
+        to_makers: list[DropshipLine] = []
         ahead_of: dict[int, int] = {}  # per product, the lower-priority units this order passes
         # Stable product order: concurrent orders lock product rows in the same sequence.
         for index in sorted(range(len(request.lines)), key=lambda i: products[i].id):
-            lines.append(
-                await _place_line(
-                    conn, order, index, request.lines[index], products[index], ahead_of, ctx
-                )
-            )
+            product, asked = products[index], request.lines[index]
+            if by_maker(product, asked.dropship, f"lines[{index}].dropship"):
+                check_supplier(product, f"lines[{index}].dropship")
+                line = await _place_dropship_line(conn, order, index, asked, product, ctx)
+                to_makers.append(DropshipLine(line, product))
+                continue
+            lines.append(await _place_line(conn, order, index, asked, product, ahead_of, ctx))
+        # The maker's parcels travel apart: they do not hold the shop's parcel (ship_complete).
         await _promise_together(conn, order, lines)
+        await send_to_makers(conn, order, to_makers, ctx)
         await Allocation.bulk_create(
             [
                 Allocation(line_id=line.id, quantity=line.qty_allocated, created_at=ctx.now)
@@ -181,7 +193,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
             conn,
             [
                 (line.id, LedgerKind.BACKORDER_BOOKED, line.quantity, line.unit_price)
-                for line in lines
+                for line in [*lines, *(item.line for item in to_makers)]
             ],
             now=ctx.now,
         )
@@ -300,6 +312,37 @@ async def _place_line(
         eta_latest=window.latest,
         eta_basis=window.basis,
         pegged_po_line_id=po_line_id,
+        using_db=conn,
+    )
+
+
+async def _place_dropship_line(
+    conn: BaseDBAsyncClient,
+    order: Order,
+    index: int,
+    request: LineRequest,
+    product: Product,
+    ctx: Context,
+) -> OrderLine:
+    """Rule 25: no stock taken, no queue joined; the maker's lead time plus transit."""
+    window = dropship_window(await load_terms(conn, product.id), ctx.today, ctx.policy)
+    return await OrderLine.create(
+        order_id=order.id,
+        product_id=product.id,
+        position=index,
+        quantity=request.quantity,
+        unit_price=product.price,
+        qty_allocated=request.quantity,
+        qty_waiting=0,
+        priority=order.priority,
+        placed_at=order.placed_at,
+        promised_earliest=window.earliest,
+        promised_latest=window.latest,
+        promised_basis=window.basis,
+        eta_earliest=window.earliest,
+        eta_latest=window.latest,
+        eta_basis=window.basis,
+        dropship=True,
         using_db=conn,
     )
 
