@@ -177,9 +177,21 @@ async def cart_lines(web: Web, request: Request) -> list[dict]:
         if view is None:
             continue
         lines.append(
-            {"product": view, "quantity": quantity, "preview": preview_split(view, quantity, ctx)}
+            {
+                "product": view,
+                "quantity": quantity,
+                "preview": preview_split(view, quantity, ctx),
+                # Rule 25: the maker's window, where the maker ships (or may ship) it.
+                "maker_eta": availability(view, ctx).maker_eta,
+                "by": view.shipped_by.value,
+            }
         )
     return lines
+
+
+def later(line: dict) -> bool:
+    """Part of the line leaves later: it waits, or the maker ships it in its own time."""
+    return bool(line["preview"].waits) or line["by"] != "shop"
 
 
 async def render_cart(
@@ -196,7 +208,7 @@ async def render_cart(
         "cart.html",
         {
             "lines": lines,
-            "anything_waits": any(line["preview"].waits for line in lines),
+            "anything_waits": any(later(line) for line in lines),
             "total": sum((line["product"].price * line["quantity"] for line in lines), start=0),
             "errors": errors or {},
             "form": form or {"ship_preference": "ship_when_ready"},
