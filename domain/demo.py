@@ -2,7 +2,8 @@
 
 A shop for home and ride: accessories in stock; air conditioners backordered against two
 purchase orders, one of them overdue; an e-bike on preorder; made-to-order sofas; and a
-"build your own motorcycle" with option groups. Orders wait in the queues, one has shipped in
+"build your own motorcycle" with option groups; a floor lamp its maker ships straight to the
+customer (dropship, rule 25). Orders wait in the queues, one has shipped in
 two parcels, one has a delay notice open, one custom build is quoted.
 """
 
@@ -118,6 +119,18 @@ PRODUCTS = [
         "Made to order in your choice of fabric.",
     ),
     (
+        "LAMP-ARC",
+        "Arc floor lamp",
+        "stocked",
+        "329.00",
+        0,
+        None,
+        "Lumen Studio",
+        None,
+        None,
+        "Hand-finished brass; shipped by its maker straight to you.",
+    ),
+    (
         "MOTO-CUSTOM",
         "Build your own motorcycle",
         "custom_build",
@@ -131,7 +144,13 @@ PRODUCTS = [
     ),
 ]
 
-SUPPLIERS = {"Nordic Ride": 21, "CoolAir": 45, "VoltBikes": 60, "Atelier Nord": 35}
+SUPPLIERS = {
+    "Nordic Ride": 21,
+    "CoolAir": 45,
+    "VoltBikes": 60,
+    "Atelier Nord": 35,
+    "Lumen Studio": 6,
+}
 
 MOTORCYCLE_OPTIONS = {
     "Frame": [("Classic tubular", "0", 0), ("Café racer", "1200", 14)],
@@ -178,6 +197,8 @@ async def _catalogue() -> dict[str, Product]:
     # Rule 24: Nordic Ride keeps safety stocks, so the reorder page suggests a draft for it.
     await Product.filter(sku="HELMET-CITY").update(safety_stock=60, pack_size=10)
     await Product.filter(sku="LIGHT-SET").update(safety_stock=150, min_order_qty=50)
+    # Rule 25: the lamp's maker ships it to the customer from a dropship PO.
+    await Product.filter(sku="LAMP-ARC").update(dropship=True)
     for position, (group, choices) in enumerate(MOTORCYCLE_OPTIONS.items()):
         option_group = await OptionGroup.create(
             product=products["MOTO-CUSTOM"],
@@ -241,6 +262,8 @@ async def build_demo_store(policy: Policy) -> None:
     await _order(_at(start, 5, policy), 3, [("EBIKE-VOLT2", 1), ("HELMET-CITY", 1)])
     await _order(_at(start, 6, policy), 4, [("SOFA-OSLO-3", 1), ("CUSHION-LINEN", 4)])
     await _order(_at(start, 8, policy), 1, [("AC-PORT-9", 3)])
+    # Today's dropship PO for Lumen Studio, with this customer's address on its line.
+    await _order(_at(now, 0, policy), 3, [("LAMP-ARC", 1), ("CUSHION-LINEN", 2)])
 
     # The first parcel leaves at once; the air conditioner follows after a partial receipt.
     first = await create_shipment(shipped.order.id, ctx=_at(start, 2, policy))

@@ -18,6 +18,15 @@ class EtaBasis(StrEnum):
     RELEASE_DATE = "release_date"
     BUILD = "build"
     UNKNOWN = "unknown"
+    DROPSHIP = "dropship"  # shipped by the maker: its lead time plus transit (rule 25)
+
+
+class ShippedBy(StrEnum):
+    """DOMAIN.md rule 25: who ships a product to the customer."""
+
+    SHOP = "shop"  # from our stock (rules 1-13)
+    MAKER = "maker"  # always dropshipped by its supplier
+    EITHER = "either"  # the customer chooses per line at checkout; the shop by default
 
 
 class ShipPreference(StrEnum):

@@ -54,6 +54,7 @@ BASIS_WORDS = {
     EtaBasis.RELEASE_DATE: "from the release date",
     EtaBasis.BUILD: "from the build time",
     EtaBasis.UNKNOWN: "not known yet",
+    EtaBasis.DROPSHIP: "shipped by the maker straight to you",
 }
 
 
@@ -74,6 +75,8 @@ def estimate(product: ProductView, available: Availability) -> str:
     eta = available.eta
     if product.mode == AvailabilityMode.CUSTOM_BUILD:
         return f"Built to your specification, {weeks(product.lead_time_days)}"
+    if eta.basis == EtaBasis.DROPSHIP:
+        return f"Shipped by the maker straight to you, arrives {window(eta)}"
     if available.sold_out:
         return "Sold out"
     if product.mode == AvailabilityMode.MADE_TO_ORDER and available.in_stock == 0:

@@ -34,7 +34,7 @@ from domain.catalog.stocktake import adjust_stock, preview_stock_adjustment
 from domain.errors import DomainError
 from domain.ordering.queue import Recomputed
 from domain.purchasing.preview import EventImpact
-from domain.vocabulary import AvailabilityMode
+from domain.vocabulary import AvailabilityMode, ShippedBy
 
 
 @strawberry.input
@@ -56,6 +56,11 @@ class ProductInput:
     )
     supplier_id: strawberry.ID | None = None
     per_order_limit: int | None = None
+    shipped_by: ShippedBy | None = strawberry.field(
+        default=None,
+        description="Who ships it to the customer (rule 25): the shop, the maker (dropship, needs"
+        " a supplier), or either, chosen per line at checkout. Null keeps the current way.",
+    )
 
     def data(self) -> ProductData:
         supplier = None
@@ -73,6 +78,7 @@ class ProductInput:
             lead_time_days=self.lead_time_days,
             supplier_id=supplier,
             per_order_limit=self.per_order_limit,
+            shipped_by=self.shipped_by.value if self.shipped_by is not None else None,
         )
 
 

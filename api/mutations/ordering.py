@@ -36,6 +36,12 @@ from domain.vocabulary import ShipPreference
 class OrderLineInput:
     sku: str
     quantity: int
+    dropship: bool | None = strawberry.field(
+        default=None,
+        description="Shipped by the maker straight to the customer (rule 25): where the"
+        " product's `shippedBy` is `EITHER`, true chooses the maker; null takes the product's"
+        " own way (the shop when it allows both).",
+    )
 
 
 @strawberry.input
@@ -119,7 +125,7 @@ class OrderingMutation:
                 email=input.email,
                 name=input.name,
                 shipping_address=input.shipping_address,
-                lines=[LineRequest(line.sku, line.quantity) for line in input.lines],
+                lines=[LineRequest(line.sku, line.quantity, line.dropship) for line in input.lines],
                 ship_preference=input.ship_preference,
                 idempotency_key=input.idempotency_key,
             )

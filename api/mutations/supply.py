@@ -25,6 +25,7 @@ from domain.supply.answers import (
     holder_of,
     reject_proposal,
 )
+from domain.supply.dropship import record_dropship_parcel
 from domain.supply.reads import open_drafts, supplier_po
 from domain.supply.sending import send_draft, send_purchase_order
 from domain.supply.suggestions import (
@@ -97,6 +98,23 @@ class AnswerPurchaseOrderPayload:
     proposed: int = 0
     applied: int = 0
     purchase_order: SupplierPurchaseOrder | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RecordDropshipParcelInput:
+    token: str
+    purchase_order_line_id: strawberry.ID
+    carrier: str
+    tracking_number: str
+
+
+@strawberry.type
+class RecordDropshipParcelPayload:
+    purchase_order: SupplierPurchaseOrder | None = None
+    replayed: bool = strawberry.field(
+        default=False, description="True when this parcel had been recorded before."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -242,4 +260,29 @@ class SupplyMutation:
             proposed=done.proposed,
             applied=done.applied,
             purchase_order=SupplierPurchaseOrder.of(view),
+        )
+
+    @strawberry.mutation(
+        description="A supplier, by the token of its emailed link: a dropship parcel was sent"
+        " (rule 25). The line ships, the customer is emailed the tracking."
+    )
+    async def record_dropship_parcel(
+        self,
+        info: Info[ApiContext, Any],
+        input: RecordDropshipParcelInput,  # noqa: A002
+    ) -> RecordDropshipParcelPayload:
+        ctx = info.context.customer
+        try:
+            sent = await record_dropship_parcel(
+                input.token,
+                ids.decode("PurchaseOrderLine", input.purchase_order_line_id) or 0,
+                input.carrier,
+                input.tracking_number,
+                ctx=ctx,
+            )
+            view = await supplier_po(await holder_of(input.token, ctx=ctx))
+        except DomainError as error:
+            return RecordDropshipParcelPayload(errors=user_errors(error, ANSWER_FIELDS))
+        return RecordDropshipParcelPayload(
+            purchase_order=SupplierPurchaseOrder.of(view), replayed=sent.replayed
         )

@@ -20,7 +20,7 @@ from domain.catalog.availability import (
     preview_split,
 )
 from domain.context import Context
-from domain.vocabulary import AvailabilityMode
+from domain.vocabulary import AvailabilityMode, ShippedBy
 
 
 @strawberry.type(description="What can be ordered now, and when the next unit would arrive.")
@@ -33,6 +33,11 @@ class Availability:
     )
     sold_out: bool
     eta: Eta = strawberry.field(description="The window of the next unit ordered.")
+    maker_eta: Eta | None = strawberry.field(
+        default=None,
+        description="Shipped by the maker straight to the customer (rule 25): its window;"
+        " null where the maker does not ship this product.",
+    )
 
 
 @strawberry.type(description="How a quantity would split if ordered now.")
@@ -90,6 +95,9 @@ class Product:
     release_date: dt.date | None
     lead_time_days: int | None
     availability: Availability
+    shipped_by: ShippedBy = strawberry.field(
+        description="Who ships it (rule 25). `EITHER`: the order line's `dropship` chooses."
+    )
     view: strawberry.Private[ProductView]
     ctx: strawberry.Private[Context]
 
@@ -112,7 +120,9 @@ class Product:
                 backorder_remaining=state.backorder_remaining,
                 sold_out=state.sold_out,
                 eta=Eta.of(state.eta),
+                maker_eta=Eta.of(state.maker_eta) if state.maker_eta else None,
             ),
+            shipped_by=view.shipped_by,
             view=view,
             ctx=ctx,
         )

@@ -15,6 +15,7 @@ from domain.vocabulary import (
     EtaReason,
     PurchaseOrderStatus,
     ShipmentStatus,
+    ShippedBy,
     ShipPreference,
 )
 
@@ -26,6 +27,7 @@ strawberry.enum(PurchaseOrderStatus)
 strawberry.enum(ShipmentStatus)
 strawberry.enum(DelayNoticeStatus)
 strawberry.enum(BuildStatus)
+strawberry.enum(ShippedBy, description="Who ships a product to the customer (rule 25).")
 strawberry.enum(EtaReason, description="The event that moved an ETA.")
 
 

@@ -76,6 +76,10 @@ class OrderLine:
     quantities: LineQuantities
     promised_eta: Eta = strawberry.field(description="Shown when ordered; it never changes.")
     eta: Eta = strawberry.field(description="The current ETA.")
+    dropship: bool = strawberry.field(
+        description="Shipped by the maker straight to the customer (rule 25); its ETA is the"
+        " maker's lead time plus delivery."
+    )
     pk: strawberry.Private[int]
     order_pk: strawberry.Private[int]
 
@@ -95,6 +99,7 @@ class OrderLine:
             ),
             promised_eta=Eta.of(view.promised),
             eta=Eta.of(view.eta),
+            dropship=view.dropship,
             pk=view.id,
             order_pk=order_id,
         )

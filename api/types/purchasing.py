@@ -57,6 +57,10 @@ class PurchaseOrder:
     created_by: str
     created_at: dt.datetime
     lines: list[PurchaseOrderLine]
+    dropship: bool = strawberry.field(
+        description="The supplier ships its lines straight to customers (rule 25); never"
+        " received here."
+    )
     supplier_pk: strawberry.Private[int]
 
     @staticmethod
@@ -69,6 +73,7 @@ class PurchaseOrder:
             overdue=view.overdue(today),
             created_by=view.created_by,
             created_at=view.created_at,
+            dropship=view.dropship,
             supplier_pk=view.supplier_id,
             lines=[
                 PurchaseOrderLine(

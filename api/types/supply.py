@@ -120,6 +120,12 @@ class SupplierPurchaseOrderLine:
     confirmed_date: dt.date | None
     proposed_date: dt.date | None
     proposed_quantity: int | None
+    ship_to: str = strawberry.field(
+        default="", description="A dropship line: the customer's name and address."
+    )
+    cancelled: int = strawberry.field(default=0, description="Units the customer cancelled.")
+    carrier: str = strawberry.field(default="", description="A dropship parcel sent: by whom.")
+    tracking_number: str = strawberry.field(default="", description="Its tracking number.")
 
 
 @strawberry.type(description="A PO as its supplier sees it through its private link.")
@@ -128,6 +134,10 @@ class SupplierPurchaseOrder:
     supplier_name: str
     expected_date: dt.date
     lines: list[SupplierPurchaseOrderLine]
+    dropship: bool = strawberry.field(
+        default=False,
+        description="The supplier ships these lines straight to our customers (rule 25).",
+    )
 
     @staticmethod
     def of(view: reads.SupplierPoView) -> SupplierPurchaseOrder:
@@ -147,9 +157,14 @@ class SupplierPurchaseOrder:
                     confirmed_date=line.confirmed_date,
                     proposed_date=line.proposed_date,
                     proposed_quantity=line.proposed_quantity,
+                    ship_to=line.ship_to,
+                    cancelled=line.cancelled,
+                    carrier=line.carrier,
+                    tracking_number=line.tracking_number,
                 )
                 for line in view.lines
             ],
+            dropship=view.dropship,
         )
 
 

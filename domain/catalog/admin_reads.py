@@ -11,7 +11,7 @@ from domain.catalog.checks import BackorderPolicy, backorder_policy
 from domain.db import connection, fetch
 from domain.rows import as_date, as_decimal, moment_of
 from domain.validation import searchable
-from domain.vocabulary import AvailabilityMode
+from domain.vocabulary import AvailabilityMode, ShippedBy
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class ProductRow:
     allocated: int
     waiting_units: int
     active: bool
+    shipped_by: ShippedBy = ShippedBy.SHOP  # rule 25
 
     @property
     def policy(self) -> BackorderPolicy:
@@ -60,8 +61,9 @@ class ChangeRow:
 _PRODUCT = (
     "SELECT p.id, p.sku, p.name, p.description, p.mode, p.price, p.backorder_cap,"
     " p.release_date, p.lead_time_days, p.supplier_id, s.name AS supplier_name,"
-    " p.per_order_limit, p.on_hand, p.waiting_units, p.active,"
-    " (SELECT COALESCE(SUM(l.qty_allocated), 0) FROM order_line l WHERE l.product_id = p.id)"
+    " p.per_order_limit, p.on_hand, p.waiting_units, p.active, p.dropship, p.dropship_optional,"
+    " (SELECT COALESCE(SUM(l.qty_allocated), 0) FROM order_line l WHERE l.product_id = p.id"
+    " AND NOT l.dropship)"
     " AS allocated FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
 )
 
@@ -84,6 +86,9 @@ def _product(r: dict) -> ProductRow:
         int(r["allocated"]),
         int(r["waiting_units"]),
         bool(r["active"]),
+        (ShippedBy.EITHER if r["dropship_optional"] else ShippedBy.MAKER)
+        if r["dropship"]
+        else ShippedBy.SHOP,
     )
 
 

@@ -6,6 +6,7 @@ and the rules that read them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,11 +20,12 @@ from domain.ordering.eta import (
     Window,
     bucket_for,
     build_window,
+    dropship_window,
     is_queue_driven,
     ready_window,
     supply_buckets,
 )
-from domain.vocabulary import AvailabilityMode, EtaBasis
+from domain.vocabulary import AvailabilityMode, EtaBasis, ShippedBy
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Availability:
     can_backorder: bool
     backorder_remaining: int | None  # None: unlimited
     eta: Window  # of the next unit ordered
+    maker_eta: Window | None = None  # shipped by the maker (rule 25), where it can be
 
     @property
     def sold_out(self) -> bool:
@@ -70,9 +73,23 @@ class ProductView:
     cap: int | None
     terms: ProductTerms
     supply: tuple[SupplyLine, ...]
+    shipped_by: ShippedBy = ShippedBy.SHOP  # rule 25
 
 
 def availability(product: ProductView, ctx: Context) -> Availability:
+    """What the next unit ordered gets. Shipped by the maker (rule 25): always orderable, no
+    stock nor queue, the maker's lead time plus transit; where the customer chooses, the
+    shop's availability with the maker's window beside it."""
+    maker = dropship_window(product.terms, ctx.today, ctx.policy)
+    if product.shipped_by == ShippedBy.MAKER:
+        return Availability(product.mode, 0, True, None, maker, maker)
+    shop = _shop_availability(product, ctx)
+    if product.shipped_by == ShippedBy.EITHER:
+        return dataclasses.replace(shop, maker_eta=maker)
+    return shop
+
+
+def _shop_availability(product: ProductView, ctx: Context) -> Availability:
     in_stock = product.on_hand if product.waiting_units == 0 else 0
     room = backorder_room(product.cap, product.waiting_units)
     custom = product.mode == AvailabilityMode.CUSTOM_BUILD

@@ -16,7 +16,7 @@ from enum import StrEnum
 from domain import numbers
 from domain.errors import InvalidInput
 from domain.validation import SKU_LENGTH, clean_email, clean_text
-from domain.vocabulary import AvailabilityMode
+from domain.vocabulary import AvailabilityMode, ShippedBy
 
 MAX_PRICE = Decimal("1000000000.00")  # far below the column's 12 digits, far above any price
 MAX_CAP = 1_000_000
@@ -47,6 +47,8 @@ class ProductData:
     lead_time_days: str | int | None = None
     supplier_id: int | None = None
     per_order_limit: str | int | None = None
+    # Rule 25, a ShippedBy value; None keeps what the product has (a CSV without the column).
+    shipped_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class ProductFields:
     lead_time_days: int | None
     supplier_id: int | None
     per_order_limit: int | None
+    shipped_by: ShippedBy | None = None
 
     def policy(self) -> BackorderPolicy:
         return backorder_policy(self.backorder_cap)
@@ -162,8 +165,23 @@ def check_product(data: ProductData) -> ProductFields:
         supplier_id = numbers.whole_number(
             supplier_id, field="supplierId", minimum=1, maximum=numbers.MAX_ID
         )
+    shipped_by = None
+    if data.shipped_by is not None:
+        try:
+            shipped_by = ShippedBy((data.shipped_by or "").strip())
+        except ValueError:
+            choices = ", ".join(s.value for s in ShippedBy)
+            raise InvalidInput(f"Choose one of: {choices}.", field="shippedBy") from None
+        if shipped_by != ShippedBy.SHOP and supplier_id is None:
+            raise InvalidInput(
+                "A maker that ships needs a supplier: choose one.", field="shippedBy"
+            )
+        if shipped_by != ShippedBy.SHOP and mode == AvailabilityMode.CUSTOM_BUILD:
+            raise InvalidInput(
+                "A custom build is made here: it ships from the shop.", field="shippedBy"
+            )
     return ProductFields(
-        sku, name, description, price, mode, cap, release_date, lead, supplier_id, limit
+        sku, name, description, price, mode, cap, release_date, lead, supplier_id, limit, shipped_by
     )
 
 

@@ -56,6 +56,8 @@ class Product(Model):
     pack_size = fields.IntField(default=1, db_default=1)
     safety_stock = fields.IntField(default=0, db_default=0)
     dropship = fields.BooleanField(default=False, db_default=False)
+    # With ``dropship``: the customer may choose the shop or the maker per line (ShippedBy.EITHER).
+    dropship_optional = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "product"

@@ -22,14 +22,15 @@ from domain.purchasing.history import slip_histories
 from domain.purchasing.slips import SlipHistory
 from domain.rows import CHUNK, as_date, as_decimal, chunks, day, marks
 from domain.validation import searchable, sku_shaped
-from domain.vocabulary import AvailabilityMode
+from domain.vocabulary import AvailabilityMode, ShippedBy
 
 MAX_PAGE = 100
 
 _COLUMNS = (
     "SELECT p.id, p.sku, p.name, p.description, p.price, p.mode, p.release_date,"
     " COALESCE(p.lead_time_days, s.lead_time_days) AS lead, p.on_hand, p.waiting_units,"
-    " p.backorder_cap, p.supplier_id FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
+    " p.backorder_cap, p.supplier_id, p.dropship, p.dropship_optional"
+    " FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
 )
 
 
@@ -151,7 +152,7 @@ async def _snapshot(
         "SELECT l.product_id, l.id, o.expected_date,"
         " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining, o.supplier_id"
         " FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
-        f" WHERE o.status = 'open' AND l.product_id IN ({marks(ids)})"
+        f" WHERE o.status = 'open' AND NOT o.dropship AND l.product_id IN ({marks(ids)})"
         " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0 ORDER BY l.id",
         ids,
     )
@@ -162,6 +163,12 @@ async def _snapshot(
         tuple(tuple(row.values()) for row in supply),
         tuple(sorted(histories.items())),
     )
+
+
+def _shipped_by(dropship: bool, optional: bool, supplier_id: int | None) -> ShippedBy:
+    if not dropship or supplier_id is None:  # no maker to ship it: the shop does
+        return ShippedBy.SHOP
+    return ShippedBy.EITHER if optional else ShippedBy.MAKER
 
 
 def _views(snapshot: Snapshot) -> list[ProductView]:
@@ -185,6 +192,8 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
         waiting,
         cap,
         supplier_id,
+        dropship,
+        optional,
     ) in snapshot.products:
         mode = AvailabilityMode(mode_)
         release = as_date(release_)
@@ -203,6 +212,7 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
                 cap,
                 ProductTerms(mode, release, lead, _learned(slips.get(supplier_id))),
                 tuple(supply.get(pid, ())),
+                _shipped_by(bool(dropship), bool(optional), supplier_id),
             )
         )
     return views

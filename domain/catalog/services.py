@@ -32,7 +32,7 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ordering.queue import Recomputed, recompute_queues
 from domain.purchasing.preview import EventImpact, preview_event
 from domain.validation import clean_text
-from domain.vocabulary import EtaReason
+from domain.vocabulary import EtaReason, ShippedBy
 
 NOTHING = Recomputed(None, 0, 0, 0, 0)
 # The product fields whose change can move a waiting line's date.
@@ -48,6 +48,8 @@ FIELD_NAMES = {
     "lead_time_days": "leadTimeDays",
     "supplier_id": "supplierId",
     "per_order_limit": "perOrderLimit",
+    "dropship": "shippedBy",
+    "dropship_optional": "shippedBy (the customer chooses)",
 }
 
 
@@ -90,7 +92,13 @@ async def _supplier_exists(conn: BaseDBAsyncClient, supplier_id: int | None) -> 
 
 def product_values(fields: ProductFields) -> dict[str, object]:
     """A product's stored columns from its checked fields (the form, the API, the import)."""
-    return {
+    shipping: dict[str, object] = {}
+    if fields.shipped_by is not None:  # rule 25: who ships it
+        shipping = {
+            "dropship": fields.shipped_by != ShippedBy.SHOP,
+            "dropship_optional": fields.shipped_by == ShippedBy.EITHER,
+        }
+    return shipping | {
         "sku": fields.sku,
         "name": fields.name,
         "description": fields.description,

@@ -63,7 +63,7 @@ async def held(conn: BaseDBAsyncClient, product_id: int) -> tuple[int, int]:
     rows = await fetch(
         conn,
         "SELECT p.on_hand, (SELECT COALESCE(SUM(l.qty_allocated), 0) FROM order_line l"
-        " WHERE l.product_id = p.id) AS allocated FROM product p WHERE p.id = ?",
+        " WHERE l.product_id = p.id AND NOT l.dropship) AS allocated FROM product p WHERE p.id = ?",
         [product_id],
     )
     if not rows:
@@ -157,6 +157,7 @@ async def _take_back(conn: BaseDBAsyncClient, product_id: int, units: int, ctx: 
         "SELECT l.id, l.qty_allocated, (SELECT MAX(a.created_at) FROM allocation a"
         " WHERE a.line_id = l.id) AS last FROM order_line l"
         " WHERE l.product_id = ? AND l.qty_allocated > 0 AND l.build_request_id IS NULL"
+        " AND NOT l.dropship"
         " ORDER BY last DESC, l.placed_at DESC, l.id DESC",
         [product_id],
     )

@@ -133,7 +133,7 @@ async def backorder_rows(
             f" SUM(CASE WHEN o.expected_date < {d.date}"
             "  THEN l.quantity - l.quantity_received - l.quantity_cancelled ELSE 0 END) AS overdue"
             " FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
-            f" WHERE o.status = 'open' AND l.product_id IN ({marks(ids)})"
+            f" WHERE o.status = 'open' AND NOT o.dropship AND l.product_id IN ({marks(ids)})"
             " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
             " GROUP BY l.product_id",
             [today, *ids],

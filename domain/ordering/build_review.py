@@ -33,7 +33,7 @@ def _candidates(d: Dialect, columns: str, ctx: Context) -> tuple[str, list[objec
     policy, today = ctx.policy, ctx.today
     return (
         f"SELECT {columns} FROM order_line l JOIN product p ON p.id = l.product_id"
-        " WHERE p.mode IN (?, ?) AND ("
+        " WHERE p.mode IN (?, ?) AND NOT l.dropship AND ("
         f" (l.qty_waiting > 0 AND l.build_ready_on IS NULL AND l.promised_earliest < {d.date})"
         f" OR (l.qty_waiting > 0 AND l.build_ready_on < {d.date})"
         f" OR (l.qty_waiting = 0 AND l.qty_allocated > 0 AND l.eta_earliest <= {d.date}))",

@@ -17,6 +17,7 @@ from domain.customers.models import Customer
 from domain.db import with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ledger.postings import post
+from domain.ordering.dropship import SHIPPED_ALREADY, cancel_at_maker
 from domain.ordering.models import Allocation, DelayNotice, Order, OrderLine
 from domain.ordering.queue import recompute_queues, supply_units
 from domain.ordering.reads import order_view
@@ -119,6 +120,8 @@ async def cancel_lines_in(
             # line would lose one change while stock and ledger took both.
             raise InvalidInput("List each line once.", field=f"lines[{index}].lineId")
         cancellable = line.qty_waiting + line.qty_allocated - held.get(line.id, 0)
+        if line.dropship and cancellable <= 0 and line.qty_shipped:
+            raise Conflict(SHIPPED_ALREADY, field=f"lines[{index}].lineId")
         quantity = cancellable if request.quantity is None else request.quantity
         if quantity <= 0 or quantity > cancellable:
             raise InvalidInput(
@@ -146,7 +149,10 @@ async def cancel_lines_in(
             raise Conflict("The order changed meanwhile; please try again.", field="lines")
         if from_waiting:
             await stock.adjust(conn, line.product_id, waiting_units=-from_waiting)
-        if from_allocated:
+        if from_allocated and line.dropship:
+            # The maker holds these units, not our stock: its PO line gives them up.
+            await cancel_at_maker(conn, order, line, from_allocated, ctx)
+        elif from_allocated:
             await Allocation.create(
                 line_id=line.id, quantity=-from_allocated, created_at=ctx.now, using_db=conn
             )

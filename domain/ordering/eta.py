@@ -150,6 +150,15 @@ def overdue_build_window(ship_date: dt.date, today: dt.date, policy: Policy) -> 
     )
 
 
+def dropship_window(terms: ProductTerms, today: dt.date, policy: Policy) -> Window:
+    """Rule 25: the maker ships after its lead time (the product's, else its supplier's), not
+    before a preorder's release; the store's transit days bring it to the customer."""
+    ship_date = today + dt.timedelta(days=terms.lead_time_days or 0)
+    if terms.release_date is not None and terms.release_date > ship_date:
+        ship_date = terms.release_date
+    return delivery_window(ship_date, EtaBasis.DROPSHIP, policy)
+
+
 def is_queue_driven(mode: AvailabilityMode) -> bool:
     """Made-to-order and custom-build lines have a fixed build date; queue position is moot."""
     return mode in (AvailabilityMode.STOCKED, AvailabilityMode.PREORDER)

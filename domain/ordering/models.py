@@ -78,6 +78,10 @@ class OrderLine(Model):
         on_delete=fields.SET_NULL,
     )
     pegged_po_line_id: int | None
+    # DOMAIN.md rule 25: the maker ships this line from a dropship PO. Its units count as
+    # allocated (by the supplier, not from our stock) until the supplier records the parcel;
+    # they never enter the product's queue nor take its stock.
+    dropship = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "order_line"

@@ -110,7 +110,8 @@ SUPPLY_COLUMNS = (
 )
 OPEN_SUPPLY = (
     "purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
-    " WHERE o.status = 'open' AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
+    " WHERE o.status = 'open' AND NOT o.dropship"
+    " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
 )
 
 
@@ -328,7 +329,7 @@ def _target_sql(d: Dialect, plans: list[_Plan], today: dt.date) -> tuple[str, li
         " SUM(qty_waiting) OVER"
         f" (PARTITION BY product_id ORDER BY {QUEUE_ORDER} ROWS UNBOUNDED PRECEDING) AS cum"
         " FROM order_line WHERE product_id IN (SELECT product_id FROM r)"
-        " AND (qty_waiting > 0 OR qty_allocated > 0))"
+        " AND (qty_waiting > 0 OR qty_allocated > 0) AND NOT dropship)"
         " SELECT q.id, q.order_id, q.eta_earliest, q.eta_latest, q.eta_basis,"
         " q.pegged_po_line_id, q.promised_latest, q.consented_latest,"
         f" {pick('earliest', 'eta_earliest', 'r.earliest')} AS new_earliest,"

@@ -40,7 +40,7 @@ _ORDER = (
 _LINES = (
     "SELECT l.id, l.order_id, p.sku, p.name, l.quantity, l.unit_price, l.qty_allocated,"
     " l.qty_waiting, l.qty_shipped, l.qty_cancelled, l.promised_earliest, l.promised_latest,"
-    " l.promised_basis, l.eta_earliest, l.eta_latest, l.eta_basis"
+    " l.promised_basis, l.eta_earliest, l.eta_latest, l.eta_basis, l.dropship"
     " FROM order_line l JOIN product p ON p.id = l.product_id"
 )
 
@@ -101,6 +101,7 @@ async def _assemble(orders: list[dict[str, Any]], conn: BaseDBAsyncClient) -> di
                     row["promised_earliest"], row["promised_latest"], row["promised_basis"]
                 ),
                 eta=window(row["eta_earliest"], row["eta_latest"], row["eta_basis"]),
+                dropship=bool(row["dropship"]),
             )
         )
     return {
@@ -122,10 +123,13 @@ async def _assemble(orders: list[dict[str, Any]], conn: BaseDBAsyncClient) -> di
 
 def _as_shown(lines: list[LineView], preference: ShipPreference) -> list[LineView]:
     """Each line with the window the customer is told (ship-together under ship_complete)."""
-    shown = shown_windows(lines, preference)
+    shop = [line for line in lines if not line.dropship]  # the maker's parcels travel apart
+    shown = dict(zip((line.id for line in shop), shown_windows(shop, preference), strict=True))
     return [
-        line if line.eta == eta else replace(line, eta=eta)
-        for line, eta in zip(lines, shown, strict=True)
+        line
+        if line.id not in shown or line.eta == shown[line.id]
+        else replace(line, eta=shown[line.id])
+        for line in lines
     ]
 
 

@@ -50,13 +50,14 @@ async def due_for_review(conn: BaseDBAsyncClient, today: dt.date) -> list[int]:
     rows = await fetch(
         conn,
         "SELECT DISTINCT l.product_id FROM order_line l JOIN product p ON p.id = l.product_id"
-        " WHERE p.mode IN (?, ?) AND (l.qty_waiting > 0 OR l.qty_allocated > 0) AND ("
+        " WHERE p.mode IN (?, ?) AND (l.qty_waiting > 0 OR l.qty_allocated > 0)"
+        " AND NOT l.dropship AND ("
         f" l.eta_earliest <= {d.date}"
         " OR (l.qty_waiting > 0 AND l.eta_basis IN (?, ?))"
         f" OR (l.qty_waiting > 0 AND l.eta_basis = ? AND p.release_date <= {d.date})"
         " OR (l.qty_waiting > 0 AND EXISTS (SELECT 1 FROM purchase_order_line pl"
         "  JOIN purchase_order po ON po.id = pl.purchase_order_id"
-        "  WHERE pl.product_id = l.product_id AND po.status = 'open'"
+        "  WHERE pl.product_id = l.product_id AND po.status = 'open' AND NOT po.dropship"
         f"  AND po.expected_date < {d.date}"
         "  AND pl.quantity - pl.quantity_received - pl.quantity_cancelled > 0)))"
         " ORDER BY l.product_id",

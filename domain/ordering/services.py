@@ -26,10 +26,12 @@ from domain.errors import (
 from domain.ledger.postings import post
 from domain.ordering.allocation import Refusal, split_line
 from domain.ordering.consent import require_consent_to_wait
+from domain.ordering.dropship import DropshipLine, by_maker, check_supplier, send_to_makers
 from domain.ordering.eta import (
     Window,
     bucket_for,
     build_window,
+    dropship_window,
     is_queue_driven,
     ready_window,
     supply_buckets,
@@ -66,6 +68,8 @@ RESERVE_ATTEMPTS = 100
 class LineRequest:
     sku: str
     quantity: int
+    # Rule 25: shipped by the maker. None: the product's own way (the shop where it allows both).
+    dropship: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ class OrderRequest:
         body = asdict(self)
         body.pop("idempotency_key")
         body.pop("consents_to_waiting")
+        for line in body["lines"]:  # fingerprints of orders placed before rule 25 still match
+            if line["dropship"] is None:
+                line.pop("dropship")
         body["email"] = clean_email(body["email"])
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -165,17 +172,26 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         order.token_hash = token_hash(token)
         await order.save(using_db=conn)
         lines: list[OrderLine] = []
+        to_makers: list[DropshipLine] = []
         ahead_of: dict[int, int] = {}  # per product, the lower-priority units this order passes
         # Stable product order: concurrent orders lock product rows in the same sequence.
         for index in sorted(range(len(request.lines)), key=lambda i: products[i].id):
-            lines.append(
-                await _place_line(
-                    conn, order, index, request.lines[index], products[index], ahead_of, ctx
-                )
-            )
-        # Decided on the split as placed (not on a preview): a refusal rolls it all back.
-        require_consent_to_wait((line.qty_waiting for line in lines), request.consents_to_waiting)
+            product, asked = products[index], request.lines[index]
+            if by_maker(product, asked.dropship, f"lines[{index}].dropship"):
+                check_supplier(product, f"lines[{index}].dropship")
+                line = await _place_dropship_line(conn, order, index, asked, product, ctx)
+                to_makers.append(DropshipLine(line, product))
+                continue
+            lines.append(await _place_line(conn, order, index, asked, product, ahead_of, ctx))
+        # The maker's parcels travel apart: they do not hold the shop's parcel (ship_complete).
+        # Decided on the split as placed (not on a preview): a refusal rolls it all back. The
+        # maker's units leave later too: they count as waiting for the customer's consent.
+        require_consent_to_wait(
+            [line.qty_waiting for line in lines] + [made.line.quantity for made in to_makers],
+            request.consents_to_waiting,
+        )
         await _promise_together(conn, order, lines)
+        await send_to_makers(conn, order, to_makers, ctx)
         await Allocation.bulk_create(
             [
                 Allocation(line_id=line.id, quantity=line.qty_allocated, created_at=ctx.now)
@@ -188,7 +204,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
             conn,
             [
                 (line.id, LedgerKind.BACKORDER_BOOKED, line.quantity, line.unit_price)
-                for line in lines
+                for line in [*lines, *(item.line for item in to_makers)]
             ],
             now=ctx.now,
         )
@@ -307,6 +323,37 @@ async def _place_line(
         eta_latest=window.latest,
         eta_basis=window.basis,
         pegged_po_line_id=po_line_id,
+        using_db=conn,
+    )
+
+
+async def _place_dropship_line(
+    conn: BaseDBAsyncClient,
+    order: Order,
+    index: int,
+    request: LineRequest,
+    product: Product,
+    ctx: Context,
+) -> OrderLine:
+    """Rule 25: no stock taken, no queue joined; the maker's lead time plus transit."""
+    window = dropship_window(await load_terms(conn, product.id), ctx.today, ctx.policy)
+    return await OrderLine.create(
+        order_id=order.id,
+        product_id=product.id,
+        position=index,
+        quantity=request.quantity,
+        unit_price=product.price,
+        qty_allocated=request.quantity,
+        qty_waiting=0,
+        priority=order.priority,
+        placed_at=order.placed_at,
+        promised_earliest=window.earliest,
+        promised_latest=window.latest,
+        promised_basis=window.basis,
+        eta_earliest=window.earliest,
+        eta_latest=window.latest,
+        eta_basis=window.basis,
+        dropship=True,
         using_db=conn,
     )
 

@@ -24,6 +24,7 @@ class LineView:
     cancelled: int
     promised: Window
     eta: Window
+    dropship: bool = False  # shipped by the maker straight to the customer (rule 25)
 
     @property
     def open(self) -> int:

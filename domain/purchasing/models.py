@@ -29,6 +29,9 @@ class PurchaseOrder(Model):
     last_reminder_at = fields.DatetimeField(null=True)
     # A plain column, not a foreign key: adding a foreign key on SQLite rebuilds the table.
     split_from_id = fields.IntField(null=True)
+    # DOMAIN.md rule 25: the supplier ships these lines straight to customers. Never open
+    # supply for a queue, never received; one per supplier and store day (its idempotency key).
+    dropship = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "purchase_order"
@@ -50,6 +53,11 @@ class PurchaseOrderLine(Model):
     # The supplier confirmed this line to arrive on this date (rule 24).
     confirmed_date = fields.DateField(null=True)
     confirmed_at = fields.DatetimeField(null=True)
+    # A dropship line (rule 25): the order line it ships, where to, and the parcel the
+    # supplier recorded. Plain columns: a foreign key added on SQLite rebuilds the table.
+    order_line_id = fields.IntField(null=True, db_index=True)
+    ship_to = fields.TextField(default="", db_default="")
+    shipment_id = fields.IntField(null=True)
 
     class Meta:
         table = "purchase_order_line"

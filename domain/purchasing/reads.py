@@ -63,6 +63,8 @@ class PoLineView:
     received: int
     cancelled: int
     waiting_pegged: int  # units of waiting order lines whose ETA this line gives
+    ship_to: str = ""  # a dropship line (rule 25): the customer's address
+    shipped: bool = False  # the supplier recorded its parcel
 
     @property
     def remaining(self) -> int:
@@ -80,6 +82,7 @@ class PurchaseOrderView:
     created_by: str
     created_at: dt.datetime
     lines: list[PoLineView]
+    dropship: bool = False  # the supplier ships to customers (rule 25)
 
     def overdue(self, today: dt.date) -> bool:
         return self.status == PurchaseOrderStatus.OPEN and self.expected_date < today
@@ -106,7 +109,7 @@ def po_cursor(view: PurchaseOrderView, today: dt.date) -> PoCursor:
 
 _PO = (
     "SELECT po.id, po.number, po.supplier_id, s.name AS supplier_name, po.expected_date,"
-    " po.status, po.created_by, po.created_at FROM purchase_order po"
+    " po.status, po.created_by, po.created_at, po.dropship FROM purchase_order po"
     " JOIN supplier s ON s.id = po.supplier_id"
 )
 
@@ -177,7 +180,8 @@ async def _assemble(rows: list[dict[str, Any]]) -> list[PurchaseOrderView]:
         connection(),
         "SELECT l.id, l.purchase_order_id, p.sku, p.name, l.quantity, l.quantity_received,"
         " l.quantity_cancelled, COALESCE((SELECT SUM(o.qty_waiting) FROM order_line o"
-        "  WHERE o.pegged_po_line_id = l.id AND o.qty_waiting > 0), 0) AS pegged"
+        "  WHERE o.pegged_po_line_id = l.id AND o.qty_waiting > 0), 0) AS pegged,"
+        " l.ship_to, l.shipment_id"
         " FROM purchase_order_line l JOIN product p ON p.id = l.product_id"
         f" WHERE l.purchase_order_id IN ({marks(ids)}) ORDER BY l.id",
         ids,
@@ -191,6 +195,8 @@ async def _assemble(rows: list[dict[str, Any]]) -> list[PurchaseOrderView]:
                 row["quantity_received"],
                 row["quantity_cancelled"],
                 int(row["pegged"]),
+                row["ship_to"] or "",
+                row["shipment_id"] is not None,
             )
         )
     return [
@@ -204,6 +210,7 @@ async def _assemble(rows: list[dict[str, Any]]) -> list[PurchaseOrderView]:
             row["created_by"],
             moment(row["created_at"]),
             lines[row["id"]],
+            bool(row["dropship"]),
         )
         for row in rows
     ]

@@ -237,6 +237,11 @@ async def revise_expected_date(
                 raise Conflict(
                     "Only an open purchase order can be revised.", field="purchaseOrderId"
                 )
+            if po.dropship:  # its lines carry the customers' own dates (rule 25)
+                raise Conflict(
+                    "A dropship purchase order's dates follow its customers' orders.",
+                    field="purchaseOrderId",
+                )
             if po.expected_date == new_date:
                 return Recomputed(None, 0, 0, 0, 0)
             await PurchaseOrderDateChange.create(
@@ -278,6 +283,11 @@ async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Conte
             )
             if line is None:
                 raise NotFound("No such purchase order line.", field="purchaseOrderLineId")
+            if line.order_line_id is not None:  # a dropship line (rule 25) follows its order
+                raise Conflict(
+                    "This line ships a customer's order: cancel it on the customer's order.",
+                    field="purchaseOrderLineId",
+                )
             remaining = line.quantity - line.quantity_received - line.quantity_cancelled
             if remaining <= 0:
                 raise Conflict(
@@ -285,7 +295,7 @@ async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Conte
                 )
             line.quantity_cancelled += remaining
             await line.save(using_db=conn, update_fields=["quantity_cancelled"])
-            await _close_if_complete(conn, line.purchase_order_id)
+            await close_if_complete(conn, line.purchase_order_id)
             detail = f"{line.purchase_order.number}: {remaining} units cancelled: {why}"
             await record_po_line_cancellation(conn, ctx, line, remaining, why)
             return await _recompute(
@@ -308,7 +318,7 @@ async def _set_received(conn: BaseDBAsyncClient, received: dict[int, int]) -> No
         )
 
 
-async def _close_if_complete(conn: BaseDBAsyncClient, po_id: int) -> None:
+async def close_if_complete(conn: BaseDBAsyncClient, po_id: int) -> None:
     lines = await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
     if all(ln.quantity_received + ln.quantity_cancelled >= ln.quantity for ln in lines):
         await (
@@ -400,6 +410,12 @@ async def _receive(
             raise NotFound("No such purchase order.", field="purchaseOrderId")
         if po.status == PurchaseOrderStatus.CANCELLED:
             raise Conflict("This purchase order was cancelled.", field="purchaseOrderId")
+        if po.dropship:  # rule 25: the supplier ships these to customers; nothing comes here
+            raise Conflict(
+                "A dropship purchase order is shipped by the supplier to the customers;"
+                " nothing is received here.",
+                field="purchaseOrderId",
+            )
         po_lines = {
             ln.id: ln
             for ln in await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
@@ -461,7 +477,7 @@ async def _receive(
         await _set_received(conn, {ln.id: ln.quantity_received for ln in po_lines.values()})
         await ReceiptLine.bulk_create(rows, using_db=conn)
         await webhooks.po_received(conn, ctx, po_id, receipt.id)
-        await _close_if_complete(conn, po_id)
+        await close_if_complete(conn, po_id)
         impact = await _recompute(
             conn, list(per_product), ctx, EtaReason.RECEIPT, f"{po.number}: goods received"
         )

@@ -53,7 +53,7 @@ async def ready_to_ship(*, today: dt.date, first: int = 50) -> list[ReadyOrder]:
         conn,
         "SELECT o.id, o.number, c.email, o.placed_at, o.ship_preference FROM customer_order o"
         " JOIN customer c ON c.id = o.customer_id WHERE o.id IN"
-        " (SELECT order_id FROM order_line WHERE qty_allocated > 0)"
+        " (SELECT order_id FROM order_line WHERE qty_allocated > 0 AND NOT dropship)"
         " ORDER BY o.placed_at, o.id LIMIT ?",
         [CANDIDATES],
     )
@@ -67,7 +67,7 @@ async def ready_to_ship(*, today: dt.date, first: int = 50) -> list[ReadyOrder]:
         " COALESCE((SELECT SUM(s.quantity) FROM shipment_line s JOIN shipment sh"
         "  ON sh.id = s.shipment_id WHERE s.line_id = l.id AND sh.status = 'planned'), 0) AS held"
         f" FROM order_line l JOIN product p ON p.id = l.product_id"
-        f" WHERE l.order_id IN ({marks(ids)}) ORDER BY l.position, l.id",
+        f" WHERE l.order_id IN ({marks(ids)}) AND NOT l.dropship ORDER BY l.position, l.id",
         ids,
     ):
         lines[row["order_id"]].append(row)

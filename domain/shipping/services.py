@@ -28,7 +28,12 @@ from domain.webhooks import hooks as webhooks
 
 
 async def shippable_lines(conn: BaseDBAsyncClient, order_id: int) -> list[ShippableLine]:
-    lines = await OrderLine.filter(order_id=order_id).using_db(conn).prefetch_related("product")
+    # Rule 25: the maker ships dropship lines; the shop's parcels never carry nor wait for them.
+    lines = (
+        await OrderLine.filter(order_id=order_id, dropship=False)
+        .using_db(conn)
+        .prefetch_related("product")
+    )
     held: dict[int, int] = {}
     for row in (
         await ShipmentLine.filter(line__order_id=order_id, shipment__status=ShipmentStatus.PLANNED)
@@ -144,6 +149,16 @@ async def _settle_notices(conn: BaseDBAsyncClient, line_ids: list[int]) -> None:
         )
 
 
+def checked_parcel(carrier: str, tracking_number: str) -> tuple[str, str]:
+    """A carrier and tracking number fit for the customer's email: one line of plain text."""
+    carrier = clean_text(carrier, field="carrier", max_length=100)
+    tracking = clean_text(tracking_number, field="trackingNumber", max_length=100)
+    for field, value in (("carrier", carrier), ("trackingNumber", tracking)):
+        if "<" in value or ">" in value or "=?" in value:
+            raise InvalidInput("Write plain text: '<', '>' and '=?' are not accepted.", field=field)
+    return carrier, tracking
+
+
 async def mark_shipped(
     shipment_id: int, carrier: str, tracking_number: str, *, ctx: Context
 ) -> Shipment:
@@ -153,67 +168,83 @@ async def mark_shipped(
 
     async def work() -> Shipment:
         async with in_transaction() as conn:
-            shipment = (
-                await Shipment.filter(id=shipment_id).select_for_update().using_db(conn).first()
-            )
-            if shipment is None:
-                raise NotFound("No such shipment.", field="shipmentId")
-            if shipment.status == ShipmentStatus.SHIPPED:
-                if (shipment.carrier, shipment.tracking_number) == (carrier, tracking):
-                    return shipment
-                raise Conflict("This shipment has already left.", field="shipmentId")
-            changed = (
-                await Shipment.filter(id=shipment_id, status=ShipmentStatus.PLANNED)
-                .using_db(conn)
-                .update(
-                    status=ShipmentStatus.SHIPPED,
-                    carrier=carrier,
-                    tracking_number=tracking,
-                    shipped_at=ctx.now,
-                )
-            )
-            if changed != 1:
-                raise Conflict("This shipment has already left.", field="shipmentId")
-            contents = (
-                await ShipmentLine.filter(shipment_id=shipment_id)
-                .using_db(conn)
-                .prefetch_related("line")
-            )
-            entries = []
-            for item in contents:
-                moved = (
-                    await OrderLine.filter(id=item.line_id, qty_allocated__gte=item.quantity)
-                    .using_db(conn)
-                    .update(
-                        qty_allocated=F("qty_allocated") - item.quantity,
-                        qty_shipped=F("qty_shipped") + item.quantity,
-                    )
-                )
-                if moved != 1:
-                    raise Conflict(
-                        "The order changed meanwhile; please try again.", field="shipmentId"
-                    )
-                entries.append(
-                    (
-                        item.line_id,
-                        LedgerKind.REVENUE_RECOGNISED,
-                        item.quantity,
-                        item.line.unit_price,
-                    )
-                )
-            await post(conn, entries, now=ctx.now)
-            await _settle_notices(conn, [item.line_id for item in contents])
-            order = await Order.get(id=shipment.order_id, using_db=conn)
-            customer = await Customer.get(id=order.customer_id, using_db=conn)
-            await enqueue(
-                conn,
-                ctx,
-                OutboxKind.SHIPMENT_SENT,
-                customer.email,
-                order_id=order.id,
-                shipment_id=shipment.id,
-            )
-            await webhooks.shipment_sent(conn, ctx, shipment.id)
-            return await Shipment.get(id=shipment_id, using_db=conn)
+            return await leave_in(conn, shipment_id, carrier, tracking, ctx)
 
     return await with_retries(work)
+
+
+async def ship_parcel_in(
+    conn: BaseDBAsyncClient,
+    order_id: int,
+    lines: dict[int, int],
+    carrier: str,
+    tracking: str,
+    ctx: Context,
+) -> Shipment:
+    """A parcel someone else packed (the maker, rule 25) leaves at once, in the caller's
+    transaction: the same parcel, revenue, email and webhooks as one the shop ships."""
+    shipment = await Shipment.create(
+        order_id=order_id, created_by=str(ctx.actor), created_at=ctx.now, using_db=conn
+    )
+    await ShipmentLine.bulk_create(
+        [ShipmentLine(shipment_id=shipment.id, line_id=i, quantity=q) for i, q in lines.items()],
+        using_db=conn,
+    )
+    return await leave_in(conn, shipment.id, carrier, tracking, ctx)
+
+
+async def leave_in(
+    conn: BaseDBAsyncClient, shipment_id: int, carrier: str, tracking: str, ctx: Context
+) -> Shipment:
+    """Rule 12 and rule 4 inside the caller's transaction."""
+    shipment = await Shipment.filter(id=shipment_id).select_for_update().using_db(conn).first()
+    if shipment is None:
+        raise NotFound("No such shipment.", field="shipmentId")
+    if shipment.status == ShipmentStatus.SHIPPED:
+        if (shipment.carrier, shipment.tracking_number) == (carrier, tracking):
+            return shipment
+        raise Conflict("This shipment has already left.", field="shipmentId")
+    changed = (
+        await Shipment.filter(id=shipment_id, status=ShipmentStatus.PLANNED)
+        .using_db(conn)
+        .update(
+            status=ShipmentStatus.SHIPPED,
+            carrier=carrier,
+            tracking_number=tracking,
+            shipped_at=ctx.now,
+        )
+    )
+    if changed != 1:
+        raise Conflict("This shipment has already left.", field="shipmentId")
+    contents = (
+        await ShipmentLine.filter(shipment_id=shipment_id).using_db(conn).prefetch_related("line")
+    )
+    entries = []
+    for item in contents:
+        moved = (
+            await OrderLine.filter(id=item.line_id, qty_allocated__gte=item.quantity)
+            .using_db(conn)
+            .update(
+                qty_allocated=F("qty_allocated") - item.quantity,
+                qty_shipped=F("qty_shipped") + item.quantity,
+            )
+        )
+        if moved != 1:
+            raise Conflict("The order changed meanwhile; please try again.", field="shipmentId")
+        entries.append(
+            (item.line_id, LedgerKind.REVENUE_RECOGNISED, item.quantity, item.line.unit_price)
+        )
+    await post(conn, entries, now=ctx.now)
+    await _settle_notices(conn, [item.line_id for item in contents])
+    order = await Order.get(id=shipment.order_id, using_db=conn)
+    customer = await Customer.get(id=order.customer_id, using_db=conn)
+    await enqueue(
+        conn,
+        ctx,
+        OutboxKind.SHIPMENT_SENT,
+        customer.email,
+        order_id=order.id,
+        shipment_id=shipment.id,
+    )
+    await webhooks.shipment_sent(conn, ctx, shipment.id)
+    return await Shipment.get(id=shipment_id, using_db=conn)

@@ -108,6 +108,12 @@ async def answer_purchase_order(token: str, answers: list[LineAnswer], *, ctx: C
         raise InvalidInput("Answer at least one line.", field="lines")
     if len(answers) > MAX_LINES:
         raise InvalidInput(f"Answer at most {MAX_LINES} lines.", field="lines")
+    if await PurchaseOrder.filter(id=holder.po_id, dropship=True).exists():
+        raise Conflict(
+            "This purchase order's parcels go straight to our customers: record each parcel"
+            " you sent with its carrier and tracking number.",
+            field="lines",
+        )
     lines = {line.id: line for line in await family_lines(holder.po_id)}
     notes: list[str] = []
     seen: set[int] = set()

@@ -17,6 +17,7 @@ from domain.purchasing.models import (
     SupplierProposal,
 )
 from domain.purchasing.reorder import Demand, suggest
+from domain.shipping.models import Shipment
 from domain.supply.answers import PENDING, Holder
 from domain.supply.suggestions import DRAFT
 from domain.vocabulary import PurchaseOrderStatus
@@ -121,6 +122,15 @@ class SupplierLineView:
     confirmed_date: dt.date | None
     proposed_date: dt.date | None
     proposed_quantity: int | None
+    # A dropship line (rule 25): where the parcel goes, and once sent, its carrier and tracking.
+    ship_to: str = ""
+    cancelled: int = 0
+    carrier: str = ""
+    tracking_number: str = ""
+
+    @property
+    def sent(self) -> bool:
+        return bool(self.tracking_number)
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,7 @@ class SupplierPoView:
     supplier_name: str
     expected_date: dt.date
     lines: tuple[SupplierLineView, ...]
+    dropship: bool = False
 
 
 async def supplier_po(holder: Holder) -> SupplierPoView:
@@ -152,8 +163,16 @@ async def supplier_po(holder: Holder) -> SupplierPoView:
             "quantity_received",
             "quantity_cancelled",
             "confirmed_date",
+            "ship_to",
+            "shipment_id",
         )
     )
+    parcels = {
+        s["id"]: s
+        for s in await Shipment.filter(
+            id__in=[r["shipment_id"] for r in rows if r["shipment_id"]]
+        ).values("id", "carrier", "tracking_number")
+    }
     pending = {
         p["po_line_id"]: p
         for p in await SupplierProposal.filter(
@@ -178,9 +197,14 @@ async def supplier_po(holder: Holder) -> SupplierPoView:
                 r["confirmed_date"],
                 pending.get(r["id"], {}).get("proposed_date"),
                 pending.get(r["id"], {}).get("proposed_quantity"),
+                r["ship_to"],
+                r["quantity_cancelled"],
+                parcels.get(r["shipment_id"], {}).get("carrier", ""),
+                parcels.get(r["shipment_id"], {}).get("tracking_number", ""),
             )
             for r in rows
         ),
+        root.dropship,
     )
 
 

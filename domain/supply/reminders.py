@@ -46,9 +46,10 @@ def why_remind(
 async def remind_suppliers(*, ctx: Context) -> dict[str, int]:
     every = ctx.policy.supplier_reminder_days
     counts = {"unconfirmed": 0, "overdue": 0}
-    pos = await PurchaseOrder.filter(status=PurchaseOrderStatus.OPEN, sent_at__isnull=False).values(
-        "id", "number", "supplier_id", "sent_at", "last_reminder_at", "split_from_id"
-    )
+    # A dropship PO (rule 25) asks for parcels, not confirmations: no reminder.
+    pos = await PurchaseOrder.filter(
+        status=PurchaseOrderStatus.OPEN, sent_at__isnull=False, dropship=False
+    ).values("id", "number", "supplier_id", "sent_at", "last_reminder_at", "split_from_id")
     emails = dict(await Supplier.all().values_list("id", "email"))  # type: ignore[arg-type]
     for po in pos:
         lines = await PurchaseOrderLine.filter(purchase_order_id=po["id"]).values(

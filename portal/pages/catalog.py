@@ -174,9 +174,22 @@ async def cart_lines(web: Web, request: Request) -> list[dict]:
         if view is None:
             continue
         lines.append(
-            {"product": view, "quantity": quantity, "preview": preview_split(view, quantity, ctx)}
+            {
+                "product": view,
+                "quantity": quantity,
+                "preview": preview_split(view, quantity, ctx),
+                # Rule 25: the maker's window, where the maker ships (or may ship) it.
+                "maker_eta": availability(view, ctx).maker_eta,
+                "by": view.shipped_by.value,
+            }
         )
     return lines
+
+
+def _later_units(line: dict) -> int:
+    """The units of a cart line that leave later: those that wait, or all of them where the
+    maker ships the line in its own time."""
+    return int(line["preview"].waits) if line["by"] == "shop" else int(line["quantity"])
 
 
 async def render_cart(
@@ -193,7 +206,7 @@ async def render_cart(
         "cart.html",
         {
             "lines": lines,
-            "anything_waits": asks_consent(line["preview"].waits for line in lines),
+            "anything_waits": asks_consent(_later_units(line) for line in lines),
             "total": cart_total(
                 CartLine(line["product"].price, line["quantity"]) for line in lines
             ),

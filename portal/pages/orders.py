@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -39,6 +40,7 @@ def routes(web: Web) -> list[Route]:
         form = await web.form(request)
         await web.limit(request, "place_order_client")
         values = {name: text(form, name) for name in CHECKOUT_FIELDS}
+        values |= {k: text(form, k) for k in form.keys() if k.startswith("ship_by_")}
         lines = await cart_lines(web, request)
         if not lines:
             return web.redirect(request, "portal:cart")
@@ -46,7 +48,10 @@ def routes(web: Web) -> list[Route]:
             email=values["email"],
             name=values["name"],
             shipping_address=values["shipping_address"],
-            lines=[LineRequest(line["product"].sku, line["quantity"]) for line in lines],
+            lines=[
+                LineRequest(line["product"].sku, line["quantity"], _by_maker(form, line))
+                for line in lines
+            ],
             ship_preference=values["ship_preference"] or ShipPreference.SHIP_WHEN_READY,  # type: ignore[arg-type]
             idempotency_key=f"portal:{values['checkout_key']}" if values["checkout_key"] else None,
             consents_to_waiting=text(form, "consent") == "yes",
@@ -169,3 +174,10 @@ def routes(web: Web) -> list[Route]:
         ),
         Route("/links", links, methods=["GET", "POST"], name="links"),
     ]
+
+
+def _by_maker(form: FormData, line: dict) -> bool | None:
+    """Rule 25: where the product allows both, the customer's choice for this line."""
+    if line["by"] != "either":
+        return None
+    return text(form, f"ship_by_{line['product'].sku}") == "maker"

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from domain import numbers
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.supply.answers import LineAnswer, LinkRefused, answer_purchase_order, holder_of
+from domain.supply.dropship import record_dropship_parcel
 from domain.supply.reads import supplier_po
 from portal.web import Web, field_errors, text
 
@@ -111,7 +112,42 @@ def routes(web: Web) -> list[Route]:
             said += " (we will review them and come back to you)"
         return await show(request, done=said + ".")
 
-    return [Route("/supplier/po/{token}", page, methods=["GET", "POST"], name="supplier-po")]
+    async def parcel(request: Request) -> Response:
+        """Rule 25: the supplier sent a dropship parcel; the customer is told its tracking."""
+        form = await web.form(request)  # CSRF first: a forged post is refused with 403
+        token = request.path_params["token"]
+        line_id = numbers.database_id_or_none(text(form, "line_id")) or 0
+        values = {
+            f"carrier_{line_id}": text(form, "carrier")[:200],
+            f"tracking_{line_id}": text(form, "tracking_number")[:200],
+        }
+        try:
+            sent = await record_dropship_parcel(
+                token,
+                line_id,
+                text(form, "carrier"),
+                text(form, "tracking_number"),
+                ctx=web.context(),
+            )
+        except LinkRefused as error:
+            raise HTTPException(403, error.message) from None
+        except NotFound as error:
+            if error.field == "token":
+                raise HTTPException(404) from None
+            return await show(request, errors={"form": error.message}, form=values, status=400)
+        except DomainError as error:
+            errors = {f"parcel-{line_id}-{error.field or 'form'}": error.message}
+            return await show(request, errors=errors, form=values, status=400)
+        return await show(
+            request,
+            done=f"Thank you: the parcel for order {sent.order_number} is recorded as sent;"
+            " we have told the customer.",
+        )
+
+    return [
+        Route("/supplier/po/{token}", page, methods=["GET", "POST"], name="supplier-po"),
+        Route("/supplier/po/{token}/parcel", parcel, methods=["POST"], name="supplier-po-parcel"),
+    ]
 
 
 def _by_line(error: DomainError, line_of: list[int]) -> dict[str, str]:

@@ -57,6 +57,7 @@ PRODUCT_FIELDS = (
     "lead_time_days",
     "supplier_id",
     "per_order_limit",
+    "shipped_by",
     "reason",
 )
 PAGE = 200
@@ -82,6 +83,7 @@ def product_data(values: dict[str, str]) -> ProductData:
         lead_time_days=values["lead_time_days"],
         supplier_id=int(supplier) if supplier.isascii() and supplier.isdigit() else None,
         per_order_limit=values["per_order_limit"],
+        shipped_by=values.get("shipped_by") or "shop",
     )
 
 
@@ -101,6 +103,7 @@ def _product_form(row: Any) -> dict[str, str]:
         "lead_time_days": shown(row.lead_time_days),
         "supplier_id": shown(row.supplier_id),
         "per_order_limit": shown(row.per_order_limit),
+        "shipped_by": row.shipped_by.value,
         "reason": "",
     }
 

@@ -289,12 +289,15 @@ class Batch:
         items = tuple(
             (names.get(line_id, "item"), qty) for line_id, qty in self.parcel_items[shipment["id"]]
         )
+        makers = {line.id for line in order.lines if line.dropship}
+        packed = [line_id for line_id, _ in self.parcel_items[shipment["id"]]]
         return ShipmentSent(
             order,
             shipment["carrier"],
             shipment["tracking_number"],
             items,
             plan_parcels(order.lines, order.ship_preference),
+            by_maker=bool(packed) and all(line_id in makers for line_id in packed),
         )
 
     def _cancellation(self, row: Claimed, order: Order) -> Cancellation:

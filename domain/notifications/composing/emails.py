@@ -31,6 +31,7 @@ class Line:
     released: bool  # False: a preorder before its release date
     promised: Window = Window(None, None, EtaBasis.UNKNOWN)
     placed_from_stock: int = 0  # units allocated from stock when the order was placed
+    dropship: bool = False  # shipped by the maker straight to the customer (rule 25)
 
     def as_placed(self) -> Line:
         """The line as the customer saw it at checkout: the promise and the first split."""
@@ -49,8 +50,9 @@ class Line:
 
     @property
     def ships_now(self) -> int:
-        """Units in stock that may leave now (DOMAIN.md rule 12, before the ship preference)."""
-        return self.allocated if self.released else 0
+        """Units in stock that may leave now (DOMAIN.md rule 12, before the ship preference).
+        The maker's units leave when the maker sends them: they wait for its window."""
+        return self.allocated if self.released and not self.dropship else 0
 
     @property
     def waits(self) -> int:
@@ -93,7 +95,15 @@ def plan_parcels(lines: tuple[Line, ...], preference: ShipPreference) -> tuple[P
 
     ``ship_complete`` holds everything for one parcel when the last unit is in.
     """
-    open_lines = [line for line in lines if line.open]
+    makers = tuple(
+        Parcel(False, line.eta, ((line.name, line.open),))
+        for line in lines
+        if line.open and line.dropship
+    )
+    return _shop_parcels([ln for ln in lines if ln.open and not ln.dropship], preference) + makers
+
+
+def _shop_parcels(open_lines: list[Line], preference: ShipPreference) -> tuple[Parcel, ...]:
     if not open_lines:
         return ()
     if preference == ShipPreference.SHIP_COMPLETE:
@@ -227,6 +237,7 @@ class ShipmentSent:
     tracking_number: str
     items: tuple[tuple[str, int], ...]
     coming: tuple[Parcel, ...]
+    by_maker: bool = False  # rule 25: the maker sent it straight to the customer
 
 
 @dataclass(frozen=True)
@@ -274,6 +285,7 @@ class SupplierLine:
     quantity: int  # still to come
     expected_date: dt.date
     confirmed_date: dt.date | None
+    ship_to: str = ""  # a dropship line (rule 25): the customer's address
 
 
 @dataclass(frozen=True)
@@ -286,6 +298,10 @@ class SupplierPurchaseOrder:
     lines: tuple[SupplierLine, ...]
     link: str
     reminder: str = ""  # "unconfirmed" or "overdue" for a reminder
+    # Rule 25: the supplier ships these lines to customers; a cancellation names the line
+    # the supplier must no longer send.
+    dropship: bool = False
+    cancelled: tuple[SupplierLine, ...] = ()
 
     def csv(self) -> str:
         """The lines as CSV (UTF-8, CRLF); text cells that a spreadsheet would run as a
@@ -300,18 +316,18 @@ class SupplierPurchaseOrder:
 
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["po", "sku", "name", "quantity", "expected_date", "confirmed_date"])
+        header = ["po", "sku", "name", "quantity", "expected_date", "confirmed_date"]
+        writer.writerow([*header, "ship_to"] if self.dropship else header)
         for line in self.lines:
-            writer.writerow(
-                [
-                    line.po_number,
-                    cell(line.sku),
-                    cell(line.name),
-                    line.quantity,
-                    line.expected_date.isoformat(),
-                    line.confirmed_date.isoformat() if line.confirmed_date else "",
-                ]
-            )
+            row = [
+                line.po_number,
+                cell(line.sku),
+                cell(line.name),
+                line.quantity,
+                line.expected_date.isoformat(),
+                line.confirmed_date.isoformat() if line.confirmed_date else "",
+            ]
+            writer.writerow([*row, cell(line.ship_to)] if self.dropship else row)
         return out.getvalue()
 
 

@@ -79,6 +79,7 @@ async def load_orders(
             "product__name",
             "product__sku",
             "product__release_date",
+            "dropship",
         )
     )
     from_stock = await _placed_from_stock(conn, ids)
@@ -100,6 +101,7 @@ async def load_orders(
                 released=release is None or release <= today,
                 promised=window_of(row, "promised"),
                 placed_from_stock=from_stock.get((row["id"], row["placed_at"]), 0),
+                dropship=bool(row["dropship"]),
             )
         )
     return {
@@ -119,10 +121,13 @@ async def load_orders(
 
 def _as_shown(lines: list[Line], preference: ShipPreference) -> tuple[Line, ...]:
     """Each line with the window the customer is told (ship-together under ship_complete)."""
-    shown = shown_windows(lines, preference)
+    shop = [line for line in lines if not line.dropship]  # the maker's parcels travel apart
+    shown = dict(zip((line.id for line in shop), shown_windows(shop, preference), strict=True))
     return tuple(
-        line if line.eta == eta else replace(line, eta=eta)
-        for line, eta in zip(lines, shown, strict=True)
+        line
+        if line.id not in shown or line.eta == shown[line.id]
+        else replace(line, eta=shown[line.id])
+        for line in lines
     )
 
 

@@ -6,6 +6,7 @@ The link is recomputed from the PO's salt and last day, as order links are: a PO
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -38,7 +39,15 @@ async def load_supplier_mail(
         po["id"]: po
         for po in await PurchaseOrder.filter(id__in=roots)
         .using_db(conn)
-        .values("id", "number", "expected_date", "link_salt", "link_expires", "supplier__name")
+        .values(
+            "id",
+            "number",
+            "expected_date",
+            "link_salt",
+            "link_expires",
+            "supplier__name",
+            "dropship",
+        )
     }
     parts = {
         po["id"]: po
@@ -48,12 +57,15 @@ async def load_supplier_mail(
     }
     numbers = {**{i: p for i, p in pos.items()}, **parts}
     lines: dict[int, list[SupplierLine]] = defaultdict(list)
+    every: dict[int, SupplierLine] = {}
     for line in (
         await PurchaseOrderLine.filter(purchase_order_id__in=[*pos, *parts])
         .using_db(conn)
         .order_by("id")
         .values(
+            "id",
             "purchase_order_id",
+            "ship_to",
             "product__sku",
             "product__name",
             "quantity",
@@ -63,20 +75,20 @@ async def load_supplier_mail(
         )
     ):
         left = line["quantity"] - line["quantity_received"] - line["quantity_cancelled"]
-        if left <= 0:
-            continue
         owner = numbers[line["purchase_order_id"]]
         root = owner.get("split_from_id") or owner["id"]
-        lines[root].append(
-            SupplierLine(
-                owner["number"],
-                line["product__sku"],
-                line["product__name"],
-                left,
-                owner["expected_date"],
-                line["confirmed_date"],
-            )
+        shown = SupplierLine(
+            owner["number"],
+            line["product__sku"],
+            line["product__name"],
+            left,
+            owner["expected_date"],
+            line["confirmed_date"],
+            line["ship_to"],
         )
+        every[line["id"]] = shown
+        if left > 0:
+            lines[root].append(shown)
     found: dict[int, SupplierPurchaseOrder | Failure] = {}
     for row in rows:
         if row.id not in wanted:
@@ -86,6 +98,8 @@ async def load_supplier_mail(
             found[row.id] = Failure(Scope.CONTENT, "the purchase order or its link is gone")
             continue
         token = supplier_token(policy.secret_key, po["id"], po["link_expires"], po["link_salt"])
+        cancelled = every.get(int(row.payload.get("cancelled_line", 0) or 0))
+        units = int(row.payload.get("cancelled_units", 0) or 0)
         found[row.id] = SupplierPurchaseOrder(
             number=po["number"],
             supplier_name=po["supplier__name"],
@@ -93,5 +107,7 @@ async def load_supplier_mail(
             lines=tuple(lines[po["id"]]),
             link=supplier_po_url(policy.base_url, token),
             reminder=str(row.payload.get("reminder", "")),
+            dropship=bool(po["dropship"]),
+            cancelled=(dataclasses.replace(cancelled, quantity=units),) if cancelled else (),
         )
     return found

@@ -117,6 +117,13 @@ def template_and_subject(view: View) -> tuple[str, str]:
             return "supplier_reminder", f"Purchase order {view.number}: the delivery is late"
         if view.reminder:
             return "supplier_reminder", f"Purchase order {view.number}: please confirm"
+        if view.cancelled:
+            return (
+                "dropship_cancelled",
+                f"Purchase order {view.number}: do not send a cancelled line",
+            )
+        if view.dropship:
+            return "dropship_order", f"Purchase order {view.number}: parcels to send to customers"
         return "purchase_order_sent", f"Purchase order {view.number}"
     if isinstance(view, WaitlistMail):
         if view.opening:

@@ -51,6 +51,7 @@ BASIS = {
     EtaBasis.RELEASE_DATE: "based on the release date",
     EtaBasis.BUILD: "based on the time it takes to make",
     EtaBasis.UNKNOWN: "we do not know yet and will write as soon as we do",
+    EtaBasis.DROPSHIP: "shipped by the maker straight to you: the maker's lead time plus delivery",
 }
 
 
