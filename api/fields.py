@@ -15,6 +15,7 @@ import re
 RENAMED: dict[str, dict[str, str]] = {
     "receivePurchaseOrder": {"poLineId": "purchaseOrderLineId"},
     "answerPurchaseOrder": {"lineId": "purchaseOrderLineId"},
+    "recordDropshipParcel": {"lineId": "purchaseOrderLineId"},
     "requestCustomBuild": {"choices": "choiceIds"},
     "quoteCustomBuild": {"requestId": "customBuildId"},
     "slipCustomBuild": {"requestId": "customBuildId"},

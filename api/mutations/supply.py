@@ -282,7 +282,7 @@ class SupplyMutation:
             )
             view = await supplier_po(await holder_of(input.token, ctx=ctx))
         except DomainError as error:
-            return RecordDropshipParcelPayload(errors=user_errors(error, ANSWER_FIELDS))
+            return RecordDropshipParcelPayload(errors=user_errors(error, "recordDropshipParcel"))
         return RecordDropshipParcelPayload(
             purchase_order=SupplierPurchaseOrder.of(view), replayed=sent.replayed
         )

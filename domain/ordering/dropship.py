@@ -24,8 +24,8 @@ from domain.context import Context
 from domain.customers.links import new_number
 from domain.db import Dialect, fetch
 from domain.errors import Conflict, InvalidInput
-from domain.notifications.outbox import enqueue
 from domain.ordering.models import Order, OrderLine
+from domain.outbox.enqueue import enqueue
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from domain.purchasing.services import close_if_complete
 from domain.validation import clean_email

@@ -15,12 +15,12 @@ import pytest
 from domain.audit.models import AuditEntry
 from domain.catalog.models import Product, Supplier
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, place_order
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from domain.purchasing.services import ReceiptLineRequest, receive
-from domain.reporting.models import LedgerEntry
 from domain.shipping.models import Shipment
 from domain.supply.answers import LinkRefused, holder_of
 from domain.supply.dropship import record_dropship_parcel
