@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--orders", type=int, default=100_000)
     bench.add_argument("--products", type=int, default=2_000)
     bench.add_argument("--suppliers", type=int, default=200)
+    bench.add_argument(
+        "--hot-lines", type=int, default=None, help="the hot queue's lines (default orders / 5)"
+    )
     token = commands.add_parser("token", help="staff API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="issue a token; its secret is shown once")
@@ -156,7 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         from bench.core import run
 
         return asyncio.run(
-            run(settings, products=args.products, suppliers=args.suppliers, orders=args.orders)
+            run(
+                settings,
+                products=args.products,
+                suppliers=args.suppliers,
+                orders=args.orders,
+                hot_lines=args.hot_lines,
+            )
         )
     if args.command == "token":
         from domain.migrate import migrate

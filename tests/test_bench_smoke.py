@@ -33,6 +33,8 @@ def test_bench_reports_every_operation_with_measured_and_floor(tmp_path: Path) -
             "5",
             "--orders",
             "500",
+            "--hot-lines",
+            "150",
         ],
         cwd=ROOT,
         env=env,
@@ -50,6 +52,25 @@ def test_bench_reports_every_operation_with_measured_and_floor(tmp_path: Path) -
     assert "wrote different row counts" not in done.stdout
     assert "note: suggestions wrote" not in done.stdout
     assert re.search(r"products whose waiting_units disagree\s+0$", done.stdout, re.M)
+    # --hot-lines sizes the queue behind the revised PO (the 100,000-line run of the PO date
+    # change), apart from the number of orders.
+    assert "hot queue 150 lines" in done.stdout
+    assert re.search(r"hot lines pegged to its PO line\s+150$", done.stdout, re.M)
+    assert re.search(r"^revise_expected_date \+14 d \(150 pegged\)", done.stdout, re.M)
+
+
+def test_bench_refuses_a_hot_queue_larger_than_the_orders(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'bench.db'}"}
+    done = subprocess.run(
+        [sys.executable, "cli.py", "bench", "--orders", "20", "--hot-lines", "21"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--hot-lines must be between 1 and --orders" in done.stdout
 
 
 def test_bench_refuses_a_database_not_named_for_it(tmp_path: Path) -> None:

@@ -507,12 +507,15 @@ async def _issue_delay_notices(
     """
     reference = ACCEPTED_LATEST
     beyond_told = d.days_between("c.new_latest", "delay_notice.new_latest")
+    # Joined, not ``line_id IN (subquery)``: the subquery reads the notice's own date, so
+    # PostgreSQL ran it once per open notice of the store, over every line the event moved.
     await execute(
         conn,
-        "UPDATE delay_notice SET status = 'superseded' WHERE status = 'open' AND line_id IN"
-        " (SELECT c.line_id FROM eta_change c JOIN order_line l ON l.id = c.line_id"
-        "  WHERE c.event_id = ? AND NOT (c.new_latest > " + reference + ""
-        f"  AND delay_notice.new_latest IS NOT NULL AND {beyond_told} < ?))",
+        "UPDATE delay_notice SET status = 'superseded' FROM eta_change c"
+        " JOIN order_line l ON l.id = c.line_id"
+        " WHERE delay_notice.status = 'open' AND delay_notice.line_id = c.line_id"
+        f" AND c.event_id = ? AND NOT (c.new_latest > {reference}"
+        f" AND delay_notice.new_latest IS NOT NULL AND {beyond_told} < ?)",
         [event_id, ctx.policy.email_threshold_days],
     )
     deadline = ctx.today + dt.timedelta(days=ctx.policy.delay_answer_days)
