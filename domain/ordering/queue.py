@@ -470,24 +470,36 @@ async def _redate(conn: BaseDBAsyncClient, plans: list[_Plan], event_id: int, ct
         "(t.new_earliest IS NULL OR t.eta_earliest IS NULL OR t.new_latest IS NULL"
         f" OR t.eta_latest IS NULL OR ABS({moved_early}) >= ? OR ABS({moved_late}) >= ?)"
     )
-    moved = await execute(
-        conn,
+    history = (
         "INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest, old_basis,"
         " new_earliest, new_latest, new_basis, material)"
         " SELECT t.id, ?, t.eta_earliest, t.eta_latest, t.eta_basis, t.new_earliest,"
         f" t.new_latest, t.new_basis, {material}"
-        f" FROM ({target}) t WHERE {CHANGED}",
-        [event_id, threshold, threshold, *target_values],
     )
-    await execute(
-        conn,
-        f"WITH t AS ({target})"
-        " UPDATE order_line SET eta_earliest = t.new_earliest, eta_latest = t.new_latest,"
+    lines = (
+        "UPDATE order_line SET eta_earliest = t.new_earliest, eta_latest = t.new_latest,"
         " eta_basis = t.new_basis, pegged_po_line_id = t.new_po FROM t"
         f" WHERE order_line.id = t.id AND ({CHANGED}"
-        " OR t.pegged_po_line_id IS DISTINCT FROM t.new_po)",
-        target_values,
+        " OR t.pegged_po_line_id IS DISTINCT FROM t.new_po)"
     )
+    if d.postgres:
+        # One statement: the queues are read and their windows computed once, not once for
+        # the history and again for the lines (both see the lines as they were).
+        rows = await fetch(
+            conn,
+            f"WITH t AS MATERIALIZED ({target}),"
+            f" h AS ({history} FROM t WHERE {CHANGED} RETURNING 1),"
+            f" u AS ({lines} RETURNING 1)"
+            " SELECT (SELECT COUNT(*) FROM h) AS moved",
+            [*target_values, event_id, threshold, threshold],
+        )
+        return int(rows[0]["moved"])
+    moved = await execute(
+        conn,
+        f"{history} FROM ({target}) t WHERE {CHANGED}",
+        [event_id, threshold, threshold, *target_values],
+    )
+    await execute(conn, f"WITH t AS ({target}) {lines}", target_values)
     return moved
 
 
