@@ -471,24 +471,36 @@ async def _redate(conn: BaseDBAsyncClient, plans: list[_Plan], event_id: int, ct
         "(t.new_earliest IS NULL OR t.eta_earliest IS NULL OR t.new_latest IS NULL"
         f" OR t.eta_latest IS NULL OR ABS({moved_early}) >= ? OR ABS({moved_late}) >= ?)"
     )
-    moved = await execute(
-        conn,
+    history = (
         "INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest, old_basis,"
         " new_earliest, new_latest, new_basis, material)"
         " SELECT t.id, ?, t.eta_earliest, t.eta_latest, t.eta_basis, t.new_earliest,"
         f" t.new_latest, t.new_basis, {material}"
-        f" FROM ({target}) t WHERE {CHANGED}",
-        [event_id, threshold, threshold, *target_values],
     )
-    await execute(
-        conn,
-        f"WITH t AS ({target})"
-        " UPDATE order_line SET eta_earliest = t.new_earliest, eta_latest = t.new_latest,"
+    lines = (
+        "UPDATE order_line SET eta_earliest = t.new_earliest, eta_latest = t.new_latest,"
         " eta_basis = t.new_basis, pegged_po_line_id = t.new_po FROM t"
         f" WHERE order_line.id = t.id AND ({CHANGED}"
-        " OR t.pegged_po_line_id IS DISTINCT FROM t.new_po)",
-        target_values,
+        " OR t.pegged_po_line_id IS DISTINCT FROM t.new_po)"
     )
+    if d.postgres:
+        # One statement: the queues are read and their windows computed once, not once for
+        # the history and again for the lines (both see the lines as they were).
+        rows = await fetch(
+            conn,
+            f"WITH t AS MATERIALIZED ({target}),"
+            f" h AS ({history} FROM t WHERE {CHANGED} RETURNING 1),"
+            f" u AS ({lines} RETURNING 1)"
+            " SELECT (SELECT COUNT(*) FROM h) AS moved",
+            [*target_values, event_id, threshold, threshold],
+        )
+        return int(rows[0]["moved"])
+    moved = await execute(
+        conn,
+        f"{history} FROM ({target}) t WHERE {CHANGED}",
+        [event_id, threshold, threshold, *target_values],
+    )
+    await execute(conn, f"WITH t AS ({target}) {lines}", target_values)
     return moved
 
 
@@ -519,6 +531,10 @@ async def _issue_delay_notices(
         [event_id, ctx.policy.email_threshold_days],
     )
     deadline = ctx.today + dt.timedelta(days=ctx.policy.delay_answer_days)
+    # The lines whose notice stands are read once, before the first row goes in. A NOT EXISTS
+    # per line on the table being filled was planned, when statistics said it was empty, as a
+    # scan of it per line, over every row this statement had inserted so far: quadratic,
+    # minutes at 100,000 lines.
     return await execute(
         conn,
         "INSERT INTO delay_notice (order_id, line_id, event_id, previous_latest, new_earliest,"
@@ -527,9 +543,9 @@ async def _issue_delay_notices(
         f" l.consented_latest IS NOT NULL, {d.date}, 'open', {d.timestamp}"
         " FROM eta_change c JOIN order_line l ON l.id = c.line_id"
         f" WHERE c.event_id = ? AND c.new_latest > {reference}"
-        " AND NOT EXISTS (SELECT 1 FROM delay_notice n WHERE n.line_id = l.id"
-        " AND n.status = 'open')",
-        [deadline, ctx.now, event_id],
+        " AND l.id NOT IN (SELECT n.line_id FROM delay_notice n"
+        "  JOIN eta_change m ON m.line_id = n.line_id WHERE m.event_id = ? AND n.status = 'open')",
+        [deadline, ctx.now, event_id, event_id],
     )
 
 

@@ -116,6 +116,8 @@ async def eta_event(conn: BaseDBAsyncClient, ctx: Context, event_id: int) -> int
         + " AS payload FROM delay_notice n WHERE n.event_id = ?",
         [event_id],
     )
+    if not await _wanted(conn, "product.availability_changed"):
+        return moved + notices  # no read over every moved line for nobody
     products = await fetch(
         conn,
         "SELECT DISTINCT l.product_id FROM eta_change c JOIN order_line l ON l.id = c.line_id"
