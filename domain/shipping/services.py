@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domain.context import Context
-from domain.customers.models import Customer
-from domain.db import with_retries
+from domain.db import Dialect, execute, fetch, with_retries
 from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.ledger.postings import post
-from domain.ordering.models import DelayNotice, Order, OrderLine
+from domain.ordering.models import Order
 from domain.outbox.enqueue import enqueue
+from domain.rows import as_date, as_decimal, marks
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.shipping.planning import ShippableLine, plan_shipment
 from domain.validation import clean_text, idempotency_key
@@ -28,28 +29,27 @@ from domain.webhooks import hooks as webhooks
 
 
 async def shippable_lines(conn: BaseDBAsyncClient, order_id: int) -> list[ShippableLine]:
-    # Rule 25: the maker ships dropship lines; the shop's parcels never carry nor wait for them.
-    lines = (
-        await OrderLine.filter(order_id=order_id, dropship=False)
-        .using_db(conn)
-        .prefetch_related("product")
+    """The order's lines with what planned parcels already hold of them: one query. Rule 25:
+    the maker ships dropship lines; the shop's parcels never carry nor wait for them."""
+    rows = await fetch(
+        conn,
+        "SELECT l.id, l.qty_allocated, l.qty_waiting, p.release_date,"
+        " COALESCE((SELECT SUM(sl.quantity) FROM shipment_line sl"
+        " JOIN shipment s ON s.id = sl.shipment_id"
+        " WHERE sl.line_id = l.id AND s.status = ?), 0) AS held"
+        " FROM order_line l JOIN product p ON p.id = l.product_id"
+        " WHERE l.order_id = ? AND l.dropship = ? ORDER BY l.id",
+        [ShipmentStatus.PLANNED.value, order_id, False],
     )
-    held: dict[int, int] = {}
-    for row in (
-        await ShipmentLine.filter(line__order_id=order_id, shipment__status=ShipmentStatus.PLANNED)
-        .using_db(conn)
-        .values("line_id", "quantity")
-    ):
-        held[row["line_id"]] = held.get(row["line_id"], 0) + row["quantity"]
     return [
         ShippableLine(
-            line.id,
-            line.qty_allocated,
-            line.qty_waiting,
-            held.get(line.id, 0),
-            line.product.release_date,
+            row["id"],
+            row["qty_allocated"],
+            row["qty_waiting"],
+            int(row["held"]),
+            as_date(row["release_date"]),
         )
-        for line in lines
+        for row in rows
     ]
 
 
@@ -136,17 +136,33 @@ async def _replayed(existing: Shipment, order_id: int, lines: dict[int, int] | N
 
 async def _settle_notices(conn: BaseDBAsyncClient, line_ids: list[int]) -> None:
     """A line whose every unit has left leaves nothing for an open delay notice to decide."""
-    done = (
-        await OrderLine.filter(id__in=line_ids, qty_waiting=0, qty_allocated=0)
-        .using_db(conn)
-        .values_list("id", flat=True)
+    if not line_ids:
+        return
+    await execute(
+        conn,
+        "UPDATE delay_notice SET status = ? WHERE status = ? AND line_id IN"
+        f" (SELECT id FROM order_line WHERE id IN ({marks(line_ids)})"
+        " AND qty_waiting = 0 AND qty_allocated = 0)",
+        [DelayNoticeStatus.SUPERSEDED.value, DelayNoticeStatus.OPEN.value, *line_ids],
     )
-    if done:
-        await (
-            DelayNotice.filter(line_id__in=list(done), status=DelayNoticeStatus.OPEN)
-            .using_db(conn)
-            .update(status=DelayNoticeStatus.SUPERSEDED)
-        )
+
+
+async def _ship_units(conn: BaseDBAsyncClient, contents: list[dict]) -> None:
+    """Each line's units move from allocated to shipped, in one guarded statement: every line
+    must still hold its units allocated, or nothing moves."""
+    d = Dialect(conn)
+    ids = [row["line_id"] for row in contents]
+    units = "CASE id " + " ".join(f"WHEN ? THEN {d.integer}" for _ in contents) + " END"
+    pairs = [value for row in contents for value in (row["line_id"], int(row["quantity"]))]
+    moved = await execute(
+        conn,
+        f"UPDATE order_line SET qty_allocated = qty_allocated - {units},"
+        f" qty_shipped = qty_shipped + {units}"
+        f" WHERE id IN ({marks(ids)}) AND qty_allocated >= {units}",
+        [*pairs, *pairs, *ids, *pairs],
+    )
+    if moved != len(contents):
+        raise Conflict("The order changed meanwhile; please try again.", field="shipmentId")
 
 
 def checked_parcel(carrier: str, tracking_number: str) -> tuple[str, str]:
@@ -216,35 +232,54 @@ async def leave_in(
     )
     if changed != 1:
         raise Conflict("This shipment has already left.", field="shipmentId")
-    contents = (
-        await ShipmentLine.filter(shipment_id=shipment_id).using_db(conn).prefetch_related("line")
+    # What the parcel carries, at what price, and who is told: one query.
+    contents = await fetch(
+        conn,
+        "SELECT sl.line_id, SUM(sl.quantity) AS quantity, l.unit_price, c.email"
+        " FROM shipment_line sl JOIN order_line l ON l.id = sl.line_id"
+        " JOIN customer_order o ON o.id = l.order_id"
+        " JOIN customer c ON c.id = o.customer_id"
+        " WHERE sl.shipment_id = ? GROUP BY sl.line_id, l.unit_price, c.email"
+        " ORDER BY sl.line_id",
+        [shipment_id],
     )
-    entries = []
-    for item in contents:
-        moved = (
-            await OrderLine.filter(id=item.line_id, qty_allocated__gte=item.quantity)
-            .using_db(conn)
-            .update(
-                qty_allocated=F("qty_allocated") - item.quantity,
-                qty_shipped=F("qty_shipped") + item.quantity,
+    if contents:
+        await _ship_units(conn, contents)
+        await post(
+            conn,
+            [
+                (
+                    row["line_id"],
+                    LedgerKind.REVENUE_RECOGNISED,
+                    int(row["quantity"]),
+                    as_decimal(row["unit_price"]),
+                )
+                for row in contents
+            ],
+            now=ctx.now,
+        )
+        await _settle_notices(conn, [row["line_id"] for row in contents])
+        email = contents[0]["email"]
+    else:
+        email = (
+            await fetch(
+                conn,
+                "SELECT c.email FROM customer_order o"
+                " JOIN customer c ON c.id = o.customer_id WHERE o.id = ?",
+                [shipment.order_id],
             )
-        )
-        if moved != 1:
-            raise Conflict("The order changed meanwhile; please try again.", field="shipmentId")
-        entries.append(
-            (item.line_id, LedgerKind.REVENUE_RECOGNISED, item.quantity, item.line.unit_price)
-        )
-    await post(conn, entries, now=ctx.now)
-    await _settle_notices(conn, [item.line_id for item in contents])
-    order = await Order.get(id=shipment.order_id, using_db=conn)
-    customer = await Customer.get(id=order.customer_id, using_db=conn)
+        )[0]["email"]
     await enqueue(
         conn,
         ctx,
         OutboxKind.SHIPMENT_SENT,
-        customer.email,
-        order_id=order.id,
+        email,
+        order_id=shipment.order_id,
         shipment_id=shipment.id,
     )
     await webhooks.shipment_sent(conn, ctx, shipment.id)
-    return await Shipment.get(id=shipment_id, using_db=conn)
+    # The row as just written; no need to read it back.
+    shipment.status = ShipmentStatus.SHIPPED
+    shipment.carrier, shipment.tracking_number = carrier, tracking
+    shipment.shipped_at = ctx.now.astimezone(dt.UTC)
+    return shipment
