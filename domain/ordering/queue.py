@@ -165,6 +165,21 @@ async def fill_queues(
             " JOIN u ON u.product_id = q.product_id WHERE q.cum - q.qty_waiting < u.units"
         )
         fill_values = [value for product_id in group for value in (product_id, units[product_id])]
+        if d.postgres:
+            # One statement: the queues are read and the fills computed once, not three times.
+            for row in await fetch(
+                conn,
+                f"WITH f AS MATERIALIZED ({fills}),"
+                " a AS (INSERT INTO allocation (line_id, receipt_id, quantity, created_at)"
+                f" SELECT id, {d.integer}, fill, {d.timestamp} FROM f RETURNING 1),"
+                " u AS (UPDATE order_line SET qty_waiting = qty_waiting - f.fill,"
+                " qty_allocated = qty_allocated + f.fill FROM f WHERE order_line.id = f.id"
+                " RETURNING 1)"
+                " SELECT product_id, SUM(fill) AS n FROM f GROUP BY product_id",
+                [*fill_values, receipt_id, now],
+            ):
+                taken[row["product_id"]] = int(row["n"])
+            continue
         # The three statements read the same queues: the lines change only in the last one.
         for row in await fetch(
             conn,
