@@ -161,11 +161,19 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         await order.save(using_db=conn)
         lines: list[OrderLine] = []
         ahead_of: dict[int, int] = {}  # per product, the lower-priority units this order passes
+        as_read = {product.id for product in products}  # rows no line of this order changed yet
         # Stable product order: concurrent orders lock product rows in the same sequence.
         for index in sorted(range(len(request.lines)), key=lambda i: products[i].id):
             lines.append(
                 await _place_line(
-                    conn, order, index, request.lines[index], products[index], ahead_of, ctx
+                    conn,
+                    order,
+                    index,
+                    request.lines[index],
+                    products[index],
+                    ahead_of,
+                    ctx,
+                    as_read,
                 )
             )
         await _promise_together(conn, order, lines)
@@ -257,9 +265,14 @@ async def _place_line(
     product: Product,
     ahead_of: dict[int, int],
     ctx: Context,
+    as_read: set[int],
 ) -> OrderLine:
     for _ in range(RESERVE_ATTEMPTS):
-        level = await stock.read_level(conn, product.id)
+        if product.id in as_read:  # the row read with the products: no second read
+            as_read.discard(product.id)
+            level = stock.level_of(product)
+        else:
+            level = await stock.read_level(conn, product.id)
         split = split_line(
             request.quantity,
             on_hand=level.on_hand,
