@@ -24,6 +24,7 @@ from domain.db import tortoise_config
 from domain.migrate import migrate
 from domain.reporting.promise_figures import PromiseReport, promise_report
 from domain.reporting.promises import promise_rows
+from simulation import inline_sqlite
 from simulation.days import Counts, Simulation
 from simulation.store import Dice, build_catalogue
 from simulation.world import World
@@ -115,5 +116,7 @@ async def run_policy(
 def run_in_process(
     world: World, seed: int, days: int, name: str, policy: Policy, url: str, fresh: bool
 ) -> Outcome:
-    """:func:`run_policy` in a process of its own (one per policy, side by side)."""
+    """:func:`run_policy` in a process of its own (one per policy, side by side), its SQLite
+    statements run inline (:mod:`simulation.inline_sqlite`)."""
+    inline_sqlite.install()
     return asyncio.run(run_policy(world, seed, days, name, policy, url, fresh=fresh))

@@ -27,6 +27,18 @@ class Level:
     mode: AvailabilityMode
 
 
+def level_of(product: Product) -> Level:
+    """The level of a product row just read in the caller's transaction: a first try of
+    :func:`reserve` needs no second read (its guards refuse a level someone changed since)."""
+    return Level(
+        product.id,
+        product.on_hand,
+        product.waiting_units,
+        product.backorder_cap,
+        AvailabilityMode(product.mode),
+    )
+
+
 async def read_level(conn: BaseDBAsyncClient, product_id: int) -> Level:
     row = (
         await Product.filter(id=product_id)

@@ -174,6 +174,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         lines: list[OrderLine] = []
         to_makers: list[DropshipLine] = []
         ahead_of: dict[int, int] = {}  # per product, the lower-priority units this order passes
+        as_read = {product.id for product in products}  # rows no line of this order changed yet
         # Stable product order: concurrent orders lock product rows in the same sequence.
         for index in sorted(range(len(request.lines)), key=lambda i: products[i].id):
             product, asked = products[index], request.lines[index]
@@ -182,7 +183,9 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
                 line = await _place_dropship_line(conn, order, index, asked, product, ctx)
                 to_makers.append(DropshipLine(line, product))
                 continue
-            lines.append(await _place_line(conn, order, index, asked, product, ahead_of, ctx))
+            lines.append(
+                await _place_line(conn, order, index, asked, product, ahead_of, ctx, as_read)
+            )
         # The maker's parcels travel apart: they do not hold the shop's parcel (ship_complete).
         # Decided on the split as placed (not on a preview): a refusal rolls it all back. The
         # maker's units leave later too: they count as waiting for the customer's consent.
@@ -280,9 +283,14 @@ async def _place_line(
     product: Product,
     ahead_of: dict[int, int],
     ctx: Context,
+    as_read: set[int],
 ) -> OrderLine:
     for _ in range(RESERVE_ATTEMPTS):
-        level = await stock.read_level(conn, product.id)
+        if product.id in as_read:  # the row read with the products: no second read
+            as_read.discard(product.id)
+            level = stock.level_of(product)
+        else:
+            level = await stock.read_level(conn, product.id)
         split = split_line(
             request.quantity,
             on_hand=level.on_hand,
