@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.db import Dialect, execute, fetch, is_postgres
+from domain.db import MAX_PARAMETERS, Dialect, execute, fetch, is_postgres, packed
+from domain.queries.rows import marks
 from domain.vocabulary import EtaBasis, LedgerKind
 
 
@@ -56,7 +57,17 @@ ENTRIES = (
 async def book_lines(
     conn: BaseDBAsyncClient, lines: list[NewLine], now: dt.datetime
 ) -> dict[int, int]:
-    """Insert ``lines`` (one order's) with their allocations and entries; their ids by position."""
+    """Insert ``lines`` (one order's) with their allocations and entries; their ids by position.
+
+    One go per few dozen lines, each statement's parameters within ``MAX_PARAMETERS``.
+    """
+    ids: dict[int, int] = {}
+    for group in packed(lines, lambda _: len(COLUMNS), MAX_PARAMETERS - 3):
+        ids.update(await _book(conn, group, now))
+    return ids
+
+
+async def _book(conn: BaseDBAsyncClient, lines: list[NewLine], now: dt.datetime) -> dict[int, int]:
     d = Dialect(conn)
     row = f"({', '.join('?' for _ in COLUMNS)}, 0, 0)"
     values = [_db(value) for line in lines for value in astuple(line)]
@@ -74,16 +85,18 @@ async def book_lines(
         )
         return {row["position"]: row["id"] for row in rows}
     rows = await fetch(conn, f"{inserted} RETURNING id, position", values)
-    order_id = lines[0].order_id
+    written = [row["id"] for row in rows]
     await execute(
         conn,
-        f"{ALLOCATIONS.format(at=at)} FROM order_line WHERE order_id = ? AND qty_allocated > 0",
-        [now, order_id],
+        f"{ALLOCATIONS.format(at=at)} FROM order_line"
+        f" WHERE id IN ({marks(written)}) AND qty_allocated > 0",
+        [now, *written],
     )
     await execute(
         conn,
-        f"{ENTRIES.format(kind=kind, at=at)} FROM order_line WHERE order_id = ? AND quantity > 0",
-        [*booked[1:], order_id],
+        f"{ENTRIES.format(kind=kind, at=at)} FROM order_line"
+        f" WHERE id IN ({marks(written)}) AND quantity > 0",
+        [*booked[1:], *written],
     )
     return {row["position"]: row["id"] for row in rows}
 

@@ -11,6 +11,7 @@ from domain.db import is_postgres
 from domain.errors import IdempotencyKeyReused, InsufficientAvailability, InvalidInput
 from domain.notifications.models import OutboxMessage
 from domain.ordering.models import Allocation, OrderLine
+from domain.ordering.services import MAX_LINES
 from domain.queries.order_reads import order_view
 from domain.reporting.models import LedgerEntry
 from domain.vocabulary import AvailabilityMode, EtaBasis, LedgerKind, OutboxKind, ShipPreference
@@ -186,3 +187,13 @@ async def test_a_placed_order_books_its_lines_and_allocates_its_stock() -> None:
             (lines[other.sku].id, LedgerKind.BACKORDER_BOOKED, 2, other.price * 2),
         ]
     )
+
+
+async def test_an_order_of_the_most_lines_allowed_books_every_line() -> None:
+    products = [await b.product(on_hand=1 if n % 2 else 0) for n in range(MAX_LINES)]
+    placed = await b.order(*[(product, 2) for product in products])
+    assert [line.sku for line in placed.order.lines] == [p.sku for p in products]
+    assert placed.order == await order_view(placed.order.id)
+    ids = [line.id for line in placed.order.lines]
+    assert await Allocation.filter(line_id__in=ids).count() == MAX_LINES // 2
+    assert await LedgerEntry.filter(line_id__in=ids).count() == MAX_LINES
