@@ -161,10 +161,11 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         order.token_hash = token_hash(token)
         await order.save(using_db=conn)
         # Stable product order: concurrent orders take product rows in the same sequence.
-        taken = [
-            await _take(conn, index, request.lines[index], products[index])
-            for index in sorted(range(len(request.lines)), key=lambda i: products[i].id)
-        ]
+        taken: list[_Taken] = []
+        levels = {product.id: product.level for product in products}  # as held, then as left
+        for index in sorted(range(len(request.lines)), key=lambda i: products[i].id):
+            product = products[index]
+            taken.append(await _take(conn, index, request.lines[index], product, levels))
         lines = await _book(conn, order, taken, ctx)
         ahead_of = {t.product.id: t.behind for t in lines if t.behind is not None}
         waiting_products = [t.product.id for t in lines if t.split.backordered]
@@ -227,9 +228,16 @@ class _Taken:
 
 
 async def _take(
-    conn: BaseDBAsyncClient, index: int, request: LineRequest, product: HeldProduct
+    conn: BaseDBAsyncClient,
+    index: int,
+    request: LineRequest,
+    product: HeldProduct,
+    levels: dict[int, stock.Level],
 ) -> _Taken:
-    level = product.level  # as held; read again only if the guarded update finds it changed
+    """Reserve one line. ``levels`` holds each product's level as held and as this order's
+    earlier lines left it (an order may list a product twice); it is read again only if the
+    guarded update finds it changed."""
+    level = levels[product.id]
     for _ in range(RESERVE_ATTEMPTS):
         split = split_line(
             request.quantity,
@@ -248,6 +256,9 @@ async def _take(
             conn, level, from_stock=split.from_stock, backordered=split.backordered
         )
         if waiting_units is not None:
+            levels[product.id] = replace(
+                level, on_hand=level.on_hand - split.from_stock, waiting_units=waiting_units
+            )
             return _Taken(index, request, product, split, waiting_units)
         level = await stock.read_level(conn, product.id)
     raise Unavailable("This product is in high demand; please try again.")
@@ -374,7 +385,7 @@ def _initial_eta(
     """
     product, backordered = taken.product, taken.split.backordered
     terms = product.terms
-    if place is not None:
+    if place is not None and backordered:
         # Terms, open supply and the suppliers' slips, as every recompute reads them (rule 21).
         if product.supplier_id is not None:
             terms = replace(terms, slips=slips.get(product.supplier_id))

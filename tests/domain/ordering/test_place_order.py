@@ -197,3 +197,16 @@ async def test_an_order_of_the_most_lines_allowed_books_every_line() -> None:
     ids = [line.id for line in placed.order.lines]
     assert await Allocation.filter(line_id__in=ids).count() == MAX_LINES // 2
     assert await LedgerEntry.filter(line_id__in=ids).count() == MAX_LINES
+
+
+async def test_a_product_listed_twice_splits_each_line_on_what_the_one_before_left() -> None:
+    supplier = await b.supplier()
+    product = await b.product(on_hand=2, supplier_=supplier)
+    await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=10), (product, 5))
+    placed = await b.order((product, 1), (product, 2), (product, 1))
+    lines = placed.order.lines
+    assert [(line.allocated, line.waiting) for line in lines] == [(1, 0), (1, 1), (0, 1)]
+    assert lines[0].eta.basis == EtaBasis.IN_STOCK
+    assert [line.eta.basis for line in lines[1:]] == [EtaBasis.PURCHASE_ORDER] * 2
+    refreshed = await Product.get(id=product.id)
+    assert (refreshed.on_hand, refreshed.waiting_units) == (0, 2)
