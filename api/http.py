@@ -18,7 +18,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from api import ide
+from api import content_type, ide
 from api.cache import ResponseCache
 from api.context import ApiContext
 from api.errors import ErrorCode
@@ -32,6 +32,8 @@ log = logging.getLogger("preorder.api")
 UNAVAILABLE = ErrorCode.UNAVAILABLE.name
 
 MAX_BODY_BYTES = 256 * 1024  # an order of 100 lines is a few kilobytes
+
+content_type.install()
 
 
 class GraphQLView(GraphQL[ApiContext, None]):

@@ -21,12 +21,12 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.utils.str_converters import to_camel_case
 
 from api.cost import cost_limit_rule
+from api.execution import LeanExecutor
 from api.pagination import MAX_FIRST
 from domain.catalog.images import MAX_IMAGES
 from domain.errors import InvalidInput
@@ -184,7 +184,7 @@ class QuietValidation(CachedValidation):
     hide_suggestions = True
 
 
-class QuietExecutor(StrawberryGraphQLCoreExecutionContext):
+class QuietExecutor(LeanExecutor):
     """Production: coercing variables says what is wrong, never what the schema has instead."""
 
     @classmethod

@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.errors import should_mask, unavailable
+from api.execution import LeanExecutor
 from api.limits import (
     CachedValidation,
     Limits,
@@ -111,7 +112,7 @@ def build_schema(*, production: bool) -> ApiSchema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        execution_context_class=QuietExecutor if production else None,
+        execution_context_class=QuietExecutor if production else LeanExecutor,
     )
 
 

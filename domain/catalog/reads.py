@@ -165,7 +165,9 @@ async def _snapshot(
     )
 
 
-def _shipped_by(dropship: bool, optional: bool, supplier_id: int | None) -> ShippedBy:
+def shipped_by(dropship: bool, optional: bool, supplier_id: int | None) -> ShippedBy:
+    """Rule 25 as the catalogue shows it: a product whose supplier was removed ships from the
+    shop."""
     if not dropship or supplier_id is None:  # no maker to ship it: the shop does
         return ShippedBy.SHOP
     return ShippedBy.EITHER if optional else ShippedBy.MAKER
@@ -212,7 +214,7 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
                 cap,
                 ProductTerms(mode, release, lead, _learned(slips.get(supplier_id))),
                 tuple(supply.get(pid, ())),
-                _shipped_by(bool(dropship), bool(optional), supplier_id),
+                shipped_by(bool(dropship), bool(optional), supplier_id),
             )
         )
     return views

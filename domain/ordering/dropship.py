@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 
-from domain.catalog.models import Product, Supplier
+from domain.catalog.models import Supplier
+from domain.catalog.reads import shipped_by
 from domain.context import Context
 from domain.customers.links import new_number
 from domain.db import Dialect, fetch
 from domain.errors import Conflict, InvalidInput
+from domain.ordering.held import HeldProduct
 from domain.ordering.models import Order, OrderLine
 from domain.outbox.enqueue import enqueue
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
@@ -34,17 +36,10 @@ from domain.vocabulary import OutboxKind, PurchaseOrderStatus, ShippedBy
 SHIPPED_ALREADY = "The maker has already shipped this line; it can no longer be cancelled."
 
 
-def shipped_by(product: Product) -> ShippedBy:
-    """As the catalogue shows it: a product whose supplier was removed ships from the shop."""
-    if not product.dropship or product.supplier_id is None:
-        return ShippedBy.SHOP
-    return ShippedBy.EITHER if product.dropship_optional else ShippedBy.MAKER
-
-
-def by_maker(product: Product, asked: bool | None, field: str) -> bool:
+def by_maker(product: HeldProduct, asked: bool | None, field: str) -> bool:
     """Whether a line ships from the maker: the product's setting, and the customer's choice
     where the product allows both (the shop when the customer says nothing)."""
-    how = shipped_by(product)
+    how = shipped_by(product.dropship, product.dropship_optional, product.supplier_id)
     if how == ShippedBy.EITHER:
         return bool(asked)
     if asked is None:
@@ -56,7 +51,7 @@ def by_maker(product: Product, asked: bool | None, field: str) -> bool:
     return asked
 
 
-def check_supplier(product: Product, field: str) -> int:
+def check_supplier(product: HeldProduct, field: str) -> int:
     if product.supplier_id is None:
         raise InvalidInput(f"{product.name} cannot be shipped by its maker now.", field=field)
     return product.supplier_id
@@ -107,8 +102,10 @@ async def todays_po(conn: BaseDBAsyncClient, supplier: Supplier, ctx: Context) -
 
 @dataclass(frozen=True)
 class DropshipLine:
-    line: OrderLine
-    product: Product
+    line_id: int
+    quantity: int
+    product_id: int
+    supplier_id: int | None
 
 
 async def send_to_makers(
@@ -121,23 +118,23 @@ async def send_to_makers(
     suppliers = {
         s.id: s
         for s in await Supplier.filter(
-            id__in=sorted({p.product.supplier_id for p in placed if p.product.supplier_id})
+            id__in=sorted({p.supplier_id for p in placed if p.supplier_id})
         ).using_db(conn)
     }
     ship_to = f"{order.shipping_name}\n{order.shipping_address}".strip()
     told: dict[int, int] = {}
-    for item in sorted(placed, key=lambda p: (p.product.supplier_id or 0, p.line.id)):
-        supplier = suppliers[item.product.supplier_id or 0]
+    for item in sorted(placed, key=lambda p: (p.supplier_id or 0, p.line_id)):
+        supplier = suppliers[item.supplier_id or 0]
         po_id = told.get(supplier.id) or await todays_po(conn, supplier, ctx)
         po_line = await PurchaseOrderLine.create(
             purchase_order_id=po_id,
-            product_id=item.product.id,
-            quantity=item.line.quantity,
-            order_line_id=item.line.id,
+            product_id=item.product_id,
+            quantity=item.quantity,
+            order_line_id=item.line_id,
             ship_to=ship_to,
             using_db=conn,
         )
-        await OrderLine.filter(id=item.line.id).using_db(conn).update(pegged_po_line_id=po_line.id)
+        await OrderLine.filter(id=item.line_id).using_db(conn).update(pegged_po_line_id=po_line.id)
         if supplier.id not in told:  # a day's PO closed by its last parcel opens again
             await (
                 PurchaseOrder.filter(id=po_id, status=PurchaseOrderStatus.CLOSED)

@@ -125,6 +125,54 @@ def _supply_line(row: dict, slips: dict[int, SlipHistory]) -> SupplyLine:
     )
 
 
+@dataclass(frozen=True)
+class QueuePlace:
+    """What a new waiting line of one product is placed by: the product's open supply, and the
+    waiting units of lower priority that the line stands ahead of."""
+
+    supply: list[SupplyLine]
+    behind: int
+
+
+async def queue_places(
+    conn: BaseDBAsyncClient, supplier_of: dict[int, int | None], priority: int
+) -> tuple[dict[int, QueuePlace], dict[int, SlipHistory]]:
+    """For each product (id: its supplier), its open PO lines and the waiting units of lines
+    below ``priority``: one statement for all of them, and one more for the suppliers' slips
+    (returned too, by supplier: the products' terms carry their own supplier's).
+
+    Read after the products' reservations, while their rows are held, so the counts are the
+    queue this order joins.
+    """
+    product_ids = sorted(supplier_of)
+    rows: list[dict] = []
+    for group in packed(product_ids, lambda _: 1, MAX_PARAMETERS - 1):
+        rows += await fetch(
+            conn,
+            "SELECT p.id AS product_id, (SELECT COALESCE(SUM(w.qty_waiting), 0) FROM order_line w"
+            " WHERE w.product_id = p.id AND w.qty_waiting > 0 AND w.priority < ?) AS behind,"
+            f" {SUPPLY_COLUMNS} FROM product p LEFT JOIN (purchase_order_line l"
+            " JOIN purchase_order o ON o.id = l.purchase_order_id AND o.status = 'open')"
+            " ON l.product_id = p.id"
+            " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
+            f" WHERE p.id IN ({', '.join('?' for _ in group)})",
+            [priority, *group],
+        )
+    wanted = {row["supplier_id"] for row in rows if row["id"] is not None}
+    wanted |= {sid for sid in supplier_of.values() if sid is not None}
+    slips = await slip_histories(conn, wanted)
+    supply: dict[int, list[SupplyLine]] = {product_id: [] for product_id in product_ids}
+    behind: dict[int, int] = {}
+    for row in rows:
+        behind[row["product_id"]] = int(row["behind"])
+        if row["id"] is not None:
+            supply[row["product_id"]].append(_supply_line(row, slips))
+    return (
+        {pid: QueuePlace(supply[pid], behind[pid]) for pid in product_ids if pid in behind},
+        slips,
+    )
+
+
 async def open_supply(conn: BaseDBAsyncClient, product_id: int) -> list[SupplyLine]:
     """The product's open PO lines with units still to come, with their suppliers' slips."""
     rows = await fetch(

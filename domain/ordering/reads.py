@@ -80,45 +80,50 @@ async def _assemble(orders: list[dict[str, Any]], conn: BaseDBAsyncClient) -> di
     if not orders:
         return {}
     ids = [row["id"] for row in orders]
-    lines: dict[int, list[LineView]] = {order_id: [] for order_id in ids}
+    lines: dict[int, list[dict[str, Any]]] = {order_id: [] for order_id in ids}
     for row in await fetch(
         conn,
         f"{_LINES} WHERE l.order_id IN ({marks(ids)}) ORDER BY l.order_id, l.position, l.id",
         ids,
     ):
-        lines[row["order_id"]].append(
-            LineView(
-                id=row["id"],
-                sku=row["sku"],
-                name=row["name"],
-                quantity=row["quantity"],
-                unit_price=as_decimal(row["unit_price"]),
-                allocated=row["qty_allocated"],
-                waiting=row["qty_waiting"],
-                shipped=row["qty_shipped"],
-                cancelled=row["qty_cancelled"],
-                promised=window(
-                    row["promised_earliest"], row["promised_latest"], row["promised_basis"]
-                ),
-                eta=window(row["eta_earliest"], row["eta_latest"], row["eta_basis"]),
-                dropship=bool(row["dropship"]),
-            )
-        )
-    return {
-        row["id"]: OrderView(
-            id=row["id"],
-            number=row["number"],
-            email=row["email"],
-            customer_name=row["customer_name"],
-            shipping_name=row["shipping_name"],
-            shipping_address=row["shipping_address"],
-            ship_preference=ShipPreference(row["ship_preference"]),
-            priority=row["priority"],
-            placed_at=moment(row["placed_at"]),
-            lines=_as_shown(lines[row["id"]], ShipPreference(row["ship_preference"])),
-        )
-        for row in orders
-    }
+        lines[row["order_id"]].append(row)
+    return {row["id"]: assembled(row, lines[row["id"]]) for row in orders}
+
+
+def assembled(order: dict[str, Any], lines: list[dict[str, Any]]) -> OrderView:
+    """The view of one order from its row and its lines' rows (the columns of ``_ORDER`` and
+    ``_LINES``, lines in placing order): what a service that has just written them answers
+    without reading them back."""
+    preference = ShipPreference(order["ship_preference"])
+    return OrderView(
+        id=order["id"],
+        number=order["number"],
+        email=order["email"],
+        customer_name=order["customer_name"],
+        shipping_name=order["shipping_name"],
+        shipping_address=order["shipping_address"],
+        ship_preference=preference,
+        priority=order["priority"],
+        placed_at=moment(order["placed_at"]),
+        lines=_as_shown([_line(row) for row in lines], preference),
+    )
+
+
+def _line(row: dict[str, Any]) -> LineView:
+    return LineView(
+        id=row["id"],
+        sku=row["sku"],
+        name=row["name"],
+        quantity=row["quantity"],
+        unit_price=as_decimal(row["unit_price"]),
+        allocated=row["qty_allocated"],
+        waiting=row["qty_waiting"],
+        shipped=row["qty_shipped"],
+        cancelled=row["qty_cancelled"],
+        promised=window(row["promised_earliest"], row["promised_latest"], row["promised_basis"]),
+        eta=window(row["eta_earliest"], row["eta_latest"], row["eta_basis"]),
+        dropship=bool(row["dropship"]),
+    )
 
 
 def _as_shown(lines: list[LineView], preference: ShipPreference) -> list[LineView]:

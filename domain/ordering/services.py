@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.catalog import stock
-from domain.catalog.models import Product
 from domain.context import Context
 from domain.customers.links import link_token, new_number, new_salt, token_hash
 from domain.customers.services import customer_for
@@ -23,8 +23,8 @@ from domain.errors import (
     NotFound,
     Unavailable,
 )
-from domain.ledger.postings import post
-from domain.ordering.allocation import Refusal, split_line
+from domain.ordering.allocation import Refusal, Split, split_line
+from domain.ordering.booking import NewLine, book_lines
 from domain.ordering.consent import require_consent_to_wait
 from domain.ordering.dropship import DropshipLine, by_maker, check_supplier, send_to_makers
 from domain.ordering.eta import (
@@ -36,12 +36,14 @@ from domain.ordering.eta import (
     ready_window,
     supply_buckets,
 )
-from domain.ordering.models import Allocation, Order, OrderLine
-from domain.ordering.queue import load_supplies, load_terms, recompute_queues
-from domain.ordering.reads import order_view
+from domain.ordering.held import Held, HeldProduct, hold_products
+from domain.ordering.models import Order
+from domain.ordering.queue import QueuePlace, queue_places, recompute_queues
+from domain.ordering.reads import assembled, order_view
 from domain.ordering.together import shown_windows
 from domain.ordering.views import OrderView
 from domain.outbox.enqueue import enqueue
+from domain.purchasing.slips import SlipHistory
 from domain.validation import (
     clean_email,
     clean_text,
@@ -50,10 +52,8 @@ from domain.validation import (
     sku_shaped,
 )
 from domain.vocabulary import (
-    AvailabilityMode,
     EtaBasis,
     EtaReason,
-    LedgerKind,
     OutboxKind,
     ShipPreference,
 )
@@ -154,7 +154,8 @@ async def _replay(key: str, request: OrderRequest, ctx: Context) -> PlacedOrder 
 async def _place(request: OrderRequest, key: str | None, ctx: Context) -> PlacedOrder:
     async with in_transaction() as conn:
         customer = await customer_for(conn, request.email, request.name)
-        products = await _products(conn, request)
+        held = await hold_products(conn, _skus(request))
+        products = _products(request, held)
         salt = new_salt()
         order = Order(
             number=new_number("R"),
@@ -171,47 +172,38 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         token = order_token(ctx, order)
         order.token_hash = token_hash(token)
         await order.save(using_db=conn)
-        lines: list[OrderLine] = []
-        to_makers: list[DropshipLine] = []
-        ahead_of: dict[int, int] = {}  # per product, the lower-priority units this order passes
-        as_read = {product.id for product in products}  # rows no line of this order changed yet
-        # Stable product order: concurrent orders lock product rows in the same sequence.
+        # Stable product order: concurrent orders take product rows in the same sequence.
+        taken: list[_Taken] = []
+        to_makers: list[_Taken] = []  # rule 25: no stock taken, no queue joined
+        levels = {product.id: product.level for product in products}  # as held, then as left
         for index in sorted(range(len(request.lines)), key=lambda i: products[i].id):
             product, asked = products[index], request.lines[index]
             if by_maker(product, asked.dropship, f"lines[{index}].dropship"):
                 check_supplier(product, f"lines[{index}].dropship")
-                line = await _place_dropship_line(conn, order, index, asked, product, ctx)
-                to_makers.append(DropshipLine(line, product))
+                to_makers.append(_Taken(index, asked, product, Split(asked.quantity, 0), 0))
                 continue
-            lines.append(
-                await _place_line(conn, order, index, asked, product, ahead_of, ctx, as_read)
-            )
-        # The maker's parcels travel apart: they do not hold the shop's parcel (ship_complete).
+            taken.append(await _take(conn, index, asked, product, levels))
         # Decided on the split as placed (not on a preview): a refusal rolls it all back. The
         # maker's units leave later too: they count as waiting for the customer's consent.
         require_consent_to_wait(
-            [line.qty_waiting for line in lines] + [made.line.quantity for made in to_makers],
+            [t.split.backordered for t in taken] + [t.request.quantity for t in to_makers],
             request.consents_to_waiting,
         )
-        await _promise_together(conn, order, lines)
-        await send_to_makers(conn, order, to_makers, ctx)
-        await Allocation.bulk_create(
-            [
-                Allocation(line_id=line.id, quantity=line.qty_allocated, created_at=ctx.now)
-                for line in lines
-                if line.qty_allocated
-            ],
-            using_db=conn,
+        lines = await _book(conn, order, taken, ctx) + await _book_dropship(
+            conn, order, to_makers, ctx
         )
-        await post(
+        await send_to_makers(
             conn,
+            order,
             [
-                (line.id, LedgerKind.BACKORDER_BOOKED, line.quantity, line.unit_price)
-                for line in [*lines, *(item.line for item in to_makers)]
+                DropshipLine(line.id, line.row.quantity, line.product.id, line.product.supplier_id)
+                for line in lines
+                if line.row.dropship
             ],
-            now=ctx.now,
+            ctx,
         )
-        waiting_products = [line.product_id for line in lines if line.qty_waiting]
+        ahead_of = {t.product.id: t.behind for t in lines if t.behind is not None}
+        waiting_products = [t.product.id for t in lines if t.split.backordered]
         if await _jumps_queue(conn, waiting_products, order.priority, ahead_of):
             await recompute_queues(
                 conn,
@@ -221,49 +213,33 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
                 f"{order.number} placed ahead of lower priorities",
             )
         await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
-        await webhooks.order_placed(conn, ctx, order.id)
-        view = await order_view(order.id, conn)
+        if held.any_webhook:
+            await webhooks.order_placed(conn, ctx, order.id)
+        view = assembled(
+            {
+                "id": order.id,
+                "number": order.number,
+                "email": customer.email,
+                "customer_name": customer.name,
+                "shipping_name": order.shipping_name,
+                "shipping_address": order.shipping_address,
+                "ship_preference": order.ship_preference,
+                "priority": order.priority,
+                "placed_at": order.placed_at,
+            },
+            [line.view_row for line in sorted(lines, key=lambda t: t.row.position)],
+        )
     return PlacedOrder(view, token)
 
 
-@dataclass(frozen=True)
-class _Placed:
-    open: int
-    eta: Window
+def _skus(request: OrderRequest) -> list[str]:
+    return sorted({line.sku.strip() for line in request.lines if sku_shaped(line.sku.strip())})
 
 
-async def _promise_together(conn: BaseDBAsyncClient, order: Order, lines: list[OrderLine]) -> None:
-    """Under ``ship_complete`` each line is promised the parcel's window: the order's latest.
-
-    Only the promise changes; the line's own ETA stays its supply date (``together.py``).
-    """
-    placed = [
-        _Placed(line.quantity, Window(line.eta_earliest, line.eta_latest, line.eta_basis))
-        for line in lines
-    ]
-    shown_all = shown_windows(placed, order.ship_preference)
-    for line, own, shown in zip(lines, placed, shown_all, strict=True):
-        if shown == own.eta:
-            continue
-        line.promised_earliest, line.promised_latest = shown.earliest, shown.latest
-        line.promised_basis = shown.basis
-        await (
-            OrderLine.filter(id=line.id)
-            .using_db(conn)
-            .update(
-                promised_earliest=shown.earliest,
-                promised_latest=shown.latest,
-                promised_basis=shown.basis,
-            )
-        )
-
-
-async def _products(conn: BaseDBAsyncClient, request: OrderRequest) -> list[Product]:
-    skus = {line.sku.strip() for line in request.lines if sku_shaped(line.sku.strip())}
-    found = {p.sku: p for p in await Product.filter(sku__in=skus, active=True).using_db(conn)}
+def _products(request: OrderRequest, held: Held) -> list[HeldProduct]:
     products = []
     for index, line in enumerate(request.lines):
-        product = found.get(line.sku.strip())
+        product = held.products.get(line.sku.strip())
         if product is None:
             raise InvalidInput("No such product.", field=f"lines[{index}].sku")
         limit = product.per_order_limit
@@ -275,22 +251,29 @@ async def _products(conn: BaseDBAsyncClient, request: OrderRequest) -> list[Prod
     return products
 
 
-async def _place_line(
+@dataclass(frozen=True)
+class _Taken:
+    """A line's reservation: its split, and the product's waiting units right after it."""
+
+    index: int
+    request: LineRequest
+    product: HeldProduct
+    split: Split
+    waiting_units: int
+
+
+async def _take(
     conn: BaseDBAsyncClient,
-    order: Order,
     index: int,
     request: LineRequest,
-    product: Product,
-    ahead_of: dict[int, int],
-    ctx: Context,
-    as_read: set[int],
-) -> OrderLine:
+    product: HeldProduct,
+    levels: dict[int, stock.Level],
+) -> _Taken:
+    """Reserve one line. ``levels`` holds each product's level as held and as this order's
+    earlier lines left it (an order may list a product twice); it is read again only if the
+    guarded update finds it changed."""
+    level = levels[product.id]
     for _ in range(RESERVE_ATTEMPTS):
-        if product.id in as_read:  # the row read with the products: no second read
-            as_read.discard(product.id)
-            level = stock.level_of(product)
-        else:
-            level = await stock.read_level(conn, product.id)
         split = split_line(
             request.quantity,
             on_hand=level.on_hand,
@@ -308,62 +291,129 @@ async def _place_line(
             conn, level, from_stock=split.from_stock, backordered=split.backordered
         )
         if waiting_units is not None:
-            break
-    else:
-        raise Unavailable("This product is in high demand; please try again.")
-    window, po_line_id = await _initial_eta(
-        conn, product, split.backordered, waiting_units, order.priority, ahead_of, ctx
-    )
-    return await OrderLine.create(
-        order_id=order.id,
-        product_id=product.id,
-        position=index,
-        quantity=request.quantity,
-        unit_price=product.price,
-        qty_allocated=split.from_stock,
-        qty_waiting=split.backordered,
-        priority=order.priority,
-        placed_at=order.placed_at,
-        promised_earliest=window.earliest,
-        promised_latest=window.latest,
-        promised_basis=window.basis,
-        eta_earliest=window.earliest,
-        eta_latest=window.latest,
-        eta_basis=window.basis,
-        pegged_po_line_id=po_line_id,
-        using_db=conn,
-    )
+            levels[product.id] = replace(
+                level, on_hand=level.on_hand - split.from_stock, waiting_units=waiting_units
+            )
+            return _Taken(index, request, product, split, waiting_units)
+        level = await stock.read_level(conn, product.id)
+    raise Unavailable("This product is in high demand; please try again.")
 
 
-async def _place_dropship_line(
-    conn: BaseDBAsyncClient,
-    order: Order,
-    index: int,
-    request: LineRequest,
-    product: Product,
-    ctx: Context,
-) -> OrderLine:
-    """Rule 25: no stock taken, no queue joined; the maker's lead time plus transit."""
-    window = dropship_window(await load_terms(conn, product.id), ctx.today, ctx.policy)
-    return await OrderLine.create(
-        order_id=order.id,
-        product_id=product.id,
-        position=index,
-        quantity=request.quantity,
-        unit_price=product.price,
-        qty_allocated=request.quantity,
-        qty_waiting=0,
-        priority=order.priority,
-        placed_at=order.placed_at,
-        promised_earliest=window.earliest,
-        promised_latest=window.latest,
-        promised_basis=window.basis,
-        eta_earliest=window.earliest,
-        eta_latest=window.latest,
-        eta_basis=window.basis,
-        dropship=True,
-        using_db=conn,
-    )
+@dataclass(frozen=True)
+class _Line:
+    """A line as written, with what the order's answer shows of it."""
+
+    product: HeldProduct
+    split: Split
+    row: NewLine
+    id: int
+    behind: int | None  # lower-priority units this line stands ahead of (queue-driven lines)
+
+    @property
+    def view_row(self) -> dict[str, Any]:
+        return {
+            **asdict(self.row),
+            "id": self.id,
+            "sku": self.product.sku,
+            "name": self.product.name,
+            "qty_shipped": 0,
+            "qty_cancelled": 0,
+        }
+
+
+@dataclass(frozen=True)
+class _Placed:
+    open: int
+    eta: Window
+
+
+async def _book(
+    conn: BaseDBAsyncClient, order: Order, taken: list[_Taken], ctx: Context
+) -> list[_Line]:
+    """Each line's ETA and promise (rules 3 and 4), then the lines written with what they book.
+
+    Under ``ship_complete`` each line is promised the parcel's window: the order's latest.
+    Only the promise changes; the line's own ETA stays its supply date (``together.py``).
+    """
+    queued = {
+        t.product.id: t.product.supplier_id
+        for t in taken
+        if t.split.backordered and is_queue_driven(t.product.terms.mode)
+    }
+    places, slips = await queue_places(conn, queued, order.priority) if queued else ({}, {})
+    etas = [_initial_eta(t, places.get(t.product.id), slips, order.priority, ctx) for t in taken]
+    placed = [_Placed(t.request.quantity, eta) for t, (eta, _) in zip(taken, etas, strict=True)]
+    shown_all = shown_windows(placed, order.ship_preference)
+    rows = [
+        NewLine(
+            order_id=order.id,
+            product_id=t.product.id,
+            position=t.index,
+            quantity=t.request.quantity,
+            unit_price=t.product.price,
+            qty_allocated=t.split.from_stock,
+            qty_waiting=t.split.backordered,
+            priority=order.priority,
+            placed_at=order.placed_at,
+            promised_earliest=shown.earliest,
+            promised_latest=shown.latest,
+            promised_basis=shown.basis,
+            eta_earliest=eta.earliest,
+            eta_latest=eta.latest,
+            eta_basis=eta.basis,
+            pegged_po_line_id=po_line_id,
+        )
+        for t, (eta, po_line_id), shown in zip(taken, etas, shown_all, strict=True)
+    ]
+    ids = await book_lines(conn, rows, ctx.now)
+    return [
+        _Line(
+            t.product,
+            t.split,
+            row,
+            ids[row.position],
+            places[t.product.id].behind if t.product.id in places else None,
+        )
+        for t, row in zip(taken, rows, strict=True)
+    ]
+
+
+async def _book_dropship(
+    conn: BaseDBAsyncClient, order: Order, to_makers: list[_Taken], ctx: Context
+) -> list[_Line]:
+    """Rule 25: the maker's lead time plus transit; the maker's parcels travel apart, so they
+    neither hold nor wait for the shop's parcel (``ship_complete``)."""
+    if not to_makers:
+        return []
+    rows = []
+    for t in to_makers:
+        window = dropship_window(t.product.terms, ctx.today, ctx.policy)
+        rows.append(
+            NewLine(
+                order_id=order.id,
+                product_id=t.product.id,
+                position=t.index,
+                quantity=t.request.quantity,
+                unit_price=t.product.price,
+                qty_allocated=t.request.quantity,
+                qty_waiting=0,
+                priority=order.priority,
+                placed_at=order.placed_at,
+                promised_earliest=window.earliest,
+                promised_latest=window.latest,
+                promised_basis=window.basis,
+                eta_earliest=window.earliest,
+                eta_latest=window.latest,
+                eta_basis=window.basis,
+                pegged_po_line_id=None,
+                dropship=True,
+            )
+        )
+    ids = await book_lines(conn, rows, ctx.now)
+    return [
+        _Line(t.product, t.split, row, ids[row.position], None)
+        for t, row in zip(to_makers, rows, strict=True)
+    ]
 
 
 async def _waiting_behind(conn: BaseDBAsyncClient, product_ids: list[int], priority: int) -> int:
@@ -392,31 +442,30 @@ async def _jumps_queue(
     return bool(unread) and await _waiting_behind(conn, unread, priority) > 0
 
 
-async def _initial_eta(
-    conn: BaseDBAsyncClient,
-    product: Product,
-    backordered: int,
-    waiting_units: int,
+def _initial_eta(
+    taken: _Taken,
+    place: QueuePlace | None,
+    slips: dict[int, SlipHistory],
     priority: int,
-    ahead_of: dict[int, int],
     ctx: Context,
 ) -> tuple[Window, int | None]:
     """The new line's last unit's place in the queue gives the window.
 
     It stands behind every waiting line of its priority or higher, and ahead of lower ones,
     so that its promise is right from the start, not corrected by an email a moment later.
-    ``waiting_units`` is the product's count right after this line's reservation; the lower
-    priorities' units it passes are noted in ``ahead_of``.
+    ``waiting_units`` is the product's count right after this line's reservation; ``place``
+    holds the lower priorities' units it passes, read with its open supply.
     """
-    if backordered and is_queue_driven(AvailabilityMode(product.mode)):
+    product, backordered = taken.product, taken.split.backordered
+    terms = product.terms
+    if place is not None and backordered:
         # Terms, open supply and the suppliers' slips, as every recompute reads them (rule 21).
-        loaded = (await load_supplies(conn, [product.id]))[product.id]
-        ahead_of[product.id] = await _waiting_behind(conn, [product.id], priority)
-        position = waiting_units - ahead_of[product.id]
-        buckets = supply_buckets(loaded.terms, loaded.supply, ctx.today, ctx.policy)
+        if product.supplier_id is not None:
+            terms = replace(terms, slips=slips.get(product.supplier_id))
+        position = taken.waiting_units - place.behind
+        buckets = supply_buckets(terms, place.supply, ctx.today, ctx.policy)
         bucket = bucket_for(buckets, position)
         return bucket.window, bucket.po_line_id
-    terms = await load_terms(conn, product.id)
     if backordered == 0:
         return ready_window(terms, ctx.today, ctx.policy), None
     lead = terms.lead_time_days

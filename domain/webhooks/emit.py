@@ -31,6 +31,11 @@ def new_webhook_id() -> str:
     return "msg_" + secrets.token_hex(16)
 
 
+# Whether any subscription is active: a column other reads carry, so that a change made while
+# none is (the usual case) costs no statement of its own for webhooks.
+ANY_ACTIVE_SUBSCRIPTION = "EXISTS (SELECT 1 FROM webhook_subscription WHERE active)"
+
+
 async def subscribers(conn: BaseDBAsyncClient, event: str) -> list[int]:
     """Active subscriptions that ask for ``event`` (``*``: for anything), in id order."""
     rows = await fetch(conn, "SELECT id, events FROM webhook_subscription WHERE active ORDER BY id")

@@ -1,0 +1,173 @@
+"""Executing a request: fields read from plain attributes take a short path.
+
+Most of an answer is plain data: a product page of 20 is about 300 fields, all but the
+``products`` field itself plain attributes of the types in ``api/types`` (built ready by
+``Product.of``). For each field graphql-core builds a resolve info, calls the resolver, then
+completes the value through its non-null, list, object and leaf layers; for a plain attribute
+none of that can change the answer. Here a field that is a plain attribute (strawberry's
+"basic" field: no resolver, no extension, no argument, read with ``getattr``) of a scalar or
+enum, or of an object or list whose selected fields are all plain attributes too, is built
+directly: attributes read, leaves serialised by their type, objects as dicts.
+
+The short path writes nothing until it has the whole value. Anything it does not handle (a
+resolver, an argument, a directive, ``@defer``, a type check, an awaitable, an exception, a
+null where the schema says non-null) makes it give up the whole field, which then goes the
+standard way: read again and reported exactly as graphql-core reports it. Answers are the
+same; only the cost differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    is_leaf_type,
+)
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """A plain attribute field: its Python name and its type."""
+
+    name: str
+    type: GraphQLOutputType
+
+
+# Per field definition of the schema (built once per process): None when the field must go
+# the standard way.
+_plans: dict[int, _Plain | None] = {}
+
+
+def _plan(field: GraphQLField) -> _Plain | None:
+    key = id(field)
+    if key not in _plans:
+        definition = (field.extensions or {}).get(DEFINITION)
+        plain = (
+            not field.args
+            and getattr(field.resolve, "_is_default", False)
+            and isinstance(definition, StrawberryField)
+            and definition.is_basic_field
+            and definition.default_resolver is getattr
+        )
+        _plans[key] = _Plain(definition.python_name, field.type) if plain else None  # type: ignore[union-attr]
+    return _plans[key]
+
+
+class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each selection's plain fields, or None where it needs the standard way (a resolver,
+        # an argument...), by the id of its field list (kept by graphql-core for the request).
+        self._selections: dict[int, list[tuple[str, Any, _Plain | None]] | None] = {}
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        if not _wraps_resolvers(self.middleware_manager):
+            node = field_details_list[0].node
+            field = parent_type.fields.get(node.name.value)
+            if field is not None and not node.arguments and not node.directives:
+                plain = _plan(field)
+                if plain is not None:
+                    try:
+                        value = self._value(
+                            plain.type, field_details_list, getattr(source, plain.name)
+                        )
+                    except Exception:  # noqa: BLE001 - the standard way reports it
+                        value = Undefined
+                    if value is not Undefined:
+                        return value
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+    def _value(self, kind: GraphQLOutputType, details: Any, value: Any) -> Any:
+        """The completed value, or ``Undefined`` to go the standard way."""
+        nullable = not isinstance(kind, GraphQLNonNull)
+        if not nullable:
+            kind = kind.of_type  # type: ignore[union-attr]
+        if value is None:
+            return None if nullable else Undefined
+        if isinstance(value, Exception) or self.is_awaitable(value):
+            return Undefined
+        if is_leaf_type(kind):
+            coerced = kind.coerce_output_value(value)  # type: ignore[union-attr]
+            return Undefined if coerced is None else coerced
+        if isinstance(kind, GraphQLList):
+            if isinstance(value, str | bytes | dict) or not isinstance(value, Iterable):
+                return Undefined
+            items = []
+            for item in value:
+                completed = self._value(kind.of_type, details, item)
+                if completed is Undefined:
+                    return Undefined
+                items.append(completed)
+            return items
+        if isinstance(kind, GraphQLObjectType):
+            return self._object(kind, details, value)
+        return Undefined  # interfaces and unions: the standard way resolves their type
+
+    def _object(self, kind: GraphQLObjectType, details: Any, source: Any) -> Any:
+        key = id(details)
+        if key not in self._selections:
+            self._selections[key] = self._plain_fields(kind, details)
+        fields = self._selections[key]
+        if fields is None:
+            return Undefined
+        out: dict[str, Any] = {}
+        for response_name, field_details, plain in fields:
+            if plain is None:
+                out[response_name] = kind.name  # __typename
+                continue
+            value = self._value(plain.type, field_details, getattr(source, plain.name))
+            if value is Undefined:
+                return Undefined
+            out[response_name] = value
+        return out
+
+    def _plain_fields(
+        self, kind: GraphQLObjectType, details: Any
+    ) -> list[tuple[str, Any, _Plain | None]] | None:
+        """The selected fields of ``kind`` if all are plain attributes (None for __typename)."""
+        if kind.is_type_of is not None:
+            return None
+        grouped, new_defer_usages, _ = self.collect_subfields(kind, details)
+        if new_defer_usages:
+            return None
+        fields: list[tuple[str, Any, _Plain | None]] = []
+        for response_name, field_details in grouped.items():
+            node = field_details[0].node
+            if node.arguments or node.directives:
+                return None
+            if node.name.value == "__typename":
+                fields.append((response_name, field_details, None))
+                continue
+            field = kind.fields.get(node.name.value)
+            plain = _plan(field) if field is not None else None
+            if plain is None:
+                return None
+            fields.append((response_name, field_details, plain))
+        return fields
+
+
+def _wraps_resolvers(manager: Any) -> bool:
+    """Whether an extension wraps every resolver (strawberry passes a manager, often empty)."""
+    return manager is not None and bool(manager.middlewares)
