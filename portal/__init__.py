@@ -39,7 +39,7 @@ def portal_mount(web: Web, desk: Desk) -> tuple[list[BaseRoute], dict]:
         *orders.routes(web),
         *builds.ROUTES,
         *feed_pages.ROUTES,
-        *supplier.routes(web),
+        *supplier.ROUTES,
         *waitlist.ROUTES,
     ]
 
