@@ -36,7 +36,7 @@ def staff_mount(desk: Desk, *, middleware: Sequence[Middleware] = ()) -> Mount:
     routes: list[Route] = [
         *session.ROUTES,
         *dashboard.ROUTES,
-        *purchasing.routes(desk),
+        *purchasing.ROUTES,
         *receiving.ROUTES,
         *orders.ROUTES,
         *shipping.ROUTES,
