@@ -44,7 +44,7 @@ def staff_mount(desk: Desk, *, middleware: Sequence[Middleware] = ()) -> Mount:
         *email.ROUTES,
         *reports.ROUTES,
         *tokens.ROUTES,
-        *catalog.routes(desk),
+        *catalog.ROUTES,
         *supply.ROUTES,
         *catalog_files.ROUTES,
         *webhooks.ROUTES,
