@@ -36,10 +36,10 @@ def portal_mount(web: Web, desk: Desk) -> tuple[list[BaseRoute], dict]:
     policy = web.policy
     routes = [
         *catalog.ROUTES,
-        *orders.routes(web),
+        *orders.ROUTES,
         *builds.ROUTES,
         *feed_pages.ROUTES,
-        *supplier.routes(web),
+        *supplier.ROUTES,
         *waitlist.ROUTES,
     ]
 

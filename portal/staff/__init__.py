@@ -36,7 +36,7 @@ def staff_mount(desk: Desk, *, middleware: Sequence[Middleware] = ()) -> Mount:
     routes: list[Route] = [
         *session.ROUTES,
         *dashboard.ROUTES,
-        *purchasing.routes(desk),
+        *purchasing.ROUTES,
         *receiving.ROUTES,
         *orders.ROUTES,
         *shipping.ROUTES,
@@ -44,7 +44,7 @@ def staff_mount(desk: Desk, *, middleware: Sequence[Middleware] = ()) -> Mount:
         *email.ROUTES,
         *reports.ROUTES,
         *tokens.ROUTES,
-        *catalog.routes(desk),
+        *catalog.ROUTES,
         *supply.ROUTES,
         *catalog_files.ROUTES,
         *webhooks.ROUTES,
