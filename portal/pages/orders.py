@@ -31,8 +31,6 @@ from portal.pages.catalog import cart_lines, render_cart
 from portal.web import field_errors, form_id, text, web_of
 
 CHECKOUT_FIELDS = ("email", "name", "shipping_address", "ship_preference", "checkout_key")
-# Domain field names as the checkout form spells them.
-FORM_FIELD = {"shippingAddress": "shipping_address", "shipPreference": "ship_preference"}
 
 
 async def checkout(request: Request) -> Response:
@@ -59,7 +57,7 @@ async def checkout(request: Request) -> Response:
     try:
         placed = await place_order(order_request, ctx=web.context())
     except DomainError as error:
-        errors = {FORM_FIELD.get(k, k): v for k, v in field_errors(error).items()}
+        errors = field_errors(error)
         return await render_cart(web, request, form=values, errors=errors, status=400)
     url = request.url_for("portal:order-status", token=placed.token)
     response = RedirectResponse(f"{url}?done=placed", status_code=303)
