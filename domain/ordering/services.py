@@ -189,9 +189,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
             [t.split.backordered for t in taken] + [t.request.quantity for t in to_makers],
             request.consents_to_waiting,
         )
-        lines = await _book(conn, order, taken, ctx) + await _book_dropship(
-            conn, order, to_makers, ctx
-        )
+        lines = await _book(conn, order, taken, to_makers, ctx)
         await send_to_makers(
             conn,
             order,
@@ -328,7 +326,11 @@ class _Placed:
 
 
 async def _book(
-    conn: BaseDBAsyncClient, order: Order, taken: list[_Taken], ctx: Context
+    conn: BaseDBAsyncClient,
+    order: Order,
+    taken: list[_Taken],
+    to_makers: list[_Taken],
+    ctx: Context,
 ) -> list[_Line]:
     """Each line's ETA and promise (rules 3 and 4), then the lines written with what they book.
 
@@ -345,25 +347,15 @@ async def _book(
     placed = [_Placed(t.request.quantity, eta) for t, (eta, _) in zip(taken, etas, strict=True)]
     shown_all = shown_windows(placed, order.ship_preference)
     rows = [
-        NewLine(
-            order_id=order.id,
-            product_id=t.product.id,
-            position=t.index,
-            quantity=t.request.quantity,
-            unit_price=t.product.price,
-            qty_allocated=t.split.from_stock,
-            qty_waiting=t.split.backordered,
-            priority=order.priority,
-            placed_at=order.placed_at,
-            promised_earliest=shown.earliest,
-            promised_latest=shown.latest,
-            promised_basis=shown.basis,
-            eta_earliest=eta.earliest,
-            eta_latest=eta.latest,
-            eta_basis=eta.basis,
-            pegged_po_line_id=po_line_id,
-        )
+        _row(order, t, eta, shown, po_line_id)
         for t, (eta, po_line_id), shown in zip(taken, etas, shown_all, strict=True)
+    ]
+    # Rule 25: the maker's lead time plus transit; the maker's parcels travel apart, so they
+    # neither hold nor wait for the shop's parcel (``ship_complete``).
+    made = [dropship_window(t.product.terms, ctx.today, ctx.policy) for t in to_makers]
+    rows += [
+        _row(order, t, window, window, None, dropship=True)
+        for t, window in zip(to_makers, made, strict=True)
     ]
     ids = await book_lines(conn, rows, ctx.now)
     return [
@@ -372,48 +364,41 @@ async def _book(
             t.split,
             row,
             ids[row.position],
-            places[t.product.id].behind if t.product.id in places else None,
+            places[t.product.id].behind if t.product.id in places and not row.dropship else None,
         )
-        for t, row in zip(taken, rows, strict=True)
+        for t, row in zip([*taken, *to_makers], rows, strict=True)
     ]
 
 
-async def _book_dropship(
-    conn: BaseDBAsyncClient, order: Order, to_makers: list[_Taken], ctx: Context
-) -> list[_Line]:
-    """Rule 25: the maker's lead time plus transit; the maker's parcels travel apart, so they
-    neither hold nor wait for the shop's parcel (``ship_complete``)."""
-    if not to_makers:
-        return []
-    rows = []
-    for t in to_makers:
-        window = dropship_window(t.product.terms, ctx.today, ctx.policy)
-        rows.append(
-            NewLine(
-                order_id=order.id,
-                product_id=t.product.id,
-                position=t.index,
-                quantity=t.request.quantity,
-                unit_price=t.product.price,
-                qty_allocated=t.request.quantity,
-                qty_waiting=0,
-                priority=order.priority,
-                placed_at=order.placed_at,
-                promised_earliest=window.earliest,
-                promised_latest=window.latest,
-                promised_basis=window.basis,
-                eta_earliest=window.earliest,
-                eta_latest=window.latest,
-                eta_basis=window.basis,
-                pegged_po_line_id=None,
-                dropship=True,
-            )
-        )
-    ids = await book_lines(conn, rows, ctx.now)
-    return [
-        _Line(t.product, t.split, row, ids[row.position], None)
-        for t, row in zip(to_makers, rows, strict=True)
-    ]
+def _row(
+    order: Order,
+    t: _Taken,
+    eta: Window,
+    shown: Window,
+    po_line_id: int | None,
+    *,
+    dropship: bool = False,
+) -> NewLine:
+    """A new line: its own ETA, and the promise the customer is shown."""
+    return NewLine(
+        order_id=order.id,
+        product_id=t.product.id,
+        position=t.index,
+        quantity=t.request.quantity,
+        unit_price=t.product.price,
+        qty_allocated=t.split.from_stock,
+        qty_waiting=t.split.backordered,
+        priority=order.priority,
+        placed_at=order.placed_at,
+        promised_earliest=shown.earliest,
+        promised_latest=shown.latest,
+        promised_basis=shown.basis,
+        eta_earliest=eta.earliest,
+        eta_latest=eta.latest,
+        eta_basis=eta.basis,
+        pegged_po_line_id=po_line_id,
+        dropship=dropship,
+    )
 
 
 async def _waiting_behind(conn: BaseDBAsyncClient, product_ids: list[int], priority: int) -> int:
