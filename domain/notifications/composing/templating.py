@@ -114,9 +114,9 @@ def template_and_subject(view: View) -> tuple[str, str]:
         return "order_links", "Your order links"
     if isinstance(view, SupplierPurchaseOrder):
         if view.reminder == "overdue":
-            return "supplier_reminder", f"Purchase order {view.number}: the delivery is late"
+            return "purchase_order_sent", f"Purchase order {view.number}: the delivery is late"
         if view.reminder:
-            return "supplier_reminder", f"Purchase order {view.number}: please confirm"
+            return "purchase_order_sent", f"Purchase order {view.number}: please confirm"
         if view.cancelled:
             return (
                 "dropship_cancelled",
