@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 RENAMED: dict[str, dict[str, str]] = {
+    "placeOrder": {"consent": "consentsToWaiting"},
     "receivePurchaseOrder": {"poLineId": "purchaseOrderLineId"},
     "answerPurchaseOrder": {"lineId": "purchaseOrderLineId"},
     "recordDropshipParcel": {"lineId": "purchaseOrderLineId"},

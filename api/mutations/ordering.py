@@ -46,6 +46,18 @@ class OrderLineInput:
 
 @strawberry.input
 class PlaceOrderInput:
+    """An order as the portal's checkout sends it, with the consent to wait its cart asks for.
+
+    ``consentsToWaiting`` is optional so that storefronts written before it keep placing orders
+    as they did: null (or absent) says this storefront did not ask, and the order is placed with
+    whatever part waits, as the portal never does without asking. A storefront that asks sends
+    the answer, and the rule is then the portal's (``domain/ordering/consent.py``): false refuses
+    an order of which some units would wait (``INVALID`` on ``consentsToWaiting``, nothing
+    placed), true places it. Making it required would break every client that shows the split
+    itself and never sent it; DOMAIN.md asks that the customer knows what waits, which the
+    split preview tells, not that every door asks the same question.
+    """
+
     email: str
     name: str
     shipping_address: str = strawberry.field(description="The full postal address, multi-line.")
@@ -54,6 +66,13 @@ class PlaceOrderInput:
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Send the same key when retrying: a replay returns the first order.",
+    )
+    consents_to_waiting: bool | None = strawberry.field(
+        default=None,
+        description="The customer's answer when asked to confirm that part of the order ships"
+        " later. false refuses an order of which some units would wait (INVALID on this field,"
+        " nothing placed); true places it; null: this storefront did not ask, and the order is"
+        " placed whatever waits. A retry matches its first order whatever it answers.",
     )
 
 
@@ -128,10 +147,11 @@ class OrderingMutation:
                 lines=[LineRequest(line.sku, line.quantity, line.dropship) for line in input.lines],
                 ship_preference=input.ship_preference,
                 idempotency_key=input.idempotency_key,
+                consents_to_waiting=input.consents_to_waiting,
             )
             placed = await place_order(request, ctx=info.context.customer)
         except DomainError as error:
-            return PlaceOrderPayload(errors=user_errors(error))
+            return PlaceOrderPayload(errors=user_errors(error, "placeOrder"))
         return PlaceOrderPayload(
             order=Order.of(placed.order), order_token=placed.token, replayed=placed.replayed
         )

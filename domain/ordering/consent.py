@@ -1,9 +1,9 @@
 """Consent to wait (DOMAIN.md, who uses it: customers must know at once what waits). Pure.
 
 An order whose lines partly wait is placed only when the customer confirmed that part of it ships
-later. The portal asks, on the cart, and passes the answer; a door that does not ask passes
-``None`` (the API's storefronts show the split themselves and send no answer), and then the rule
-has nothing to check.
+later. The portal asks, on the cart, and passes the answer; the API passes ``consentsToWaiting``
+as its storefront sent it. A storefront that does not ask sends none, and ``None`` leaves the
+rule nothing to check (storefronts written before the field show the split themselves).
 """
 
 from __future__ import annotations
