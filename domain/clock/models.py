@@ -1,4 +1,4 @@
-"""The ledger of scheduled work: one row per job and period that ran to the end."""
+"""The record of scheduled work (``JobRun``): one row per job and period that ran to the end."""
 
 from typing import Any
 

@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from domain.clock.job_runs import ran_all, run_once
 from domain.clock.jobs import DAILY, day_context, store_day
-from domain.clock.ledger import ran_all, run_once
 from domain.context import Policy
 
 log = logging.getLogger("preorder.clock")

@@ -10,8 +10,8 @@ import pytest
 
 from domain.builds.models import BuildRequest
 from domain.builds.services import BuildRequestInput, request_custom_build
+from domain.clock.job_runs import run_once
 from domain.clock.jobs import DAILY
-from domain.clock.ledger import run_once
 from domain.clock.models import JobRun
 from domain.clock.runner import run_day
 from domain.context import Policy
@@ -185,7 +185,7 @@ async def test_a_job_that_crashes_leaves_its_period_to_be_retried() -> None:
 
     with pytest.raises(RuntimeError):
         await run_once("probe", "2027-03-01", crash)
-    assert await JobRun.all().count() == 0  # neither the ledger row nor the work is kept
+    assert await JobRun.all().count() == 0  # neither the job-run row nor the work is kept
 
     async def works() -> dict[str, int]:
         return {"did": 1}

@@ -1,7 +1,7 @@
 """Each job once per period, whatever the number of processes (STACK.md, "Clock").
 
 A run is one transaction: on PostgreSQL a transaction-scoped advisory lock keyed on
-``job:period`` (a busy lock means another process is on this very period), then the ledger
+``job:period`` (a busy lock means another process is on this very period), then the job-run
 row, then the work. The row is unique per job and period, so a period that already ran is
 skipped, and a second writer that slipped past the lock (SQLite, several processes) fails on
 the row and rolls its work back. A run that raises rolls back with its row: the period is
