@@ -21,24 +21,11 @@ from domain.notifications.sending.config import MailConfig
 from domain.notifications.sending.mailbox import LocalMailServer, start_local_mailbox
 from domain.notifications.sending.outcomes import Stats
 from domain.notifications.sending.sender import Sender
+from domain.supervised import running
 from domain.webhooks.config import WebhookConfig
 from domain.webhooks.worker import running_webhook_sender
 
 log = logging.getLogger("preorder.mail")
-RESTART_DELAY = 5.0
-
-
-async def supervise(
-    sender: Sender, stop: asyncio.Event, *, restart_delay: float = RESTART_DELAY
-) -> None:
-    """Keep the sender running: an unexpected error is logged, and it starts again."""
-    while not stop.is_set():
-        try:
-            await sender.run(stop)
-        except Exception:  # noqa: BLE001 - the loop must survive anything
-            log.exception("the mail sender failed; restarting in %.0f s", restart_delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=restart_delay)
 
 
 @contextlib.asynccontextmanager
@@ -58,18 +45,12 @@ async def running_sender(config: MailConfig, policy: Policy) -> AsyncIterator[Se
             config.mailbox_dir,
         )
     sender = Sender(config.sender, smtp, policy)
-    stop = asyncio.Event()
-    task = asyncio.create_task(supervise(sender, stop), name="outbox-sender")
     try:
-        yield sender
+        async with running(
+            sender, name="outbox-sender", what="mail sender", log=log, grace=4 * smtp.timeout + 5
+        ):
+            yield sender
     finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), timeout=4 * smtp.timeout + 5)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         if mailbox is not None:
             await mailbox.close()
 
@@ -105,4 +86,4 @@ async def run_worker(
         await Tortoise.close_connections()
 
 
-__all__ = ["Stats", "run_worker", "running_sender", "supervise"]
+__all__ = ["Stats", "run_worker", "running_sender"]
