@@ -26,9 +26,10 @@ from domain.catalog.services import audit
 from domain.context import Context
 from domain.db import Dialect, execute, fetch, packed, with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.ordering.eta import Window, delivery_window, is_material
+from domain.ordering.eta import Window, delivery_window
 from domain.ordering.models import EtaEvent
 from domain.ordering.queue import Recomputed, announce_event
+from domain.ordering.redating import redate
 from domain.purchasing.preview import EventImpact, preview_event
 from domain.rows import as_date
 from domain.validation import clean_text
@@ -55,12 +56,17 @@ async def _slip(
     product_id: int,
     lines: list[dict],
     day: dt.date,
-    detail: str,
+    label: str,
+    why: str,
     *,
     later_only: bool,
+    audited: str,
     ctx: Context,
 ) -> Recomputed:
-    """Date ``lines`` (waiting build lines) from ``day``, as one ``build_slipped`` event."""
+    """Date ``lines`` (waiting build lines) from ``day``, as one ``build_slipped`` event that
+    customers read as ``label: build date …: why``; staff's audit reads ``audited`` before the
+    date (the product is on the entry)."""
+    detail = f"{label}: build date {day.isoformat()}: {why}"
     new = delivery_window(day, EtaBasis.BUILD, ctx.policy)
     due: list[tuple[int, Window]] = []
     for row in lines:
@@ -84,35 +90,30 @@ async def _slip(
         created_at=ctx.now,
         using_db=conn,
     )
+    moved = [(line_id, old, new) for line_id, old in due if old != new]
+    await redate(conn, event.id, moved, ctx.policy.email_threshold_days)
     d = Dialect(conn)
-    row_sql = f"({d.integer}, {d.integer})"
-    threshold = ctx.policy.email_threshold_days
-    moved = [(line_id, old) for line_id, old in due if old != new]
-    for group in packed(moved, lambda _: 2):
-        values: list[object] = []
-        for line_id, old in group:
-            values += [line_id, int(is_material(old, new, threshold))]
-        table = f"t(id, material) AS (VALUES {', '.join([row_sql] * len(group))})"
-        await execute(
-            conn,
-            f"WITH {table} INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest,"
-            " old_basis, new_earliest, new_latest, new_basis, material)"
-            f" SELECT l.id, ?, l.eta_earliest, l.eta_latest, l.eta_basis, {d.date}, {d.date},"
-            " ?, t.material = 1 FROM t JOIN order_line l ON l.id = t.id",
-            [*values, event.id, new.earliest, new.latest, new.basis.value],
-        )
     for ids in packed([line_id for line_id, _ in due], lambda _: 1):
         await execute(
             conn,
-            f"UPDATE order_line SET eta_earliest = {d.date}, eta_latest = {d.date},"
-            f" eta_basis = ?, build_ready_on = {d.date}"
+            f"UPDATE order_line SET build_ready_on = {d.date}"
             f" WHERE id IN ({', '.join(['?'] * len(ids))})",
-            [new.earliest, new.latest, new.basis.value, day, *ids],
+            [day, *ids],
         )
     if not moved:
         await execute(conn, "DELETE FROM eta_event WHERE id = ?", [event.id])
-        return Recomputed(None, 0, 0, 0, 0)
-    return await announce_event(conn, event.id, len(moved), ctx)
+        done = Recomputed(None, 0, 0, 0, 0)
+    else:
+        done = await announce_event(conn, event.id, len(moved), ctx)
+    await audit(
+        conn,
+        ctx,
+        "build_slipped",
+        f"{audited}build date {day.isoformat()} ({why})",
+        product_id=product_id,
+        event_id=done.event_id,
+    )
+    return done
 
 
 _WAITING = (
@@ -141,24 +142,17 @@ async def slip_custom_build(
             if not lines:
                 raise Conflict("Nothing of this custom build waits to be built.", field="requestId")
             label = f"build {request.number}"
-            done = await _slip(
+            return await _slip(
                 conn,
                 request.product_id,
                 lines,
                 day,
-                f"{label}: build date {day.isoformat()}: {why}",
+                label,
+                why,
                 later_only=False,
+                audited=f"{label}: ",
                 ctx=ctx,
             )
-            await audit(
-                conn,
-                ctx,
-                "build_slipped",
-                f"{label}: build date {day.isoformat()} ({why})",
-                product_id=request.product_id,
-                event_id=done.event_id,
-            )
-            return done
 
     return await with_retries(work)
 
@@ -185,24 +179,17 @@ async def slip_made_to_order(
             )
             if not lines:
                 raise Conflict("Nothing of this product waits to be built.", field="productId")
-            done = await _slip(
+            return await _slip(
                 conn,
                 product.id,
                 lines,
                 day,
-                f"{product.sku}: build date {day.isoformat()}: {why}",
+                product.sku,
+                why,
                 later_only=True,
+                audited="",
                 ctx=ctx,
             )
-            await audit(
-                conn,
-                ctx,
-                "build_slipped",
-                f"build date {day.isoformat()} ({why})",
-                product_id=product.id,
-                event_id=done.event_id,
-            )
-            return done
 
     return await with_retries(work)
 

@@ -19,10 +19,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.catalog import stock
 from domain.context import Context
-from domain.db import Dialect, execute, fetch, packed
-from domain.ordering.eta import Window, delivery_window, is_material, overdue_build_window
+from domain.db import Dialect, fetch
+from domain.ordering.eta import Window, delivery_window, overdue_build_window
 from domain.ordering.models import EtaEvent
 from domain.ordering.queue import Recomputed, announce_event
+from domain.ordering.redating import redate
 from domain.rows import as_date
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason
 
@@ -92,29 +93,5 @@ async def review_builds(conn: BaseDBAsyncClient, *, ctx: Context) -> Recomputed:
         created_at=ctx.now,
         using_db=conn,
     )
-    d = Dialect(conn)
-    row = f"({d.integer}, {d.date}, {d.date}, {d.text}, {d.integer})"
-    threshold = ctx.policy.email_threshold_days
-    for group in packed(due, lambda _: 5):
-        values: list[object] = []
-        for line_id, old, new in group:
-            material = is_material(old, new, threshold)
-            values += [line_id, new.earliest, new.latest, new.basis.value, int(material)]
-        table = (
-            f"t(id, earliest, latest, basis, material) AS (VALUES {', '.join([row] * len(group))})"
-        )
-        await execute(
-            conn,
-            f"WITH {table} INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest,"
-            " old_basis, new_earliest, new_latest, new_basis, material)"
-            " SELECT l.id, ?, l.eta_earliest, l.eta_latest, l.eta_basis, t.earliest, t.latest,"
-            " t.basis, t.material = 1 FROM t JOIN order_line l ON l.id = t.id",
-            [*values, event.id],
-        )
-        await execute(
-            conn,
-            f"WITH {table} UPDATE order_line SET eta_earliest = t.earliest,"
-            " eta_latest = t.latest, eta_basis = t.basis FROM t WHERE order_line.id = t.id",
-            values,
-        )
+    await redate(conn, event.id, due, ctx.policy.email_threshold_days)
     return await announce_event(conn, event.id, len(due), ctx)
