@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.db import Dialect, connection, fetch
+from domain.purchasing.remaining import remaining_sql
 from domain.rows import as_date, as_datetime, cents, marks
 from domain.vocabulary import AvailabilityMode, LedgerKind
 
@@ -129,12 +130,12 @@ async def backorder_rows(
         for row in await fetch(
             conn,
             "SELECT l.product_id, MIN(o.expected_date) AS next_expected,"
-            " SUM(l.quantity - l.quantity_received - l.quantity_cancelled) AS units,"
+            f" SUM({remaining_sql('l')}) AS units,"
             f" SUM(CASE WHEN o.expected_date < {d.date}"
-            "  THEN l.quantity - l.quantity_received - l.quantity_cancelled ELSE 0 END) AS overdue"
+            f"  THEN {remaining_sql('l')} ELSE 0 END) AS overdue"
             " FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
             f" WHERE o.status = 'open' AND NOT o.dropship AND l.product_id IN ({marks(ids)})"
-            " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
+            f" AND {remaining_sql('l')} > 0"
             " GROUP BY l.product_id",
             [today, *ids],
         )

@@ -22,6 +22,7 @@ from domain.context import Context
 from domain.db import Dialect, fetch
 from domain.ordering.build_review import review_builds
 from domain.ordering.queue import Recomputed, recompute_queues
+from domain.purchasing.remaining import remaining_sql
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason
 
 
@@ -59,7 +60,7 @@ async def due_for_review(conn: BaseDBAsyncClient, today: dt.date) -> list[int]:
         "  JOIN purchase_order po ON po.id = pl.purchase_order_id"
         "  WHERE pl.product_id = l.product_id AND po.status = 'open' AND NOT po.dropship"
         f"  AND po.expected_date < {d.date}"
-        "  AND pl.quantity - pl.quantity_received - pl.quantity_cancelled > 0)))"
+        f"  AND {remaining_sql('pl')} > 0)))"
         " ORDER BY l.product_id",
         [
             AvailabilityMode.STOCKED.value,

@@ -57,6 +57,10 @@ class Claimed:
     def is_eta(self) -> bool:
         return self.kind in ETA_KINDS
 
+    def payload_int(self, key: str) -> int:
+        """The whole number (an id, a count) the payload holds under ``key``; 0 when none."""
+        return int(self.payload.get(key, 0) or 0)
+
 
 def db_time(conn: BaseDBAsyncClient, value: dt.datetime) -> Any:
     """A timestamp parameter. SQLite compares text: use the exact form Tortoise stores."""

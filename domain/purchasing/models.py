@@ -3,6 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.purchasing.remaining import remaining
 from domain.vocabulary import PurchaseOrderStatus
 
 
@@ -58,6 +59,11 @@ class PurchaseOrderLine(Model):
     order_line_id = fields.IntField(null=True, db_index=True)
     ship_to = fields.TextField(default="", db_default="")
     shipment_id = fields.IntField(null=True)
+
+    @property
+    def remaining(self) -> int:
+        """What the line still has to deliver (``purchasing/remaining.py``)."""
+        return remaining(self.quantity, self.quantity_received, self.quantity_cancelled)
 
     class Meta:
         table = "purchase_order_line"

@@ -274,35 +274,57 @@ async def cancel_purchase_order_line(po_line_id: int, reason: str, *, ctx: Conte
 
     async def work() -> Recomputed:
         async with in_transaction() as conn:
-            line = (
-                await PurchaseOrderLine.filter(id=po_line_id)
-                .select_for_update()
-                .using_db(conn)
-                .prefetch_related("purchase_order")
-                .first()
-            )
-            if line is None:
-                raise NotFound("No such purchase order line.", field="purchaseOrderLineId")
+            line = await line_for_update(conn, po_line_id, field="purchaseOrderLineId")
             if line.order_line_id is not None:  # a dropship line (rule 25) follows its order
                 raise Conflict(
                     "This line ships a customer's order: cancel it on the customer's order.",
                     field="purchaseOrderLineId",
                 )
-            remaining = line.quantity - line.quantity_received - line.quantity_cancelled
+            remaining = line.remaining
             if remaining <= 0:
                 raise Conflict(
                     "Nothing is left to cancel on this line.", field="purchaseOrderLineId"
                 )
-            line.quantity_cancelled += remaining
-            await line.save(using_db=conn, update_fields=["quantity_cancelled"])
-            await close_if_complete(conn, line.purchase_order_id)
             detail = f"{line.purchase_order.number}: {remaining} units cancelled: {why}"
-            await record_po_line_cancellation(conn, ctx, line, remaining, why)
-            return await _recompute(
-                conn, [line.product_id], ctx, EtaReason.PO_LINE_CANCELLED, detail
-            )
+            return await cancel_units(conn, line, remaining, why, detail, ctx=ctx)
 
     return await with_retries(work)
+
+
+async def line_for_update(
+    conn: BaseDBAsyncClient, po_line_id: int, *, field: str
+) -> PurchaseOrderLine:
+    """The PO line, held for update with its PO, to change what it still brings; NotFound on
+    ``field`` when there is none."""
+    line = (
+        await PurchaseOrderLine.filter(id=po_line_id)
+        .select_for_update()
+        .using_db(conn)
+        .prefetch_related("purchase_order")
+        .first()
+    )
+    if line is None:
+        raise NotFound("No such purchase order line.", field=field)
+    return line
+
+
+async def cancel_units(
+    conn: BaseDBAsyncClient,
+    line: PurchaseOrderLine,
+    units: int,
+    why: str,
+    detail: str,
+    *,
+    ctx: Context,
+) -> Recomputed:
+    """``units`` still to come on ``line`` (held for update, its PO fetched) will not come, by
+    staff's word or the supplier's: recorded with ``why``, the PO closed when nothing is left
+    on it, and the product's queue planned without them as one ETA event told as ``detail``."""
+    line.quantity_cancelled += units
+    await line.save(using_db=conn, update_fields=["quantity_cancelled"])
+    await close_if_complete(conn, line.purchase_order_id)
+    await record_po_line_cancellation(conn, ctx, line, units, why)
+    return await _recompute(conn, [line.product_id], ctx, EtaReason.PO_LINE_CANCELLED, detail)
 
 
 async def _set_received(conn: BaseDBAsyncClient, received: dict[int, int]) -> None:
@@ -429,7 +451,7 @@ async def _receive(
                 raise InvalidInput(
                     "This line is not on the purchase order.", field=f"lines[{index}].poLineId"
                 )
-            open_units = po_line.quantity - po_line.quantity_received - po_line.quantity_cancelled
+            open_units = po_line.remaining
             if request.quantity > open_units:
                 raise InvalidInput(
                     f"Only {open_units} units are still expected on this line.",

@@ -19,19 +19,18 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from domain.audit.models import AuditAction
-from domain.audit.record import record, record_po_line_cancellation
-from domain.catalog import stock
+from domain.audit.record import record
 from domain.catalog.models import Supplier
 from domain.context import Actor, Context
 from domain.customers.links import new_number
 from domain.db import with_retries
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from domain.ordering.queue import Recomputed, recompute_queues
+from domain.ordering.queue import Recomputed
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplierProposal
-from domain.purchasing.services import revise_expected_date
+from domain.purchasing.services import cancel_units, line_for_update, revise_expected_date
 from domain.supply.link import read_token, signed_by_us
 from domain.validation import clean_text
-from domain.vocabulary import EtaReason, PurchaseOrderStatus
+from domain.vocabulary import PurchaseOrderStatus
 
 PENDING = "pending"
 APPLIED = "applied"
@@ -123,7 +122,7 @@ async def answer_purchase_order(token: str, answers: list[LineAnswer], *, ctx: C
         if line is None or answer.po_line_id in seen:
             raise NotFound("This line is not on the purchase order.", field=f"{prefix}.lineId")
         seen.add(line.id)
-        left = line.quantity - line.quantity_received - line.quantity_cancelled
+        left = line.remaining
         if left <= 0:
             raise Conflict("Nothing is expected on this line any more.", field=f"{prefix}.lineId")
         notes.append(_checked_note(answer.note, f"{prefix}.note"))
@@ -278,28 +277,14 @@ async def _reduce(line_id: int, keep: int, note: str, ctx: Context) -> Recompute
 
     async def work() -> Recomputed:
         async with in_transaction() as conn:
-            line = (
-                await PurchaseOrderLine.filter(id=line_id)
-                .select_for_update()
-                .using_db(conn)
-                .prefetch_related("purchase_order")
-                .first()
-            )
-            if line is None:
-                raise NotFound("No such purchase order line.", field="proposalId")
-            left = line.quantity - line.quantity_received - line.quantity_cancelled
+            line = await line_for_update(conn, line_id, field="proposalId")
+            left = line.remaining
             drop = left - keep
             if drop <= 0:
                 return Recomputed(None, 0, 0, 0, 0)
-            line.quantity_cancelled += drop
-            await line.save(using_db=conn, update_fields=["quantity_cancelled"])
             why = note or "the supplier can deliver fewer units"
-            await record_po_line_cancellation(conn, ctx, line, drop, why)
-            await stock.lock(conn, [line.product_id])
             detail = f"{line.purchase_order.number}: {drop} units fewer from the supplier: {why}"
-            return await recompute_queues(
-                conn, [line.product_id], ctx, EtaReason.PO_LINE_CANCELLED, detail
-            )
+            return await cancel_units(conn, line, drop, why, detail, ctx=ctx)
 
     return await with_retries(work)
 

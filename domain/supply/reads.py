@@ -16,6 +16,7 @@ from domain.purchasing.models import (
     ReorderDraftLine,
     SupplierProposal,
 )
+from domain.purchasing.remaining import remaining_of
 from domain.purchasing.reorder import Demand, suggest
 from domain.shipping.models import Shipment
 from domain.supply.answers import PENDING, Holder
@@ -192,7 +193,7 @@ async def supplier_po(holder: Holder) -> SupplierPoView:
                 r["product__sku"],
                 r["product__name"],
                 r["quantity"],
-                r["quantity"] - r["quantity_received"] - r["quantity_cancelled"],
+                remaining_of(r),
                 pos[r["purchase_order_id"]].expected_date,
                 r["confirmed_date"],
                 pending.get(r["id"], {}).get("proposed_date"),
@@ -253,9 +254,7 @@ async def pending_proposals() -> list[ProposalView]:
             r["po_line__purchase_order__expected_date"],
             r["proposed_date"],
             r["proposed_quantity"],
-            r["po_line__quantity"]
-            - r["po_line__quantity_received"]
-            - r["po_line__quantity_cancelled"],
+            remaining_of(r, "po_line__"),
             r["note"],
             r["created_at"],
         )
@@ -284,7 +283,7 @@ async def follow_ups(ctx: Context) -> list[FollowUpView]:
     for line in await PurchaseOrderLine.filter(
         purchase_order_id__in=[p["id"] for p in pos], confirmed_date__isnull=True
     ).values("purchase_order_id", "quantity", "quantity_received", "quantity_cancelled"):
-        if line["quantity"] - line["quantity_received"] - line["quantity_cancelled"] > 0:
+        if remaining_of(line) > 0:
             unconfirmed[line["purchase_order_id"]] += 1
     found = [
         FollowUpView(

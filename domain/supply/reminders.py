@@ -20,6 +20,7 @@ from domain.db import with_retries
 from domain.errors import InvalidInput
 from domain.outbox.enqueue import enqueue
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from domain.purchasing.remaining import remaining_of
 from domain.validation import clean_email
 from domain.vocabulary import OutboxKind, PurchaseOrderStatus
 
@@ -55,11 +56,7 @@ async def remind_suppliers(*, ctx: Context) -> dict[str, int]:
         lines = await PurchaseOrderLine.filter(purchase_order_id=po["id"]).values(
             "quantity", "quantity_received", "quantity_cancelled", "confirmed_date"
         )
-        open_lines = [
-            ln
-            for ln in lines
-            if ln["quantity"] - ln["quantity_received"] - ln["quantity_cancelled"]
-        ]
+        open_lines = [ln for ln in lines if remaining_of(ln)]
         last = po["last_reminder_at"]
         why = why_remind(
             today=ctx.today,

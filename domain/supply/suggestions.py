@@ -21,6 +21,7 @@ from domain.context import Context
 from domain.db import connection, fetch, with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.purchasing.models import ReorderDraft, ReorderDraftLine
+from domain.purchasing.remaining import remaining_sql
 from domain.purchasing.reorder import Demand, suggest
 
 DRAFT = "draft"
@@ -32,7 +33,7 @@ DEMAND_SQL = (
     "SELECT p.id, p.supplier_id, p.waiting_units, p.on_hand, p.safety_stock, p.min_order_qty,"
     " p.pack_size, COALESCE(o.on_order, 0) AS on_order, COALESCE(w.waitlist, 0) AS waitlist"
     " FROM product p LEFT JOIN ("
-    "  SELECT l.product_id, SUM(l.quantity - l.quantity_received - l.quantity_cancelled)"
+    f"  SELECT l.product_id, SUM({remaining_sql('l')})"
     "   AS on_order FROM purchase_order_line l"
     "  JOIN purchase_order po ON po.id = l.purchase_order_id"
     "  WHERE po.status = 'open' AND NOT po.dropship GROUP BY l.product_id) o"

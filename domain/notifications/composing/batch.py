@@ -231,7 +231,7 @@ class Batch:
         if row.kind in WAITLIST_KINDS:
             return self.waitlist.get(row.id) or Failure(Scope.CONTENT, "no waitlist entry")
         if row.kind == OutboxKind.ORDER_LINKS:
-            links = self.links.get(int(row.payload.get("customer_id", 0) or 0))
+            links = self.links.get(row.payload_int("customer_id"))
             return links or Failure(Scope.CONTENT, "the customer is gone")
         order = self.orders.get(row.order_id or 0)
         if order is None:

@@ -17,6 +17,7 @@ from domain.outbox.claims import Claimed
 from domain.outbox.retry import Failure, Scope
 from domain.portal_urls import supplier_po_url
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from domain.purchasing.remaining import remaining_of
 from domain.supply.link import supplier_token
 from domain.vocabulary import OutboxKind
 
@@ -28,9 +29,7 @@ async def load_supplier_mail(
 ) -> dict[int, SupplierPurchaseOrder | Failure]:
     """Each supplier row's view by outbox row id."""
     wanted = {
-        row.id: int(row.payload.get("purchase_order_id", 0) or 0)
-        for row in rows
-        if row.kind in SUPPLY_KINDS
+        row.id: row.payload_int("purchase_order_id") for row in rows if row.kind in SUPPLY_KINDS
     }
     if not wanted:
         return {}
@@ -74,7 +73,7 @@ async def load_supplier_mail(
             "confirmed_date",
         )
     ):
-        left = line["quantity"] - line["quantity_received"] - line["quantity_cancelled"]
+        left = remaining_of(line)
         owner = numbers[line["purchase_order_id"]]
         root = owner.get("split_from_id") or owner["id"]
         shown = SupplierLine(
@@ -98,8 +97,8 @@ async def load_supplier_mail(
             found[row.id] = Failure(Scope.CONTENT, "the purchase order or its link is gone")
             continue
         token = supplier_token(policy.secret_key, po["id"], po["link_expires"], po["link_salt"])
-        cancelled = every.get(int(row.payload.get("cancelled_line", 0) or 0))
-        units = int(row.payload.get("cancelled_units", 0) or 0)
+        cancelled = every.get(row.payload_int("cancelled_line"))
+        units = row.payload_int("cancelled_units")
         found[row.id] = SupplierPurchaseOrder(
             number=po["number"],
             supplier_name=po["supplier__name"],

@@ -31,9 +31,7 @@ async def load_waitlist_mail(
     conn: BaseDBAsyncClient, rows: list[Claimed], policy: Policy
 ) -> dict[int, WaitlistMail | Failure]:
     wanted = {
-        row.id: int(row.payload.get("waitlist_entry_id", 0) or 0)
-        for row in rows
-        if row.kind in WAITLIST_KINDS
+        row.id: row.payload_int("waitlist_entry_id") for row in rows if row.kind in WAITLIST_KINDS
     }
     if not wanted:
         return {}
