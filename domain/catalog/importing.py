@@ -12,7 +12,7 @@ terms changed while customers wait get their queues recomputed as one ETA event 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -126,6 +126,21 @@ def _product_values(fields: ProductFields, active: bool) -> dict[str, Any]:
     return {**values, "active": active}
 
 
+def _read(
+    data: bytes | str, columns: Sequence[str], required: Sequence[str], report: ImportReport
+) -> list[tuple[int, dict[str, str]]] | None:
+    """The file's rows, counted on ``report``; None when the file is refused as a whole (its
+    errors are then on ``report``, and nothing in it was looked at further)."""
+    try:
+        text = data if isinstance(data, str) else decode(data)
+        rows = read_rows(text, columns, required)
+    except CsvRefused as refused:
+        report.errors = refused.errors
+        return None
+    report.rows = len(rows)
+    return rows
+
+
 async def import_products(
     data: bytes | str,
     *,
@@ -134,13 +149,9 @@ async def import_products(
     progress: Progress = _quiet,
 ) -> ImportReport:
     report = ImportReport("products", dry_run=dry_run)
-    try:
-        text = data if isinstance(data, str) else decode(data)
-        rows = read_rows(text, PRODUCT_COLUMNS, ("sku", "name", "price", "mode"))
-    except CsvRefused as refused:
-        report.errors = refused.errors
+    rows = _read(data, PRODUCT_COLUMNS, ("sku", "name", "price", "mode"), report)
+    if rows is None:
         return report
-    report.rows = len(rows)
     conn = connection()
     suppliers = await _suppliers_by_name(conn)
     checked: list[tuple[int, ProductFields, bool]] = []
@@ -290,13 +301,9 @@ async def import_suppliers(
     data: bytes | str, *, ctx: Context, dry_run: bool = False, progress: Progress = _quiet
 ) -> ImportReport:
     report = ImportReport("suppliers", dry_run=dry_run)
-    try:
-        text = data if isinstance(data, str) else decode(data)
-        rows = read_rows(text, SUPPLIER_COLUMNS, ("name", "lead_time_days"))
-    except CsvRefused as refused:
-        report.errors = refused.errors
+    rows = _read(data, SUPPLIER_COLUMNS, ("name", "lead_time_days"), report)
+    if rows is None:
         return report
-    report.rows = len(rows)
     checked = []
     seen: dict[str, int] = {}
     for number, row in rows:
@@ -356,13 +363,9 @@ async def import_stock(
 ) -> ImportReport:
     """Stock counts: each row's ``counted`` is the level on the shelf (reason ``count``)."""
     report = ImportReport("stock", dry_run=dry_run)
-    try:
-        text = data if isinstance(data, str) else decode(data)
-        rows = read_rows(text, STOCK_COLUMNS, ("sku", "counted"))
-    except CsvRefused as refused:
-        report.errors = refused.errors
+    rows = _read(data, STOCK_COLUMNS, ("sku", "counted"), report)
+    if rows is None:
         return report
-    report.rows = len(rows)
     products = await _products_by_sku(connection(), [row["sku"].strip() for _, row in rows])
     checked: list[tuple[int, int, str]] = []
     for number, row in rows:

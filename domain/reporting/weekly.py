@@ -66,11 +66,16 @@ def _by_week(weeks: list[Week], day: dt.date) -> Week | None:
     return None
 
 
+def _first_moment(weeks: list[Week], ctx: Context) -> dt.datetime:
+    """Where the report starts: midnight of its first Monday, in the store's zone."""
+    return dt.datetime.combine(weeks[0].start, dt.time(), ctx.policy.zone)
+
+
 async def backlog_and_sales(ctx: Context, weeks: list[Week]) -> list[MoneyWeek]:
     conn = connection()
     days = Days(conn, ctx.policy.zone, ctx.now)
     day, day_values = days.day("created_at")
-    since = dt.datetime.combine(weeks[0].start, dt.time(), ctx.policy.zone)
+    since = _first_moment(weeks, ctx)
     rows = await fetch(
         conn,
         "SELECT kind, day, SUM(amount) AS amount FROM ("
@@ -110,7 +115,7 @@ async def fill_rate(ctx: Context, weeks: list[Week]) -> list[ShareWeek]:
     conn = connection()
     days = Days(conn, ctx.policy.zone, ctx.now)
     day, day_values = days.day("l.placed_at")
-    since = dt.datetime.combine(weeks[0].start, dt.time(), ctx.policy.zone)
+    since = _first_moment(weeks, ctx)
     rows = await fetch(
         conn,
         "SELECT day, SUM(quantity) AS ordered, SUM(from_stock) AS from_stock FROM ("

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from domain.vocabulary import ShipPreference
+from domain.rows import as_date
+from domain.vocabulary import ShipmentStatus, ShipPreference
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,27 @@ class ShippableLine:
     waiting: int
     in_planned_shipments: int
     release_date: dt.date | None
+
+
+def held_sql(line: str) -> str:
+    """SQL: the units of the order line aliased ``line`` that planned parcels already hold."""
+    return (
+        "COALESCE((SELECT SUM(sl.quantity) FROM shipment_line sl"
+        " JOIN shipment s ON s.id = sl.shipment_id"
+        f" WHERE sl.line_id = {line}.id AND s.status = '{ShipmentStatus.PLANNED.value}'), 0)"
+    )
+
+
+def shippable_of(row: Mapping[str, Any]) -> ShippableLine:
+    """Of a row with the line's ``id``, ``qty_allocated``, ``qty_waiting``, ``held``
+    (``held_sql``) and its product's ``release_date``."""
+    return ShippableLine(
+        row["id"],
+        row["qty_allocated"],
+        row["qty_waiting"],
+        int(row["held"]),
+        as_date(row["release_date"]),
+    )
 
 
 def plan_shipment(

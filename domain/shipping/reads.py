@@ -13,8 +13,8 @@ from typing import Any
 
 from domain.db import connection, fetch
 from domain.ordering.reads import ParcelView, shipments_by_id
-from domain.rows import as_date, marks, moment_of
-from domain.shipping.planning import ShippableLine, plan_shipment
+from domain.rows import marks, moment_of
+from domain.shipping.planning import held_sql, plan_shipment, shippable_of
 from domain.vocabulary import ShipPreference
 
 CANDIDATES = 500
@@ -64,8 +64,7 @@ async def ready_to_ship(*, today: dt.date, first: int = 50) -> list[ReadyOrder]:
     for row in await fetch(
         conn,
         "SELECT l.id, l.order_id, p.sku, p.name, p.release_date, l.qty_allocated, l.qty_waiting,"
-        " COALESCE((SELECT SUM(s.quantity) FROM shipment_line s JOIN shipment sh"
-        "  ON sh.id = s.shipment_id WHERE s.line_id = l.id AND sh.status = 'planned'), 0) AS held"
+        f" {held_sql('l')} AS held"
         f" FROM order_line l JOIN product p ON p.id = l.product_id"
         f" WHERE l.order_id IN ({marks(ids)}) AND NOT l.dropship ORDER BY l.position, l.id",
         ids,
@@ -74,16 +73,7 @@ async def ready_to_ship(*, today: dt.date, first: int = 50) -> list[ReadyOrder]:
     ready = []
     for order in orders:
         rows = lines[order["id"]]
-        shippable = [
-            ShippableLine(
-                r["id"],
-                r["qty_allocated"],
-                r["qty_waiting"],
-                int(r["held"]),
-                as_date(r["release_date"]),
-            )
-            for r in rows
-        ]
+        shippable = [shippable_of(r) for r in rows]
         preference = ShipPreference(order["ship_preference"])
         plan = plan_shipment(shippable, preference, today)
         if not plan:

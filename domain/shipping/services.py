@@ -14,9 +14,9 @@ from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.ledger.postings import post
 from domain.ordering.models import Order
 from domain.outbox.enqueue import enqueue
-from domain.rows import as_date, as_decimal, marks
+from domain.rows import as_decimal, marks
 from domain.shipping.models import Shipment, ShipmentLine
-from domain.shipping.planning import ShippableLine, plan_shipment
+from domain.shipping.planning import ShippableLine, held_sql, plan_shipment, shippable_of
 from domain.validation import clean_text, idempotency_key
 from domain.vocabulary import (
     DelayNoticeStatus,
@@ -33,24 +33,12 @@ async def shippable_lines(conn: BaseDBAsyncClient, order_id: int) -> list[Shippa
     the maker ships dropship lines; the shop's parcels never carry nor wait for them."""
     rows = await fetch(
         conn,
-        "SELECT l.id, l.qty_allocated, l.qty_waiting, p.release_date,"
-        " COALESCE((SELECT SUM(sl.quantity) FROM shipment_line sl"
-        " JOIN shipment s ON s.id = sl.shipment_id"
-        " WHERE sl.line_id = l.id AND s.status = ?), 0) AS held"
+        f"SELECT l.id, l.qty_allocated, l.qty_waiting, p.release_date, {held_sql('l')} AS held"
         " FROM order_line l JOIN product p ON p.id = l.product_id"
         " WHERE l.order_id = ? AND l.dropship = ? ORDER BY l.id",
-        [ShipmentStatus.PLANNED.value, order_id, False],
+        [order_id, False],
     )
-    return [
-        ShippableLine(
-            row["id"],
-            row["qty_allocated"],
-            row["qty_waiting"],
-            int(row["held"]),
-            as_date(row["release_date"]),
-        )
-        for row in rows
-    ]
+    return [shippable_of(row) for row in rows]
 
 
 async def ready_to_ship(order_id: int, *, ctx: Context) -> dict[int, int]:
