@@ -1,9 +1,10 @@
-"""An ETA event rewrites the lines it moves on the pages that hold them (PostgreSQL).
+"""An ETA event writes little for each line it moves (PostgreSQL; migration 0014).
 
 The windows of a line are in no index; PostgreSQL then writes the line's new version beside
 the old one (a heap-only tuple: no index entry) when the page has room. ``order_line`` keeps
-room on each page (fill factor 80, migration 0014), so a PO date change over a long queue
-writes its lines without an entry in each of the table's six indexes for each line.
+room on each page (fill factor 80), so a PO date change over a long queue writes its lines
+without an entry in each of the table's six indexes for each line. And the outbox row of each
+order it emails takes no entry in the shipment and build indexes it has no value for.
 """
 
 from __future__ import annotations
@@ -57,3 +58,33 @@ async def test_a_po_date_change_rewrites_moved_lines_beside_their_old_versions()
     stayed = sum(1 for line, page in before.items() if after[line] == page)
     # A full page (fill factor 100) has no room: the new versions would all go elsewhere.
     assert stayed >= LINES // 5, (stayed, sorted(set(before.values())))
+
+
+async def test_an_eta_email_takes_no_entry_in_the_shipment_and_build_indexes() -> None:
+    supplier = await b.supplier(lead_time_days=60)
+    product = await b.product(on_hand=0, supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=10), (product, 5))
+    for _ in range(5):
+        await b.order((product, 1))
+
+    moved = await revise_expected_date(
+        po.id, b.TODAY + dt.timedelta(days=24), "Slipped", ctx=b.ctx()
+    )
+
+    assert moved.emails_queued == 5
+    counted = await fetch(
+        connection(),
+        "SELECT COUNT(*) AS n FROM outbox_message WHERE shipment_id IS NULL"
+        " AND build_request_id IS NULL AND event_id = ?",
+        [moved.event_id],
+    )
+    assert counted[0]["n"] == 5
+    definitions = await fetch(
+        connection(),
+        "SELECT indexdef FROM pg_indexes WHERE tablename = 'outbox_message'"
+        " AND (indexdef LIKE '%(shipment_id)%' OR indexdef LIKE '%(build_request_id)%')",
+    )
+    assert sorted(row["indexdef"].rsplit(" WHERE ", 1)[1] for row in definitions) == [
+        "(build_request_id IS NOT NULL)",
+        "(shipment_id IS NOT NULL)",
+    ]

@@ -1,4 +1,6 @@
-"""Room on each ``order_line`` page for the line's next version (PostgreSQL only).
+"""Fewer writes for each line an ETA event moves (PostgreSQL only; SQLite is left as it is).
+
+Room on each ``order_line`` page for the line's next version.
 
 An ETA event rewrites the windows of every line it moves: a PO date change, 100,000 lines.
 Those columns are in no index, so PostgreSQL can write the new version as a heap-only tuple
@@ -10,8 +12,17 @@ to another page, and each moved line costs six index entries besides its row. A 
 
 Only pages written from now on are filled to 80%: an existing store's lines move to roomier
 pages as they are updated (or at once by ``VACUUM FULL order_line``, which locks the table).
-SQLite has no fill factor: nothing to do there. No model changes, so the migration state does
-not either.
+
+No index entry for an outbox row that has no shipment or build. An ETA event writes one outbox
+row per order it moved (100,000 for a PO date change over 100,000 orders), none with a
+shipment or a build; their two foreign-key indexes took an entry for each NULL all the same.
+They now hold only the rows that have one, which is every row anything looks up through them
+(``shipment_id = ?``, ``build_request_id = ?``, and the cascades of a deleted shipment or
+build: an equality implies the index's ``IS NOT NULL``). Same names, so a later migration finds
+them.
+
+SQLite has no fill factor, and its indexes cost little here: nothing to do there. No model
+changes, so the migration state does not either.
 """
 
 from tortoise import migrations
@@ -28,6 +39,13 @@ class PostgresOnlySQL(ops.RunSQL):
             await super().database_backward(app_label, old_state, new_state, state_editor)
 
 
+# Named as 0001 created them (Tortoise derives the name from the table and column).
+OUTBOX_SPARSE_INDEXES = (
+    ("idx_outbox_mess_shipmen_ee9a91", "shipment_id"),
+    ("idx_outbox_mess_build_r_558340", "build_request_id"),
+)
+
+
 class Migration(migrations.Migration):
     dependencies = [("models", "0013_dropship")]
 
@@ -37,5 +55,18 @@ class Migration(migrations.Migration):
         PostgresOnlySQL(
             "ALTER TABLE order_line SET (fillfactor = 80)",
             reverse_sql="ALTER TABLE order_line RESET (fillfactor)",
+        ),
+        *(
+            PostgresOnlySQL(
+                [
+                    f"DROP INDEX IF EXISTS {index}",
+                    f"CREATE INDEX {index} ON outbox_message ({column}) WHERE {column} IS NOT NULL",
+                ],
+                reverse_sql=[
+                    f"DROP INDEX IF EXISTS {index}",
+                    f"CREATE INDEX {index} ON outbox_message ({column})",
+                ],
+            )
+            for index, column in OUTBOX_SPARSE_INDEXES
         ),
     ]
