@@ -1,0 +1,79 @@
+"""Migration 0014 on a populated PostgreSQL database: storage changes only, every row kept.
+
+``order_line`` gets its fill factor and the outbox's shipment and build indexes become partial;
+going down to 0013 and up again keeps every row of every table, and each step leaves the
+schema as that step describes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from tests.conftest import TEST_DATABASE_URL, on_postgres
+from tests.test_migrations import probe
+
+pytestmark = pytest.mark.skipif(not on_postgres(), reason="a PostgreSQL storage migration")
+
+
+@pytest.fixture
+async def populated_url() -> AsyncIterator[str]:
+    name = f"preorder_migrations_{uuid.uuid4().hex[:10]}"
+    server = TEST_DATABASE_URL.replace("postgresql://", "postgres://", 1)
+    conn = await asyncpg.connect(server)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = f"{server.rpartition('/')[0]}/{name}"
+    assert probe("migrate", url) == "ok"
+    assert probe("seed", url) == "ok"
+    yield url
+    conn = await asyncpg.connect(server)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
+
+
+async def _state(url: str) -> dict[str, object]:
+    conn = await asyncpg.connect(url)
+    try:
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename <> 'tortoise_migrations' ORDER BY 1"
+            )
+        ]
+        rows = {t: await conn.fetchval(f'SELECT COUNT(*) FROM "{t}"') for t in tables}
+        options = await conn.fetchval(
+            "SELECT reloptions FROM pg_class WHERE relname = 'order_line'"
+        )
+        partial = sorted(
+            r["indexname"]
+            for r in await conn.fetch(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'outbox_message'"
+                " AND indexdef LIKE '%WHERE%'"
+            )
+        )
+        return {"rows": rows, "options": list(options or []), "partial": partial}
+    finally:
+        await conn.close()
+
+
+async def test_migrating_a_populated_database_down_and_up_keeps_every_row(
+    populated_url: str,
+) -> None:
+    seeded = await _state(populated_url)
+    assert seeded["options"] == ["fillfactor=80"]
+    assert seeded["partial"] == ["idx_outbox_mess_build_r_558340", "idx_outbox_mess_shipmen_ee9a91"]
+    rows = seeded["rows"]
+    assert isinstance(rows, dict)
+    assert rows["order_line"] > 0 and rows["outbox_message"] > 0 and rows["eta_change"] > 0
+
+    assert probe("migrate", populated_url, "models.0013_dropship") == "ok"
+    down = await _state(populated_url)
+    assert down == {"rows": rows, "options": [], "partial": []}
+
+    assert probe("migrate", populated_url) == "ok"
+    assert await _state(populated_url) == seeded
