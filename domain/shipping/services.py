@@ -14,7 +14,7 @@ from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.ledger.postings import post
 from domain.ordering.models import Order
 from domain.outbox.enqueue import enqueue
-from domain.rows import as_date, as_decimal, marks
+from domain.rows import as_bool, as_date, as_decimal, marks
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.shipping.planning import ShippableLine, plan_shipment
 from domain.validation import clean_text, idempotency_key
@@ -26,6 +26,7 @@ from domain.vocabulary import (
     ShipPreference,
 )
 from domain.webhooks import hooks as webhooks
+from domain.webhooks.emit import ANY_ACTIVE_SUBSCRIPTION
 
 
 async def shippable_lines(conn: BaseDBAsyncClient, order_id: int) -> list[ShippableLine]:
@@ -255,10 +256,12 @@ async def leave_in(
     )
     if changed != 1:
         raise Conflict("This shipment has already left.", field="shipmentId")
-    # What the parcel carries, at what price, and who is told: one query.
+    # What the parcel carries, at what price, who is told, and whether any webhook
+    # subscription is active (none: no statement for webhooks): one query.
     contents = await fetch(
         conn,
-        "SELECT sl.line_id, SUM(sl.quantity) AS quantity, l.unit_price, c.email"
+        "SELECT sl.line_id, SUM(sl.quantity) AS quantity, l.unit_price, c.email,"
+        f" {ANY_ACTIVE_SUBSCRIPTION} AS any_webhook"
         " FROM shipment_line sl JOIN order_line l ON l.id = sl.line_id"
         " JOIN customer_order o ON o.id = l.order_id"
         " JOIN customer c ON c.id = o.customer_id"
@@ -300,7 +303,8 @@ async def leave_in(
         order_id=shipment.order_id,
         shipment_id=shipment.id,
     )
-    await webhooks.shipment_sent(conn, ctx, shipment.id)
+    if not contents or as_bool(contents[0]["any_webhook"]):
+        await webhooks.shipment_sent(conn, ctx, shipment.id)
     # The row as just written; no need to read it back.
     shipment.status = ShipmentStatus.SHIPPED
     shipment.carrier, shipment.tracking_number = carrier, tracking
