@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from email_validator import EmailNotValidError, validate_email
@@ -24,13 +25,21 @@ def clean_email(value: str, *, field: str = "email") -> str:
     if _CONTROL.search(address):
         raise InvalidInput("Enter a valid email address.", field=field)
     try:
-        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+        normalized = _normalized(address)
     except EmailNotValidError as error:
         raise InvalidInput(f"Enter a valid email address: {error}", field=field) from None
-    normalized = (checked.ascii_email or checked.normalized).lower()
     if len(normalized) > 254:
         raise InvalidInput("Enter a valid email address.", field=field)
     return normalized
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalized(address: str) -> str:
+    """email-validator's answer for ``address``, remembered: it depends on the text alone, and
+    placing an order checks its address three times (validation, fingerprint, customer).
+    A refusal is an exception, which the cache does not keep: it is checked again."""
+    checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    return (checked.ascii_email or checked.normalized).lower()
 
 
 def clean_text(

@@ -32,5 +32,9 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def new_number(prefix: str) -> str:
-    """A short reference a person can read out: no 0/O or 1/I."""
-    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    """A short reference a person can read out: no 0/O or 1/I.
+
+    Eight random bytes, each picking one of the 32 letters (256 is a multiple of 32, so each
+    is equally likely, as ``secrets.choice`` would pick them), in one call for randomness.
+    """
+    return prefix + "".join(_ALPHABET[byte % len(_ALPHABET)] for byte in secrets.token_bytes(8))

@@ -17,29 +17,40 @@ from domain.vocabulary import OutboxKind
 
 
 async def customer_for(conn: BaseDBAsyncClient, email: str, name: str) -> Customer:
-    """The customer with this email, created on first order. Emails compare case-insensitively."""
+    """The customer with this email, created on first order. Emails compare case-insensitively.
+
+    Read and written with raw statements (an order places one of each), the model built from
+    the row as the ORM builds it: a later ``save()`` updates the row.
+    """
     address = clean_email(email)
     display = clean_text(name, field="name", max_length=200)
-    found = await Customer.filter(email=address).using_db(conn).first()
+    found = await _by_email(conn, address)
     if found:
         return found
     # Created concurrently? ON CONFLICT DO NOTHING waits for the other transaction and leaves
     # this one usable; a caught IntegrityError would leave a PostgreSQL transaction aborted.
-    created = Customer(email=address, name=display, created_at=timezone.now())
+    created_at = timezone.now()
     rows = await fetch(
         conn,
         "INSERT INTO customer (email, name, created_at)"
         f" VALUES (?, ?, {Dialect(conn).timestamp}) ON CONFLICT DO NOTHING RETURNING id",
-        [created.email, created.name, created.created_at],
+        [address, display, created_at],
     )
     if rows:
-        created.id = rows[0]["id"]
-        created._saved_in_db = True  # a later save() updates this row instead of inserting again
-        return created
-    found = await Customer.filter(email=address).using_db(conn).first()
+        return Customer._init_from_db(
+            id=rows[0]["id"], email=address, name=display, created_at=created_at
+        )
+    found = await _by_email(conn, address)
     if found is None:
         raise InvalidInput("This email address cannot be used.", field="email")
     return found
+
+
+async def _by_email(conn: BaseDBAsyncClient, address: str) -> Customer | None:
+    rows = await fetch(
+        conn, "SELECT id, email, name, created_at FROM customer WHERE email = ? LIMIT 1", [address]
+    )
+    return Customer._init_from_db(**rows[0]) if rows else None
 
 
 async def resend_order_links(email: str, *, ctx: Context) -> None:

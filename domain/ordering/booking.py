@@ -10,7 +10,7 @@ CTEs); SQLite has none, and takes three.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -71,7 +71,7 @@ async def book_lines(
 async def _book(conn: BaseDBAsyncClient, lines: list[NewLine], now: dt.datetime) -> dict[int, int]:
     d = Dialect(conn)
     row = f"({', '.join('?' for _ in COLUMNS)}, 0, 0)"
-    values = [_db(value) for line in lines for value in astuple(line)]
+    values = [_db(getattr(line, name)) for line in lines for name in COLUMNS]
     inserted = INSERT_LINES + ", ".join(row for _ in lines)
     at, kind = d.timestamp, d.text
     booked = [now, LedgerKind.BACKORDER_BOOKED.value, now]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -15,7 +15,7 @@ from domain.catalog import stock
 from domain.context import Context
 from domain.customers.links import link_token, new_number, new_salt, token_hash
 from domain.customers.services import customer_for
-from domain.db import fetch, with_retries
+from domain.db import Dialect, fetch, with_retries
 from domain.errors import (
     IdempotencyKeyReused,
     InsufficientAvailability,
@@ -24,7 +24,7 @@ from domain.errors import (
     Unavailable,
 )
 from domain.ordering.allocation import Refusal, Split, split_line
-from domain.ordering.booking import NewLine, book_lines
+from domain.ordering.booking import COLUMNS, NewLine, book_lines
 from domain.ordering.consent import require_consent_to_wait
 from domain.ordering.dropship import DropshipLine, by_maker, check_supplier, send_to_makers
 from domain.ordering.eta import (
@@ -86,7 +86,9 @@ class OrderRequest:
 
     def fingerprint(self) -> str:
         """What is ordered: a retry that asks the same matches, however it was confirmed."""
-        body = asdict(self)
+        # ``dataclasses.asdict`` without its deep copies: every value here is a plain scalar.
+        body = {name: getattr(self, name) for name in _REQUEST_FIELDS}
+        body["lines"] = [{name: getattr(ln, name) for name in _LINE_FIELDS} for ln in self.lines]
         body.pop("idempotency_key")
         body.pop("consents_to_waiting")
         for line in body["lines"]:  # fingerprints of orders placed before rule 25 still match
@@ -94,6 +96,10 @@ class OrderRequest:
                 line.pop("dropship")
         body["email"] = clean_email(body["email"])
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+_LINE_FIELDS = tuple(field.name for field in fields(LineRequest))
+_REQUEST_FIELDS = tuple(field.name for field in fields(OrderRequest))
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         )
         token = order_token(ctx, order)
         order.token_hash = token_hash(token)
-        await order.save(using_db=conn)
+        await _insert_order(conn, order)
         # Stable product order: concurrent orders take product rows in the same sequence.
         taken: list[_Taken] = []
         to_makers: list[_Taken] = []  # rule 25: no stock taken, no queue joined
@@ -228,6 +234,39 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
             [line.view_row for line in sorted(lines, key=lambda t: t.row.position)],
         )
     return PlacedOrder(view, token)
+
+
+_ORDER_COLUMNS = (
+    "number",
+    "customer_id",
+    "shipping_name",
+    "shipping_address",
+    "ship_preference",
+    "priority",
+    "placed_at",
+    "token_salt",
+    "token_hash",
+    "idempotency_key",
+    "request_fingerprint",
+)
+
+
+async def _insert_order(conn: BaseDBAsyncClient, order: Order) -> None:
+    """``order.save()`` as one raw statement (the ORM's query building costs more than the
+    insert): the row gets its id, and a later ``save()`` updates it."""
+    d = Dialect(conn)
+    values = [getattr(order, name) for name in _ORDER_COLUMNS]
+    values[4] = ShipPreference(values[4]).value
+    marks_ = ["?"] * len(_ORDER_COLUMNS)
+    marks_[6] = d.timestamp
+    rows = await fetch(
+        conn,
+        f"INSERT INTO customer_order ({', '.join(_ORDER_COLUMNS)})"
+        f" VALUES ({', '.join(marks_)}) RETURNING id",
+        values,
+    )
+    order.id = rows[0]["id"]
+    order._saved_in_db = True
 
 
 def _skus(request: OrderRequest) -> list[str]:
@@ -310,7 +349,7 @@ class _Line:
     @property
     def view_row(self) -> dict[str, Any]:
         return {
-            **asdict(self.row),
+            **{name: getattr(self.row, name) for name in COLUMNS},
             "id": self.id,
             "sku": self.product.sku,
             "name": self.product.name,

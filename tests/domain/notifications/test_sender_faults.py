@@ -319,7 +319,7 @@ async def test_a_row_that_cannot_be_told_goes_to_dead_letter_and_its_batch_is_se
     smtp: SmtpServer,
 ) -> None:
     await orders_on_a_po(5)
-    broken = await enqueue(
+    queued = await enqueue(
         connection(),
         b.ctx(),
         OutboxKind.ORDER_LINKS,
@@ -327,7 +327,7 @@ async def test_a_row_that_cannot_be_told_goes_to_dead_letter_and_its_batch_is_se
         payload={"customer_id": "not a number"},  # written by hand, or by an older release
     )
     await send_all(smtp)
-    broken = await OutboxMessage.get(id=broken.id)
+    broken = await OutboxMessage.get(id=queued.id)
     assert broken.status == OutboxStatus.DEAD
     assert "cannot render: ValueError" in broken.last_error
     assert_each_row_delivered_once(smtp, await OutboxMessage.exclude(id=broken.id))

@@ -23,7 +23,10 @@ from domain.vocabulary import (
     ShipmentStatus,
     ShipPreference,
 )
+from domain.webhooks.models import WebhookDelivery
+from domain.webhooks.services import subscribe
 from tests import builders as b
+from tests.conftest import QueryCounter
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -212,3 +215,27 @@ async def test_a_delay_notice_still_open_when_its_units_ship_is_settled_by_the_p
         await respond_to_delay_notice(placed.order.id, notice.id, False, ctx=b.ctx())
     line = await OrderLine.get(id=placed.order.lines[0].id)
     assert (line.qty_shipped, line.qty_cancelled) == (1, 0)
+
+
+async def test_a_parcel_shipped_while_no_webhook_is_subscribed_reads_no_subscription(
+    sql: QueryCounter,
+) -> None:
+    product = await b.product(on_hand=3)
+    placed = await b.order((product, 2))
+    parcel = await create_shipment(placed.order.id, ctx=b.ctx())
+    sql.statements.clear()
+    await mark_shipped(parcel.id, "Royal Mail", "RM1", ctx=b.ctx())
+    assert sql.statements, "the counter saw the parcel leave"
+    assert not [s for s in sql.statements if s.lstrip().startswith("SELECT id, events")]
+    assert await WebhookDelivery.filter(event="shipment.sent").count() == 0
+
+
+async def test_a_parcel_shipped_while_a_webhook_is_subscribed_tells_it() -> None:
+    await subscribe(
+        "https://hooks.example.com/in", ["shipment.sent"], ctx=b.ctx(), production=False
+    )
+    product = await b.product(on_hand=3)
+    placed = await b.order((product, 2))
+    parcel = await create_shipment(placed.order.id, ctx=b.ctx())
+    await mark_shipped(parcel.id, "Royal Mail", "RM1", ctx=b.ctx())
+    assert await WebhookDelivery.filter(event="shipment.sent").count() == 1
