@@ -1,8 +1,9 @@
 """The one read of products (``ProductView``), for the portal and the API alike.
 
-Three queries for any page size: the products joined with their supplier's lead time, the open
-PO lines of all of them, and their suppliers' slip histories (rule 21). Rows are read as plain
-values (no ORM objects), since a storefront lists products on every page view.
+One statement for any page size: the products joined with their supplier's lead time and with
+their open PO lines, and the version of the receipts behind their suppliers' slip histories
+(rule 21), which are read again only when a receipt came (``recent_slip_histories``). Rows are
+read as plain values (no ORM objects), since a storefront lists products on every page view.
 
 Each read is split into its rows (a ``Snapshot``) and the pure step that builds views from them,
 so that a caller can tell cheaply whether a page it built before still holds: equal snapshots
@@ -16,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.catalog.availability import ProductView
-from domain.db import connection, fetch
+from domain.db import connection, fetch, sql
 from domain.ordering.eta import ProductTerms, SupplyLine
-from domain.purchasing.history import slip_histories
+from domain.purchasing.history import VERSION, recent_slip_histories
 from domain.purchasing.slips import SlipHistory
 from domain.rows import CHUNK, as_date, as_decimal, chunks, day, marks
 from domain.validation import searchable, sku_shaped
@@ -77,12 +78,9 @@ async def page_snapshot(filter_: ProductFilter, *, after_id: int = 0, first: int
     """The rows of a page: ``first`` (at most ``MAX_PAGE``) plus one, to tell if more follow."""
     first = max(0, min(first, MAX_PAGE))
     where, values = _where(filter_)
-    rows = await fetch(
-        connection(),
-        f"{_COLUMNS} WHERE {where} AND p.id > ? ORDER BY p.id LIMIT ?",
-        [*values, after_id, first + 1],
+    return await _snapshot(
+        f"{where} AND p.id > ? ORDER BY p.id LIMIT ?", [*values, after_id, first + 1]
     )
-    return await _snapshot(rows[:first], extra=rows[first:])
 
 
 async def product_page(
@@ -108,10 +106,7 @@ async def sku_snapshot(skus: Sequence[str], *, active_only: bool = True) -> Snap
         return Snapshot((), ())
     active = " AND p.active = ?" if active_only else ""
     values: list[object] = [*wanted, True] if active_only else list(wanted)
-    rows = await fetch(
-        connection(), f"{_COLUMNS} WHERE p.sku IN ({marks(wanted)}){active} ORDER BY p.id", values
-    )
-    return await _snapshot(rows)
+    return await _snapshot(f"p.sku IN ({marks(wanted)}){active} ORDER BY p.id", values)
 
 
 async def products_by_sku(
@@ -139,30 +134,46 @@ def views_of(snapshot: Snapshot) -> list[ProductView]:
     return _views(snapshot)
 
 
-async def _snapshot(
-    rows: list[dict[str, Any]], extra: list[dict[str, Any]] | None = None
-) -> Snapshot:
-    products = tuple(tuple(row.values()) for row in [*rows, *(extra or [])])
-    if not rows:
-        return Snapshot(products, ())
-    ids = [row["id"] for row in rows]
+# The products a condition selects (a CTE), each joined with its open PO lines (none: one row
+# of NULLs), and the receipts' version for the slip histories: one statement, one round trip.
+_PAGE = (
+    "WITH page AS ({products} WHERE {where})"
+    " SELECT page.*, l.id AS line_id, o.expected_date,"
+    " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining,"
+    " o.supplier_id AS po_supplier_id, " + VERSION + " AS slips_version"
+    " FROM page LEFT JOIN (purchase_order_line l JOIN purchase_order o"
+    " ON o.id = l.purchase_order_id AND o.status = 'open' AND NOT o.dropship)"
+    " ON l.product_id = page.id"
+    " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
+    " ORDER BY page.id, l.id"
+)
+_PRODUCT_FIELDS = 14  # the columns of _COLUMNS, first in each row
+
+
+async def _snapshot(where: str, values: list[object]) -> Snapshot:
+    """Products (``where`` ends with its order and limit), their open supply and the slip
+    histories of their suppliers: one statement, plus a read of the histories when a receipt
+    came since they were last read (``recent_slip_histories``)."""
     conn = connection()
-    supply = await fetch(
-        conn,
-        "SELECT l.product_id, l.id, o.expected_date,"
-        " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining, o.supplier_id"
-        " FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
-        f" WHERE o.status = 'open' AND NOT o.dropship AND l.product_id IN ({marks(ids)})"
-        " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0 ORDER BY l.id",
-        ids,
-    )
-    suppliers = {row["supplier_id"] for row in [*rows, *supply] if row["supplier_id"]}
-    histories = await slip_histories(conn, suppliers)
-    return Snapshot(
-        products,
-        tuple(tuple(row.values()) for row in supply),
-        tuple(sorted(histories.items())),
-    )
+    rows = await conn.execute_query(sql(conn, _PAGE.format(products=_COLUMNS, where=where)), values)
+    products: list[tuple[Any, ...]] = []
+    supply: list[tuple[Any, ...]] = []
+    last = None
+    version = None
+    for row in rows[1]:
+        fields = tuple(row.values()) if isinstance(row, dict) else tuple(row)
+        product = fields[:_PRODUCT_FIELDS]
+        if product[0] != last:
+            products.append(product)
+            last = product[0]
+        line_id, expected, remaining, supplier_id, version = fields[_PRODUCT_FIELDS:]
+        if line_id is not None:
+            supply.append((product[0], line_id, expected, remaining, supplier_id))
+    if not products:
+        return Snapshot((), ())
+    suppliers = {row[11] for row in products if row[11]} | {row[4] for row in supply if row[4]}
+    histories = await recent_slip_histories(conn, suppliers, version)
+    return Snapshot(tuple(products), tuple(supply), tuple(sorted(histories.items())))
 
 
 def shipped_by(dropship: bool, optional: bool, supplier_id: int | None) -> ShippedBy:
