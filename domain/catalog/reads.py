@@ -12,6 +12,7 @@ build equal pages (on the same day).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -184,15 +185,46 @@ def shipped_by(dropship: bool, optional: bool, supplier_id: int | None) -> Shipp
     return ShippedBy.EITHER if optional else ShippedBy.MAKER
 
 
+# Views built before, by their rows: a storefront lists the same products page after page, and
+# a view is a pure function of its rows and its suppliers' slip histories (kept by identity:
+# ``recent_slip_histories`` hands out the same objects while no receipt came).
+_MEMO_SIZE = 4096
+_memo: OrderedDict[tuple[Any, ...], tuple[tuple[SlipHistory | None, ...], ProductView]] = (
+    OrderedDict()
+)
+
+
 def _views(snapshot: Snapshot) -> list[ProductView]:
-    supply: dict[int, list[SupplyLine]] = {}
+    """The views of a snapshot's products; the same objects as last time for unchanged rows
+    (``api/types/catalog.py`` builds its answers once per view)."""
+    supply: dict[int, list[tuple[Any, ...]]] = {}
+    for row in snapshot.supply:
+        supply.setdefault(row[0], []).append(row)
     slips = dict(snapshot.slips)
-    for product_id, line_id, expected, remaining, supplier_id in snapshot.supply:
-        supply.setdefault(product_id, []).append(
-            SupplyLine(line_id, day(expected), remaining, slips.get(supplier_id))
-        )
     views = []
-    for (
+    for product in snapshot.products:
+        lines = tuple(supply.get(product[0], ()))
+        histories = (slips.get(product[11]), *(slips.get(line[4]) for line in lines))
+        key = (product, lines)
+        kept = _memo.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], histories, strict=True)):
+            _memo.move_to_end(key)
+            views.append(kept[1])
+            continue
+        view = _view(product, lines, histories)
+        _memo[key] = (histories, view)
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+        views.append(view)
+    return views
+
+
+def _view(
+    product: tuple[Any, ...],
+    lines: tuple[tuple[Any, ...], ...],
+    histories: tuple[SlipHistory | None, ...],
+) -> ProductView:
+    (
         pid,
         sku,
         name,
@@ -207,25 +239,27 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
         supplier_id,
         dropship,
         optional,
-    ) in snapshot.products:
-        mode = AvailabilityMode(mode_)
-        release = as_date(release_)
-        views.append(
-            ProductView(
-                pid,
-                sku,
-                name,
-                description,
-                as_decimal(price),
-                mode,
-                release,
-                lead,
-                on_hand,
-                waiting,
-                cap,
-                ProductTerms(mode, release, lead, _learned(slips.get(supplier_id))),
-                tuple(supply.get(pid, ())),
-                shipped_by(bool(dropship), bool(optional), supplier_id),
+    ) = product
+    mode = AvailabilityMode(mode_)
+    release = as_date(release_)
+    return ProductView(
+        pid,
+        sku,
+        name,
+        description,
+        as_decimal(price),
+        mode,
+        release,
+        lead,
+        on_hand,
+        waiting,
+        cap,
+        ProductTerms(mode, release, lead, _learned(histories[0])),
+        tuple(
+            SupplyLine(line_id, day(expected), remaining, history)
+            for (_, line_id, expected, remaining, _), history in zip(
+                lines, histories[1:], strict=True
             )
-        )
-    return views
+        ),
+        shipped_by(bool(dropship), bool(optional), supplier_id),
+    )
