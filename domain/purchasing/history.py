@@ -8,12 +8,13 @@ Two ways to read them:
 
 * ``slip_histories``: read now, on the caller's connection. Writes use it, inside their
   transaction, so that a receipt just recorded counts at once.
-* ``recent_slip_histories``: the catalogue's, outside any transaction. Every product page
-  needs the histories, and reading 5,000 receipts per page cost more than the page itself, so
-  the last read is kept per process and reused while the receipts' *version* holds. The
-  version is ``MAX(receipt.id)`` (``VERSION``, read by the caller in the same statement as its
-  page, so it costs no round trip): a receipt recorded by any process raises it, and the next
-  page reads the histories again. The histories are always read *after* the version was, so
+* ``recent_slip_histories``: for reads outside a transaction, or in one that records no
+  receipt (placing an order), whose view of the receipts is then the committed one. Every
+  product page and every order needs the histories, and reading 5,000 receipts each time cost
+  more than the page itself, so the last read is kept per process and reused while the
+  receipts' *version* holds. The version is ``MAX(receipt.id)`` (``VERSION``, read by the
+  caller in the same statement as its own rows, so it costs no round trip): a receipt
+  recorded by any process raises it, and the next read takes the histories again. The histories are always read *after* the version was, so
   what is kept under a version is at least as new as it.
 
   One staleness is left, bounded: on PostgreSQL ids are taken at insert, so a receipt whose
@@ -89,8 +90,9 @@ async def slip_histories(
 async def recent_slip_histories(
     conn: BaseDBAsyncClient, supplier_ids: Iterable[int], version: int | None
 ) -> dict[int, SlipHistory]:
-    """``slip_histories`` for reads outside a transaction, given the receipts' ``version``
-    (``VERSION``) read before: the kept read while it holds, else a new one, kept."""
+    """``slip_histories`` for reads outside a transaction (or in one that records no receipt),
+    given the receipts' ``version`` (``VERSION``) read before: the kept read while it holds,
+    else a new one, kept."""
     global _kept
     wanted = set(supplier_ids)
     if not wanted:

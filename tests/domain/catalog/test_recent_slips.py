@@ -11,10 +11,12 @@ import pytest
 from domain.catalog.models import Supplier
 from domain.catalog.reads import ProductFilter, page_snapshot
 from domain.db import connection, execute
+from domain.ordering.models import OrderLine
 from domain.purchasing import history
 from domain.purchasing.history import slip_histories
 from domain.purchasing.slips import SlipHistory
 from tests import builders as b
+from tests.conftest import QueryCounter
 
 DAY = dt.timedelta(days=1)
 pytestmark = pytest.mark.usefixtures("db")
@@ -109,3 +111,26 @@ async def test_racing_pages_and_a_receipt_show_the_receipt_to_every_page_read_af
     assert all(slips == (12, 1) for slips in after), after
     assert {slips for _, slips in seen} <= {(1,), (12, 1)}
     assert await _page_slips() == await _exact({supplier.id})
+
+
+async def test_an_order_reads_the_slips_only_when_a_receipt_came_and_then_dates_by_them(
+    sql: QueryCounter,
+) -> None:
+    supplier = await b.supplier()
+    await _receive_late(supplier, 1)
+    product = await b.product(supplier_=supplier)
+    await b.purchase_order(supplier, b.TODAY + 30 * DAY, (product, 10))
+    await b.order((product, 1))  # keeps the slips
+    sql.statements.clear()
+    await b.order((product, 1))
+    assert not [s for s in sql.statements if "FROM receipt r" in s], sql.statements
+    await _receive_late(supplier, 20)  # the supplier turns out late: rule 21 widens windows
+    sql.statements.clear()
+    placed = await b.order((product, 1))
+    assert [s for s in sql.statements if "FROM receipt r" in s]
+    line = await OrderLine.get(id=placed.order.lines[0].id)
+    assert line.promised_latest is not None
+    expected = await _exact({supplier.id})
+    assert expected[supplier.id].supplier == (20, 1)
+    # The window reaches past the PO date by the blend of the supplier's two slips.
+    assert line.promised_latest > b.TODAY + (30 + 1 + b.POLICY.transit_days_max) * DAY
