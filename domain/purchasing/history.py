@@ -14,8 +14,9 @@ Two ways to read them:
   more than the page itself, so the last read is kept per process and reused while the
   receipts' *version* holds. The version is ``MAX(receipt.id)`` (``VERSION``, read by the
   caller in the same statement as its own rows, so it costs no round trip): a receipt
-  recorded by any process raises it, and the next read takes the histories again. The histories are always read *after* the version was, so
-  what is kept under a version is at least as new as it.
+  recorded by any process raises it, and the next read takes the histories again. The
+  histories are always read *after* the version was, so what is kept under a version is at
+  least as new as it.
 
   One staleness is left, bounded: on PostgreSQL ids are taken at insert, so a receipt whose
   transaction commits after one with a higher id does not raise the maximum that readers have
