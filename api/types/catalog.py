@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from api import ids
 from api.context import ApiContext
+from api.execution import shared_answers
 from api.types.common import Eta
 from api.types.images import ProductImage
 from domain.catalog.availability import (
@@ -94,6 +95,7 @@ _BUILT_SIZE = 4096
 _built: OrderedDict[int, Product] = OrderedDict()
 
 
+@shared_answers  # built once per view (``Product.of``) and never changed
 @strawberry.type
 class Product:
     id: strawberry.ID
