@@ -122,7 +122,7 @@ class Product:
         if (
             kept is not None
             and kept.view is view
-            and kept.ctx.policy is ctx.policy
+            and (kept.ctx.policy is ctx.policy or kept.ctx.policy == ctx.policy)
             and kept.ctx.today == today
         ):
             _built.move_to_end(key)
