@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.db import fetch
+from domain.db import connection, fetch
 from domain.purchasing.slips import SlipHistory
 
 RECENT = 5000
@@ -54,6 +54,7 @@ _RECENT_SLIPS = (
 class _Recent:
     """The store's recent slips, and each supplier's among them, as last read."""
 
+    database: object  # the client it was read through: another database is not this one
     version: int | None
     read_at: float
     store: tuple[int, ...]
@@ -68,13 +69,16 @@ _kept: _Recent | None = None
 
 
 async def _read(conn: BaseDBAsyncClient, version: int | None) -> _Recent:
+    """The recent slips, as kept under ``version`` of the current database (``_database``)."""
     rows = await fetch(conn, _RECENT_SLIPS, [RECENT])
     store = tuple(int(r["slip_days"]) for r in rows)
     own: dict[int, list[int]] = {}
     for row in rows:
         own.setdefault(row["supplier_id"], []).append(int(row["slip_days"]))
     by_supplier = {sid: SlipHistory(tuple(slips), store) for sid, slips in own.items()}
-    return _Recent(version, time.monotonic(), store, by_supplier, SlipHistory((), store))
+    return _Recent(
+        _database(), version, time.monotonic(), store, by_supplier, SlipHistory((), store)
+    )
 
 
 async def slip_histories(
@@ -99,10 +103,23 @@ async def recent_slip_histories(
     if not wanted:
         return {}
     kept = _kept
-    if kept is None or kept.version != version or time.monotonic() - kept.read_at >= STALE_AFTER:
+    if (
+        kept is None
+        or kept.database is not _database()
+        or kept.version != version
+        or time.monotonic() - kept.read_at >= STALE_AFTER
+    ):
         kept = await _read(conn, version)
         _kept = kept
     return kept.of(wanted)
+
+
+def _database() -> object:
+    """The client of the current database, also inside a transaction (whose wrapper holds it
+    as ``_parent``): a process opened on another database, as a simulation does, never
+    takes another's histories."""
+    client = connection()
+    return getattr(client, "_parent", client)
 
 
 def forget_recent_slips() -> None:

@@ -4,6 +4,7 @@ the last read only while no receipt came, whatever process recorded it."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -134,3 +135,18 @@ async def test_an_order_reads_the_slips_only_when_a_receipt_came_and_then_dates_
     assert expected[supplier.id].supplier == (20, 1)
     # The window reaches past the PO date by the blend of the supplier's two slips.
     assert line.promised_latest > b.TODAY + (30 + 1 + b.POLICY.transit_days_max) * DAY
+
+
+async def test_slips_kept_for_one_database_are_not_taken_for_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Another database (a simulation opens one after another in one process) may have the
+    # same receipt ids: the kept read belongs to the client it was read through.
+    supplier = await b.supplier()
+    await _receive_late(supplier, 2)
+    assert (await _page_slips())[supplier.id].supplier == (2,)
+    kept = history._kept
+    assert kept is not None
+    monkeypatch.setattr(history, "_kept", dataclasses.replace(kept, database=object()))
+    await execute(connection(), "UPDATE receipt SET slip_days = ?", [7])  # same version
+    assert (await _page_slips())[supplier.id].supplier == (7,)
