@@ -18,16 +18,19 @@ same; only the cost differs.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
+    DirectiveNode,
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    Node,
     Undefined,
     is_leaf_type,
 )
@@ -49,6 +52,18 @@ class _Plain:
 # Per field definition of the schema (built once per process): None when the field must go
 # the standard way.
 _plans: dict[int, _Plain | None] = {}
+
+# The completed value of a shared object (``shared_answers``) for a selection of a parsed
+# document (kept by ``ParserCache``: the same field nodes for the same query text), by their
+# identities; each entry holds both, so neither id is reused while it is kept. Only documents
+# without directives (``_static``), only selections of one field node. Bounded, least
+# recently used first out.
+ANSWERS_SIZE = 8192
+DOCUMENTS_SIZE = 256
+_shared: set[type] = set()
+_answers: OrderedDict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = OrderedDict()
+_documents: OrderedDict[int, tuple[Any, bool]] = OrderedDict()
+T = TypeVar("T")
 
 
 def _plan(field: GraphQLField) -> _Plain | None:
@@ -132,6 +147,14 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         fields = self._selections[key]
         if fields is None:
             return Undefined
+        node = details[0].node
+        kept_key = None
+        if type(source) in _shared and len(details) == 1 and self._static():
+            kept_key = (id(source), id(node))
+            kept = _answers.get(kept_key)
+            if kept is not None and kept[0] is source and kept[1] is node:
+                _answers.move_to_end(kept_key)
+                return kept[2]
         out: dict[str, Any] = {}
         for response_name, field_details, plain in fields:
             if plain is None:
@@ -141,7 +164,28 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             if value is Undefined:
                 return Undefined
             out[response_name] = value
+        if kept_key is not None:
+            _answers[kept_key] = (source, node, out)
+            while len(_answers) > ANSWERS_SIZE:
+                _answers.popitem(last=False)
         return out
+
+    def _static(self) -> bool:
+        """Whether this request's selections follow from its document alone: no directive
+        anywhere (``@include(if: $v)`` on a fragment makes them depend on the variables)."""
+        operation = self.operation
+        known = _documents.get(id(operation))
+        if known is None or known[0] is not operation:
+            fragments = list(self.fragments.values())
+            nodes: list[Node] = [operation, *(f.definition for f in fragments)]
+            static = not any(f.variable_signatures for f in fragments) and not any(
+                _has_directive(node) for node in nodes
+            )
+            known = (operation, static)
+            _documents[id(operation)] = known
+            while len(_documents) > DOCUMENTS_SIZE:
+                _documents.popitem(last=False)
+        return known[1]
 
     def _plain_fields(
         self, kind: GraphQLObjectType, details: Any
@@ -166,6 +210,25 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None
             fields.append((response_name, field_details, plain))
         return fields
+
+
+def shared_answers(cls: type[T]) -> type[T]:
+    """Mark a type whose objects are shared between requests and never changed once built
+    (``Product``, built once per catalogue view): the part of an answer built from one is
+    kept and handed to the next request with the same document (``_answers``)."""
+    _shared.add(cls)
+    return cls
+
+
+def _has_directive(node: Node) -> bool:
+    if isinstance(node, DirectiveNode):
+        return True
+    for key in node.keys:
+        value = getattr(node, key, None)
+        children = value if isinstance(value, tuple | list) else (value,)
+        if any(isinstance(child, Node) and _has_directive(child) for child in children):
+            return True
+    return False
 
 
 def _wraps_resolvers(manager: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from strawberry.types import Info
 
 from api import ids
 from api.context import ApiContext
+from api.execution import shared_answers
 from api.types.common import Eta
 from api.types.images import ProductImage
 from domain.catalog.availability import (
@@ -84,6 +86,16 @@ class OptionGroup:
         )
 
 
+# Products built before, by the identity of their view (each entry holds its view, so the id
+# cannot be reused while it is kept). ``catalog.reads`` hands out the same view for unchanged
+# rows, and a product is a pure function of its view, the day and the policy: its fields are
+# computed once, not on every page view. Only ``ctx.today`` and ``ctx.policy`` of the context
+# kept in it are read (``split_preview``), both part of the check.
+_BUILT_SIZE = 4096
+_built: OrderedDict[int, Product] = OrderedDict()
+
+
+@shared_answers  # built once per view (``Product.of``) and never changed
 @strawberry.type
 class Product:
     id: strawberry.ID
@@ -103,6 +115,26 @@ class Product:
 
     @staticmethod
     def of(view: ProductView, ctx: Context) -> Product:
+        """The product as answered; built once per view, day and policy (``_built``)."""
+        key = id(view)
+        kept = _built.get(key)
+        today = ctx.today
+        if (
+            kept is not None
+            and kept.view is view
+            and (kept.ctx.policy is ctx.policy or kept.ctx.policy == ctx.policy)
+            and kept.ctx.today == today
+        ):
+            _built.move_to_end(key)
+            return kept
+        made = Product._build(view, ctx)
+        _built[key] = made
+        while len(_built) > _BUILT_SIZE:
+            _built.popitem(last=False)
+        return made
+
+    @staticmethod
+    def _build(view: ProductView, ctx: Context) -> Product:
         state = availability(view, ctx)
         return Product(
             id=ids.encode("Product", view.id),

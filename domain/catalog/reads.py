@@ -1,8 +1,9 @@
 """The one read of products (``ProductView``), for the portal and the API alike.
 
-Three queries for any page size: the products joined with their supplier's lead time, the open
-PO lines of all of them, and their suppliers' slip histories (rule 21). Rows are read as plain
-values (no ORM objects), since a storefront lists products on every page view.
+One statement for any page size: the products joined with their supplier's lead time and with
+their open PO lines, and the version of the receipts behind their suppliers' slip histories
+(rule 21), which are read again only when a receipt came (``recent_slip_histories``). Rows are
+read as plain values (no ORM objects), since a storefront lists products on every page view.
 
 Each read is split into its rows (a ``Snapshot``) and the pure step that builds views from them,
 so that a caller can tell cheaply whether a page it built before still holds: equal snapshots
@@ -11,14 +12,15 @@ build equal pages (on the same day).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from domain.catalog.availability import ProductView
-from domain.db import connection, fetch
+from domain.db import connection, fetch, sql
 from domain.ordering.eta import ProductTerms, SupplyLine
-from domain.purchasing.history import slip_histories
+from domain.purchasing.history import VERSION, recent_slip_histories
 from domain.purchasing.slips import SlipHistory
 from domain.rows import CHUNK, as_date, as_decimal, chunks, day, marks
 from domain.validation import searchable, sku_shaped
@@ -77,12 +79,9 @@ async def page_snapshot(filter_: ProductFilter, *, after_id: int = 0, first: int
     """The rows of a page: ``first`` (at most ``MAX_PAGE``) plus one, to tell if more follow."""
     first = max(0, min(first, MAX_PAGE))
     where, values = _where(filter_)
-    rows = await fetch(
-        connection(),
-        f"{_COLUMNS} WHERE {where} AND p.id > ? ORDER BY p.id LIMIT ?",
-        [*values, after_id, first + 1],
+    return await _snapshot(
+        f"{where} AND p.id > ? ORDER BY p.id LIMIT ?", [*values, after_id, first + 1]
     )
-    return await _snapshot(rows[:first], extra=rows[first:])
 
 
 async def product_page(
@@ -108,10 +107,7 @@ async def sku_snapshot(skus: Sequence[str], *, active_only: bool = True) -> Snap
         return Snapshot((), ())
     active = " AND p.active = ?" if active_only else ""
     values: list[object] = [*wanted, True] if active_only else list(wanted)
-    rows = await fetch(
-        connection(), f"{_COLUMNS} WHERE p.sku IN ({marks(wanted)}){active} ORDER BY p.id", values
-    )
-    return await _snapshot(rows)
+    return await _snapshot(f"p.sku IN ({marks(wanted)}){active} ORDER BY p.id", values)
 
 
 async def products_by_sku(
@@ -139,30 +135,46 @@ def views_of(snapshot: Snapshot) -> list[ProductView]:
     return _views(snapshot)
 
 
-async def _snapshot(
-    rows: list[dict[str, Any]], extra: list[dict[str, Any]] | None = None
-) -> Snapshot:
-    products = tuple(tuple(row.values()) for row in [*rows, *(extra or [])])
-    if not rows:
-        return Snapshot(products, ())
-    ids = [row["id"] for row in rows]
+# The products a condition selects (a CTE), each joined with its open PO lines (none: one row
+# of NULLs), and the receipts' version for the slip histories: one statement, one round trip.
+_PAGE = (
+    "WITH page AS ({products} WHERE {where})"
+    " SELECT page.*, l.id AS line_id, o.expected_date,"
+    " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining,"
+    " o.supplier_id AS po_supplier_id, " + VERSION + " AS slips_version"
+    " FROM page LEFT JOIN (purchase_order_line l JOIN purchase_order o"
+    " ON o.id = l.purchase_order_id AND o.status = 'open' AND NOT o.dropship)"
+    " ON l.product_id = page.id"
+    " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
+    " ORDER BY page.id, l.id"
+)
+_PRODUCT_FIELDS = 14  # the columns of _COLUMNS, first in each row
+
+
+async def _snapshot(where: str, values: list[object]) -> Snapshot:
+    """Products (``where`` ends with its order and limit), their open supply and the slip
+    histories of their suppliers: one statement, plus a read of the histories when a receipt
+    came since they were last read (``recent_slip_histories``)."""
     conn = connection()
-    supply = await fetch(
-        conn,
-        "SELECT l.product_id, l.id, o.expected_date,"
-        " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining, o.supplier_id"
-        " FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
-        f" WHERE o.status = 'open' AND NOT o.dropship AND l.product_id IN ({marks(ids)})"
-        " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0 ORDER BY l.id",
-        ids,
-    )
-    suppliers = {row["supplier_id"] for row in [*rows, *supply] if row["supplier_id"]}
-    histories = await slip_histories(conn, suppliers)
-    return Snapshot(
-        products,
-        tuple(tuple(row.values()) for row in supply),
-        tuple(sorted(histories.items())),
-    )
+    rows = await conn.execute_query(sql(conn, _PAGE.format(products=_COLUMNS, where=where)), values)
+    products: list[tuple[Any, ...]] = []
+    supply: list[tuple[Any, ...]] = []
+    last = None
+    version = None
+    for row in rows[1]:
+        fields = tuple(row.values()) if isinstance(row, dict) else tuple(row)
+        product = fields[:_PRODUCT_FIELDS]
+        if product[0] != last:
+            products.append(product)
+            last = product[0]
+        line_id, expected, remaining, supplier_id, version = fields[_PRODUCT_FIELDS:]
+        if line_id is not None:
+            supply.append((product[0], line_id, expected, remaining, supplier_id))
+    if not products:
+        return Snapshot((), ())
+    suppliers = {row[11] for row in products if row[11]} | {row[4] for row in supply if row[4]}
+    histories = await recent_slip_histories(conn, suppliers, version)
+    return Snapshot(tuple(products), tuple(supply), tuple(sorted(histories.items())))
 
 
 def shipped_by(dropship: bool, optional: bool, supplier_id: int | None) -> ShippedBy:
@@ -173,15 +185,46 @@ def shipped_by(dropship: bool, optional: bool, supplier_id: int | None) -> Shipp
     return ShippedBy.EITHER if optional else ShippedBy.MAKER
 
 
+# Views built before, by their rows: a storefront lists the same products page after page, and
+# a view is a pure function of its rows and its suppliers' slip histories (kept by identity:
+# ``recent_slip_histories`` hands out the same objects while no receipt came).
+_MEMO_SIZE = 4096
+_memo: OrderedDict[tuple[Any, ...], tuple[tuple[SlipHistory | None, ...], ProductView]] = (
+    OrderedDict()
+)
+
+
 def _views(snapshot: Snapshot) -> list[ProductView]:
-    supply: dict[int, list[SupplyLine]] = {}
+    """The views of a snapshot's products; the same objects as last time for unchanged rows
+    (``api/types/catalog.py`` builds its answers once per view)."""
+    supply: dict[int, list[tuple[Any, ...]]] = {}
+    for row in snapshot.supply:
+        supply.setdefault(row[0], []).append(row)
     slips = dict(snapshot.slips)
-    for product_id, line_id, expected, remaining, supplier_id in snapshot.supply:
-        supply.setdefault(product_id, []).append(
-            SupplyLine(line_id, day(expected), remaining, slips.get(supplier_id))
-        )
     views = []
-    for (
+    for product in snapshot.products:
+        lines = tuple(supply.get(product[0], ()))
+        histories = (slips.get(product[11]), *(slips.get(line[4]) for line in lines))
+        key = (product, lines)
+        kept = _memo.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], histories, strict=True)):
+            _memo.move_to_end(key)
+            views.append(kept[1])
+            continue
+        view = _view(product, lines, histories)
+        _memo[key] = (histories, view)
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+        views.append(view)
+    return views
+
+
+def _view(
+    product: tuple[Any, ...],
+    lines: tuple[tuple[Any, ...], ...],
+    histories: tuple[SlipHistory | None, ...],
+) -> ProductView:
+    (
         pid,
         sku,
         name,
@@ -196,25 +239,27 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
         supplier_id,
         dropship,
         optional,
-    ) in snapshot.products:
-        mode = AvailabilityMode(mode_)
-        release = as_date(release_)
-        views.append(
-            ProductView(
-                pid,
-                sku,
-                name,
-                description,
-                as_decimal(price),
-                mode,
-                release,
-                lead,
-                on_hand,
-                waiting,
-                cap,
-                ProductTerms(mode, release, lead, _learned(slips.get(supplier_id))),
-                tuple(supply.get(pid, ())),
-                shipped_by(bool(dropship), bool(optional), supplier_id),
+    ) = product
+    mode = AvailabilityMode(mode_)
+    release = as_date(release_)
+    return ProductView(
+        pid,
+        sku,
+        name,
+        description,
+        as_decimal(price),
+        mode,
+        release,
+        lead,
+        on_hand,
+        waiting,
+        cap,
+        ProductTerms(mode, release, lead, _learned(histories[0])),
+        tuple(
+            SupplyLine(line_id, day(expected), remaining, history)
+            for (_, line_id, expected, remaining, _), history in zip(
+                lines, histories[1:], strict=True
             )
-        )
-    return views
+        ),
+        shipped_by(bool(dropship), bool(optional), supplier_id),
+    )

@@ -55,35 +55,55 @@ async def read_level(conn: BaseDBAsyncClient, product_id: int) -> Level:
     )
 
 
+# The guards of a reservation, for a row ``r(product_id, take, wait)`` of what a line takes
+# from stock and adds to the queue. Stock only while nobody waits, and a line that also waits
+# takes all of it: that guard is an exact match, so no stock can be left free while this line
+# waits (invariant 7). Taking nothing from stock, the line may wait only if no stock is free.
+# The cap as stored now, not as read: staff may have lowered it meanwhile.
+_GUARDS = (
+    "((r.take > 0 AND product.waiting_units = 0"
+    " AND ((r.wait > 0 AND product.on_hand = r.take)"
+    " OR (r.wait = 0 AND product.on_hand >= r.take)))"
+    " OR (r.take = 0 AND (product.on_hand = 0 OR product.waiting_units > 0)))"
+    " AND (r.wait = 0 OR product.backorder_cap IS NULL"
+    " OR product.waiting_units + r.wait <= product.backorder_cap)"
+)
+
+
 async def reserve(
     conn: BaseDBAsyncClient, level: Level, *, from_stock: int, backordered: int
 ) -> int | None:
     """Take stock and queue places as read in ``level``; None if someone changed them first.
 
     Returns the product's waiting units after the change, this line's own included.
-    Taking part of a line from stock means taking all free stock (the rest waits), so that
-    guard is an exact match: no stock can be left free while this line waits (invariant 7).
     """
-    guards: list[str] = []
-    values: list[int] = []
-    if from_stock > 0:
-        # Stock only while nobody waits; a line that also waits takes all of it.
-        guards.append("waiting_units = 0")
-        guards.append("on_hand = ?" if backordered else "on_hand >= ?")
-        values.append(from_stock)
-    else:
-        guards.append("(on_hand = 0 OR waiting_units > 0)")
-    if backordered > 0:
-        # The cap as stored now, not as read: staff may have lowered it meanwhile.
-        guards.append("(backorder_cap IS NULL OR waiting_units + ? <= backorder_cap)")
-        values.append(backordered)
+    done = await reserve_many(conn, [(level.product_id, from_stock, backordered)])
+    return done.get(level.product_id)
+
+
+async def reserve_many(
+    conn: BaseDBAsyncClient, takes: list[tuple[int, int, int]]
+) -> dict[int, int]:
+    """``reserve`` for several products in one statement: ``(product id, from stock,
+    backordered)`` each, one per product (a product listed twice would be updated once).
+
+    Each row is guarded on its own: those whose guards held are changed, and their waiting
+    units after it are returned by product id; the caller reads the others again.
+    """
+    if len({product_id for product_id, _, _ in takes}) != len(takes):
+        raise ValueError("one reservation per product in a statement")
+    d = Dialect(conn)
     rows = await fetch(
         conn,
-        "UPDATE product SET on_hand = on_hand - ?, waiting_units = waiting_units + ?"
-        " WHERE id = ? AND " + " AND ".join(guards) + " RETURNING waiting_units",
-        [from_stock, backordered, level.product_id, *values],
+        "WITH r(product_id, take, wait) AS (VALUES "
+        + ", ".join(f"({d.integer}, {d.integer}, {d.integer})" for _ in takes)
+        + ") UPDATE product SET on_hand = product.on_hand - r.take,"
+        " waiting_units = product.waiting_units + r.wait FROM r"
+        f" WHERE product.id = r.product_id AND {_GUARDS}"
+        " RETURNING product.id, product.waiting_units",
+        [value for take in takes for value in take],
     )
-    return int(rows[0]["waiting_units"]) if rows else None
+    return {int(row["id"]): int(row["waiting_units"]) for row in rows}
 
 
 async def lock(conn: BaseDBAsyncClient, product_ids: list[int]) -> None:

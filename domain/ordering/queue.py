@@ -27,7 +27,8 @@ from domain.ordering.eta import (
     supply_buckets,
 )
 from domain.ordering.models import EtaEvent
-from domain.purchasing.history import slip_histories
+from domain.purchasing.history import VERSION as SLIPS_VERSION
+from domain.purchasing.history import recent_slip_histories, slip_histories
 from domain.purchasing.slips import SlipHistory
 from domain.request_ids import current_request_id
 from domain.vocabulary import AvailabilityMode, EtaReason, ShipPreference
@@ -138,8 +139,10 @@ async def queue_places(
     conn: BaseDBAsyncClient, supplier_of: dict[int, int | None], priority: int
 ) -> tuple[dict[int, QueuePlace], dict[int, SlipHistory]]:
     """For each product (id: its supplier), its open PO lines and the waiting units of lines
-    below ``priority``: one statement for all of them, and one more for the suppliers' slips
-    (returned too, by supplier: the products' terms carry their own supplier's).
+    below ``priority``: one statement for all of them, with the receipts' version for the
+    suppliers' slips (``recent_slip_histories``: read again only when a receipt came; returned
+    too, by supplier: the products' terms carry their own supplier's). For a transaction that
+    records no receipt (placing an order).
 
     Read after the products' reservations, while their rows are held, so the counts are the
     queue this order joins.
@@ -151,7 +154,8 @@ async def queue_places(
             conn,
             "SELECT p.id AS product_id, (SELECT COALESCE(SUM(w.qty_waiting), 0) FROM order_line w"
             " WHERE w.product_id = p.id AND w.qty_waiting > 0 AND w.priority < ?) AS behind,"
-            f" {SUPPLY_COLUMNS} FROM product p LEFT JOIN (purchase_order_line l"
+            f" {SUPPLY_COLUMNS}, {SLIPS_VERSION} AS slips_version"
+            " FROM product p LEFT JOIN (purchase_order_line l"
             " JOIN purchase_order o ON o.id = l.purchase_order_id AND o.status = 'open')"
             " ON l.product_id = p.id"
             " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
@@ -160,7 +164,8 @@ async def queue_places(
         )
     wanted = {row["supplier_id"] for row in rows if row["id"] is not None}
     wanted |= {sid for sid in supplier_of.values() if sid is not None}
-    slips = await slip_histories(conn, wanted)
+    # The kept histories while no receipt came: this transaction records none.
+    slips = await recent_slip_histories(conn, wanted, rows[0]["slips_version"] if rows else None)
     supply: dict[int, list[SupplyLine]] = {product_id: [] for product_id in product_ids}
     behind: dict[int, int] = {}
     for row in rows:

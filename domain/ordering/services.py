@@ -179,16 +179,17 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         order.token_hash = token_hash(token)
         await _insert_order(conn, order)
         # Stable product order: concurrent orders take product rows in the same sequence.
-        taken: list[_Taken] = []
         to_makers: list[_Taken] = []  # rule 25: no stock taken, no queue joined
         levels = {product.id: product.level for product in products}  # as held, then as left
+        from_shop: list[int] = []
         for index in sorted(range(len(request.lines)), key=lambda i: products[i].id):
             product, asked = products[index], request.lines[index]
             if by_maker(product, asked.dropship, f"lines[{index}].dropship"):
                 check_supplier(product, f"lines[{index}].dropship")
                 to_makers.append(_Taken(index, asked, product, Split(asked.quantity, 0), 0))
                 continue
-            taken.append(await _take(conn, index, asked, product, levels))
+            from_shop.append(index)
+        taken = await _take_all(conn, from_shop, request, products, levels)
         # Decided on the split as placed (not on a preview): a refusal rolls it all back. The
         # maker's units leave later too: they count as waiting for the customer's consent.
         require_consent_to_wait(
@@ -299,6 +300,67 @@ class _Taken:
     waiting_units: int
 
 
+async def _take_all(
+    conn: BaseDBAsyncClient,
+    indexes: list[int],
+    request: OrderRequest,
+    products: list[HeldProduct],
+    levels: dict[int, stock.Level],
+) -> list[_Taken]:
+    """Reserve the shop's lines (``indexes``, in product order): each split on its product's
+    level as held, all in one guarded statement. A line whose guard found its level changed
+    (SQLite, where rows are not held) is reserved again on its own (``_take``), as is every
+    line of an order that lists a product twice (each split on what the one before left)."""
+    product_ids = [products[index].id for index in indexes]
+    if len(indexes) < 2 or len(set(product_ids)) != len(product_ids):
+        return [
+            await _take(conn, index, request.lines[index], products[index], levels)
+            for index in indexes
+        ]
+    splits = [
+        _split(index, request.lines[index], products[index], levels[products[index].id])
+        for index in indexes
+    ]
+    done = await stock.reserve_many(
+        conn,
+        [
+            (product_id, split.from_stock, split.backordered)
+            for product_id, split in zip(product_ids, splits, strict=True)
+        ],
+    )
+    taken = []
+    for index, split in zip(indexes, splits, strict=True):
+        product, asked = products[index], request.lines[index]
+        if product.id in done:
+            level = levels[product.id]
+            levels[product.id] = replace(
+                level, on_hand=level.on_hand - split.from_stock, waiting_units=done[product.id]
+            )
+            taken.append(_Taken(index, asked, product, split, done[product.id]))
+        else:
+            levels[product.id] = await stock.read_level(conn, product.id)
+            taken.append(await _take(conn, index, asked, product, levels))
+    return taken
+
+
+def _split(index: int, request: LineRequest, product: HeldProduct, level: stock.Level) -> Split:
+    """The line's split on ``level``, or the refusal naming the line."""
+    split = split_line(
+        request.quantity,
+        on_hand=level.on_hand,
+        waiting_units=level.waiting_units,
+        cap=level.cap,
+        mode=level.mode,
+    )
+    if isinstance(split, Refusal):
+        raise InsufficientAvailability(
+            f"{product.name}: {split.reason}.",
+            field=f"lines[{index}].quantity",
+            available=split.available,
+        )
+    return split
+
+
 async def _take(
     conn: BaseDBAsyncClient,
     index: int,
@@ -311,19 +373,7 @@ async def _take(
     guarded update finds it changed."""
     level = levels[product.id]
     for _ in range(RESERVE_ATTEMPTS):
-        split = split_line(
-            request.quantity,
-            on_hand=level.on_hand,
-            waiting_units=level.waiting_units,
-            cap=level.cap,
-            mode=level.mode,
-        )
-        if isinstance(split, Refusal):
-            raise InsufficientAvailability(
-                f"{product.name}: {split.reason}.",
-                field=f"lines[{index}].quantity",
-                available=split.available,
-            )
+        split = _split(index, request, product, level)
         waiting_units = await stock.reserve(
             conn, level, from_stock=split.from_stock, backordered=split.backordered
         )

@@ -127,13 +127,14 @@ async def test_product_list_costs_the_same_queries_for_10_and_100(
             await b.purchase_order(
                 supplier, today() + dt.timedelta(days=5 + index), (made, 3), context=now_ctx()
             )
+    await api.data(PRODUCTS, {"first": 1})  # the first page reads the slip histories too
     counts = []
     for first in (10, 100):
         sql.statements.clear()
         data = await api.data(PRODUCTS, {"first": first})
         assert len(data["products"]["edges"]) == first
         counts.append(len(sql.statements))
-    assert counts[0] == counts[1] <= 3, sql.statements
+    assert counts[0] == counts[1] == 1, sql.statements
 
 
 async def test_a_repeated_catalogue_query_is_answered_again_only_while_its_rows_hold(

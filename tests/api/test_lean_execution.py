@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import GraphQLObjectType
+from strawberry.extensions import ParserCache
 
-from api.execution import LeanExecutor, _plan
+from api.execution import LeanExecutor, _plan, shared_answers
 
 
 @strawberry.enum
@@ -147,3 +148,84 @@ async def test_plain_fields_build_no_resolve_info_and_the_others_do() -> None:
     await schema.execute("{ items { name shout later window { colour } } }")
     # Items with resolvers go the standard way; their plain name and window take the short one.
     assert sorted(Counting.standard) == ["items", "later", "later", "shout", "shout"]
+
+
+@shared_answers
+@strawberry.type
+class Shared:
+    """Objects built once and handed to every request, as catalogue products are."""
+
+    name: str
+    window: Window
+    shout_count: int
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+SHARED = [Shared(name=f"s{n}", window=_item(n).window, shout_count=n) for n in (1, 2)]
+
+
+@strawberry.type
+class SharedPage:
+    """Built per request, as a page of edges is; its items are the shared objects."""
+
+    items: list[Shared]
+
+
+@strawberry.type
+class SharedQuery:
+    @strawberry.field
+    def shared(self, first: int = 2) -> SharedPage:
+        return SharedPage(items=SHARED[:first])
+
+
+SHARED_QUERIES = [
+    "{ shared { items { name window { colour latest } } } }",
+    "{ shared { items { ...S } } } fragment S on Shared { a: name window { colour } }",
+    "query($s: Boolean!) { shared { items { name window @include(if: $s) { colour } } } }",
+    "query($s: Boolean!) { shared { items { ... on Shared @skip(if: $s) { name } shoutCount } } }",
+    "{ shared { items { name shout window { colour } } } }",
+]
+
+
+@pytest.mark.parametrize("query", SHARED_QUERIES)
+async def test_answers_kept_for_shared_objects_are_what_graphql_core_answers(query: str) -> None:
+    # A parsed document is kept (ParserCache), so its field nodes recur and kept answers apply;
+    # a document with directives depends on its variables and is never answered from them.
+    lean = strawberry.Schema(
+        query=SharedQuery, execution_context_class=LeanExecutor, extensions=[ParserCache]
+    )
+    standard = strawberry.Schema(query=SharedQuery)
+    for variables in ({"s": True, "n": "a"}, {"s": False, "n": "b"}, {"s": True, "n": "c"}):
+        got = await lean.execute(query, variable_values=variables)
+        expected = await standard.execute(query, variable_values=variables)
+        assert got.errors is None and expected.errors is None
+        assert got.data == expected.data, variables
+
+
+async def test_a_shared_object_is_completed_once_per_document_and_a_new_object_again() -> None:
+    lean = strawberry.Schema(
+        query=SharedQuery, execution_context_class=LeanExecutor, extensions=[ParserCache]
+    )
+    query = SHARED_QUERIES[0]
+    first = await lean.execute(query, variable_values={"n": "1"})
+    again = await lean.execute(query, variable_values={"n": "2"})
+    assert first.data is not None and again.data is not None
+    assert (
+        again.data["shared"]["items"][0] is first.data["shared"]["items"][0]
+    )  # kept, not completed again
+    SHARED[0] = Shared(name="renamed", window=SHARED[0].window, shout_count=1)
+    try:
+        changed = await lean.execute(query, variable_values={"n": "3"})
+    finally:
+        SHARED[0] = Shared(name="s1", window=_item(1).window, shout_count=1)
+    assert changed.data is not None and changed.data["shared"]["items"][0]["name"] == "renamed"
+    directive = SHARED_QUERIES[2]
+    one = await lean.execute(directive, variable_values={"s": True})
+    two = await lean.execute(directive, variable_values={"s": True})
+    assert one.data is not None and two.data is not None
+    assert (
+        two.data["shared"]["items"][0] is not one.data["shared"]["items"][0]
+    )  # never kept: it has directives

@@ -179,6 +179,34 @@ async def test_concurrent_orders_never_take_the_same_stock_twice(db: str) -> Non
         assert peak[0] >= 10, f"only {peak[0]} transactions were ever open at once"
 
 
+async def test_concurrent_two_line_orders_reserved_in_one_statement_never_oversell() -> None:
+    """Rule 3 and invariant 7, for the lines of an order reserved together: 40 orders at once
+    of 2 of a product with 11 in stock and 1 of one capped at 20 waiting, half of them listing
+    the capped one first. Exactly 20 are placed; the 11 in stock go to the first 11 units (one
+    line takes the last unit and waits for the other), never more."""
+    stocked = await b.product(on_hand=11)
+    capped = await b.product(on_hand=0, cap=20)
+
+    def two_lines(n: int) -> OrderRequest:
+        lines = [LineRequest(stocked.sku, 2), LineRequest(capped.sku, 1)]
+        return OrderRequest(
+            f"pair{n}@example.com", "Racer", "1 Track Road", lines[::-1] if n % 2 else lines
+        )
+
+    results = await race(*(place_order(two_lines(n), ctx=b.ctx()) for n in range(40)))
+    unexpected = [r for r in results if not isinstance(r, PlacedOrder | InsufficientAvailability)]
+    assert not unexpected, unexpected[:3]
+    assert outcomes(results) == {"PlacedOrder": 20, "InsufficientAvailability": 20}
+    first, second = await Product.get(id=stocked.id), await Product.get(id=capped.id)
+    assert (first.on_hand, first.waiting_units) == (0, 29)
+    assert (second.on_hand, second.waiting_units) == (0, 20)
+    lines = await OrderLine.filter(product_id=stocked.id).values_list(
+        "qty_allocated", "qty_waiting"
+    )
+    assert sorted(lines) == sorted([(2, 0)] * 5 + [(1, 1)] + [(0, 2)] * 14)
+    await check_invariants(b.TODAY, {stocked.id: 11, capped.id: 0})
+
+
 async def test_concurrent_first_orders_of_one_new_customer_all_succeed() -> None:
     """Two tabs, one new email: every order is placed, for one customer."""
     product = await b.product(on_hand=100)

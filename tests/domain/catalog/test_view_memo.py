@@ -1,0 +1,52 @@
+"""Catalogue views are built once per rows (domain/catalog/reads.py ``_views``): the same view
+while its rows and slip histories hold, a new one as soon as either changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.catalog import reads
+from domain.catalog.models import Product
+from domain.catalog.reads import ProductFilter, product_page
+from tests import builders as b
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+async def _page() -> list[reads.ProductView]:
+    return (await product_page(ProductFilter(), first=100)).items
+
+
+async def test_unchanged_rows_give_the_same_view_and_a_changed_row_a_new_one() -> None:
+    first, second = await b.product(on_hand=3), await b.product(on_hand=4)
+    before = await _page()
+    again = await _page()
+    assert all(a is b_ for a, b_ in zip(before, again, strict=True))
+    await Product.filter(id=first.id).update(on_hand=9)
+    after = await _page()
+    assert after[0] is not before[0] and after[0].on_hand == 9
+    assert after[1] is before[1] and after[1].id == second.id
+
+
+async def test_a_receipt_gives_the_suppliers_products_new_views_with_its_slip() -> None:
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier)
+    await b.purchase_order(supplier, b.TODAY, (product, 2))
+    before = (await _page())[0]
+    assert before.terms.slips is None or before.terms.slips.supplier == ()
+    received = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY, (received, 1))
+    await b.receipt(po, 1, context=b.later(b.ctx(), days=4))
+    after = next(view for view in await _page() if view.id == product.id)
+    assert after is not before
+    assert after.terms.slips is not None and after.terms.slips.supplier == (4,)
+    assert all(line.slips is after.terms.slips for line in after.supply)
+
+
+async def test_the_kept_views_stay_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reads, "_MEMO_SIZE", 2)
+    made = [await b.product(on_hand=n) for n in range(5)]
+    for _ in range(2):
+        views = await _page()
+        assert [(v.id, v.on_hand) for v in views] == [(p.id, p.on_hand) for p in made]
+        assert len(reads._memo) <= 2
