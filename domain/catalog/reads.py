@@ -21,6 +21,7 @@ from domain.catalog.availability import ProductView
 from domain.db import connection, fetch, sql
 from domain.ordering.eta import ProductTerms, SupplyLine
 from domain.purchasing.history import VERSION, recent_slip_histories
+from domain.purchasing.remaining import remaining_sql
 from domain.purchasing.slips import SlipHistory
 from domain.rows import CHUNK, as_date, as_decimal, chunks, day, marks
 from domain.validation import searchable, sku_shaped
@@ -140,12 +141,12 @@ def views_of(snapshot: Snapshot) -> list[ProductView]:
 _PAGE = (
     "WITH page AS ({products} WHERE {where})"
     " SELECT page.*, l.id AS line_id, o.expected_date,"
-    " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining,"
+    f" {remaining_sql('l')} AS remaining,"
     " o.supplier_id AS po_supplier_id, " + VERSION + " AS slips_version"
     " FROM page LEFT JOIN (purchase_order_line l JOIN purchase_order o"
     " ON o.id = l.purchase_order_id AND o.status = 'open' AND NOT o.dropship)"
     " ON l.product_id = page.id"
-    " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
+    f" AND {remaining_sql('l')} > 0"
     " ORDER BY page.id, l.id"
 )
 _PRODUCT_FIELDS = 14  # the columns of _COLUMNS, first in each row

@@ -29,6 +29,7 @@ from domain.ordering.eta import (
 from domain.ordering.models import EtaEvent
 from domain.purchasing.history import VERSION as SLIPS_VERSION
 from domain.purchasing.history import recent_slip_histories, slip_histories
+from domain.purchasing.remaining import remaining_sql
 from domain.purchasing.slips import SlipHistory
 from domain.request_ids import current_request_id
 from domain.vocabulary import AvailabilityMode, EtaReason, ShipPreference
@@ -105,14 +106,11 @@ async def load_terms(conn: BaseDBAsyncClient, product_id: int) -> ProductTerms:
     return ProductTerms(AvailabilityMode(row["mode"]), as_date(row["release_date"]), row["lead"])
 
 
-SUPPLY_COLUMNS = (
-    "l.id, o.supplier_id, o.expected_date,"
-    " l.quantity - l.quantity_received - l.quantity_cancelled AS remaining"
-)
+SUPPLY_COLUMNS = f"l.id, o.supplier_id, o.expected_date, {remaining_sql('l')} AS remaining"
 OPEN_SUPPLY = (
     "purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
     " WHERE o.status = 'open' AND NOT o.dropship"
-    " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
+    f" AND {remaining_sql('l')} > 0"
 )
 
 
@@ -158,7 +156,7 @@ async def queue_places(
             " FROM product p LEFT JOIN (purchase_order_line l"
             " JOIN purchase_order o ON o.id = l.purchase_order_id AND o.status = 'open')"
             " ON l.product_id = p.id"
-            " AND l.quantity - l.quantity_received - l.quantity_cancelled > 0"
+            f" AND {remaining_sql('l')} > 0"
             f" WHERE p.id IN ({', '.join('?' for _ in group)})",
             [priority, *group],
         )
@@ -265,7 +263,7 @@ async def peg_build_line(conn: BaseDBAsyncClient, build_request_id: int, po_line
             "UPDATE order_line SET pegged_po_line_id = ? WHERE build_request_id = ?"
             " AND qty_waiting > 0 AND (pegged_po_line_id IS NULL OR NOT EXISTS ("
             "  SELECT 1 FROM purchase_order_line p WHERE p.id = order_line.pegged_po_line_id"
-            "  AND p.quantity - p.quantity_received - p.quantity_cancelled > 0))",
+            f"  AND {remaining_sql('p')} > 0))",
             [po_line_id, build_request_id],
         )
         == 1
