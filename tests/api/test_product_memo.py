@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 
 import pytest
 
 from api.types.catalog import Product
+from domain.catalog.models import Product as ProductRow
 from domain.catalog.reads import ProductFilter, product_page
 from domain.context import Actor, Context
 from tests import builders as b
+from tests.api.helpers import Api
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -33,3 +36,26 @@ async def test_a_product_is_built_again_for_another_day_or_policy_never_reused_a
     other = Product.of(view, Context(Actor("customer", "a"), now, wider))
     assert other is not first
     assert other.availability.eta.latest == before.latest + dt.timedelta(days=3)
+
+
+async def test_racing_catalogue_requests_and_stock_changes_never_answer_a_stale_product(
+    api: Api,
+) -> None:
+    """Kept products (``Product.of``) and kept answers (``api/execution.py``) under racing
+    requests: every answer is a level the product really had, and once the changes are done
+    every request answers the last one."""
+    product = await b.product(on_hand=3)
+    query = "{ products(first: 10) { edges { node { sku availability { inStock } } } } }"
+
+    async def in_stock() -> int:
+        data = await api.data(query)
+        return int(data["products"]["edges"][0]["node"]["availability"]["inStock"])
+
+    async def change() -> None:
+        for on_hand in range(4, 10):
+            await ProductRow.filter(id=product.id).update(on_hand=on_hand)
+
+    readers = [in_stock() for _ in range(16)]
+    seen = await asyncio.gather(*readers[:8], change(), *readers[8:])
+    assert {n for n in seen if n is not None} <= set(range(3, 10))
+    assert [await in_stock() for _ in range(3)] == [9, 9, 9]

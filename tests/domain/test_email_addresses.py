@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
+from domain import validation
 from domain.builds.models import BuildRequest
 from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.customers.models import Customer
@@ -119,3 +122,27 @@ async def test_a_staff_member_needs_an_address_we_can_email() -> None:
     with pytest.raises(InvalidInput) as refused:
         await add_staff("nora@example..com", "Nora", "a long enough password 1")
     assert refused.value.field == "email"
+
+
+def test_the_remembered_check_answers_racing_callers_as_a_fresh_check_does() -> None:
+    """``clean_email`` keeps accepted answers per process (``validation._normalized``): eight
+    threads asking the same addresses at once each get the answer of a fresh check, and a
+    refusal is never kept as an answer."""
+    cases = [*ACCEPTED.items(), *((address, None) for address in NEVER_DELIVERABLE)] * 25
+
+    def answer(case: tuple[str, str | None]) -> bool:
+        address, expected = case
+        try:
+            return clean_email(address) == expected
+        except InvalidInput as error:
+            return expected is None and error.field == "email"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(answer, cases))
+    assert len(answers) == len(cases) and all(answers)
+
+
+def test_the_remembered_checks_stay_bounded() -> None:
+    for n in range(1_500):
+        assert clean_email(f"Customer{n}@Example.com") == f"customer{n}@example.com"
+    assert validation._normalized.cache_info().currsize <= 1_024

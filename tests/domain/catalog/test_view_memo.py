@@ -3,6 +3,8 @@ while its rows and slip histories hold, a new one as soon as either changes."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from domain.catalog import reads
@@ -50,3 +52,21 @@ async def test_the_kept_views_stay_bounded_and_right(monkeypatch: pytest.MonkeyP
         views = await _page()
         assert [(v.id, v.on_hand) for v in views] == [(p.id, p.on_hand) for p in made]
         assert len(reads._memo) <= 2
+
+
+async def test_racing_readers_and_stock_changes_never_keep_a_stale_view() -> None:
+    product = await b.product(on_hand=3)
+
+    async def on_hand_read() -> int:
+        return (await _page())[0].on_hand
+
+    async def change() -> None:
+        for on_hand in range(4, 10):
+            await Product.filter(id=product.id).update(on_hand=on_hand)
+
+    readers = [on_hand_read() for _ in range(16)]
+    seen = await asyncio.gather(*readers[:8], change(), *readers[8:])
+    assert {n for n in seen if n is not None} <= set(range(3, 10))
+    final = await _page()
+    assert final[0].on_hand == 9
+    assert (await _page())[0] is final[0]
