@@ -412,7 +412,7 @@ def catalog_command(settings: Settings, args: argparse.Namespace) -> int:
 async def _import(settings: Settings, kind: str, data: bytes, *, dry_run: bool) -> int:
     from rich.progress import Progress
 
-    from domain.catalog.importing import IMPORTERS
+    from domain.catalog_admin.importing import IMPORTERS
     from domain.context import Actor, Context
 
     failed = False
@@ -441,7 +441,7 @@ async def _import(settings: Settings, kind: str, data: bytes, *, dry_run: bool) 
 
 
 async def _export(settings: Settings, kind: str, output: str | None) -> int:
-    from domain.catalog.importing import EXPORTERS
+    from domain.catalog_admin.importing import EXPORTERS
 
     async def work() -> None:
         text = await EXPORTERS[kind]()

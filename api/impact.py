@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.ordering.impact import EventImpact
 from domain.ordering.queue import Recomputed
-from domain.purchasing.preview import EventImpact
 
 
 def done_counts(impact: Recomputed) -> dict[str, Any]:

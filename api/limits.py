@@ -28,7 +28,7 @@ from strawberry.utils.str_converters import to_camel_case
 from api.cost import cost_limit_rule
 from api.execution import LeanExecutor
 from api.pagination import MAX_FIRST
-from domain.catalog.images import MAX_IMAGES
+from domain.catalog_admin.images import MAX_IMAGES
 from domain.errors import InvalidInput
 from domain.ordering.services import MAX_LINES
 from domain.reporting.promises import MAX_WEEKS

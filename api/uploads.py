@@ -25,8 +25,8 @@ from api.errors import ErrorCode, code_of
 from api.fields import api_field
 from api.permissions import CATALOG
 from api.types.images import media_url
-from domain.catalog import images
 from domain.catalog.image_reads import images_of
+from domain.catalog_admin import images
 from domain.context import Context, Policy
 from domain.db import outage
 from domain.errors import DomainError, NotFound, PermissionDenied, RateLimited

@@ -62,10 +62,11 @@ from domain.context import Actor, Context, Policy
 from domain.customers.links import link_token, new_number, new_salt, token_hash
 from domain.db import Dialect, connection, execute, fetch, is_postgres, tortoise_config
 from domain.migrate import migrate
-from domain.ordering.eta import ProductTerms, SupplyLine, bucket_for, ready_window, supply_buckets
-from domain.ordering.queue import QUEUE_ORDER, as_date, recompute_queues
+from domain.ordering.queue import QUEUE_ORDER, recompute_queues
 from domain.ordering.services import LineRequest, OrderRequest, place_order
-from domain.purchasing.services import ReceiptLineRequest, receive, revise_expected_date
+from domain.promises.eta import ProductTerms, SupplyLine, bucket_for, ready_window, supply_buckets
+from domain.rows import as_date
+from domain.supply.purchase_orders import ReceiptLineRequest, receive, revise_expected_date
 from domain.vocabulary import AvailabilityMode, EtaReason
 from settings import Settings
 
@@ -419,7 +420,7 @@ async def build_store(scale: Scale, policy: Policy) -> dict[str, int]:
 
 
 def _order_lines_sql(q: Sql, today: dt.date, tmin: int, tmax: int) -> str:
-    """The staged lines with their ETA by time-phased ATP (domain/ordering/eta.py), in SQL.
+    """The staged lines with their ETA by time-phased ATP (domain/promises/eta.py), in SQL.
 
     A waiting line's cumulative position in its queue picks the open PO line whose cumulative
     supply first covers it (an overdue PO ships today at the earliest); beyond all POs the

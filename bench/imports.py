@@ -21,7 +21,7 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from bench.core import _guard, recreate_database
-from domain.catalog.importing import PRODUCT_COLUMNS, import_products, import_suppliers
+from domain.catalog_admin.importing import PRODUCT_COLUMNS, import_products, import_suppliers
 from domain.context import Actor, Context
 from domain.db import Dialect, connection, execute, packed, tortoise_config
 from domain.migrate import migrate

@@ -46,8 +46,8 @@ from domain.notifications.sending.sender import Sender
 from domain.ordering.services import LineRequest, OrderRequest, place_order
 from domain.outbox.claims import Claimed
 from domain.outbox.models import OutboxMessage
-from domain.purchasing.services import PoLineRequest, create_purchase_order, revise_expected_date
 from domain.rows import moment
+from domain.supply.purchase_orders import PoLineRequest, create_purchase_order, revise_expected_date
 from domain.vocabulary import OutboxKind, OutboxStatus
 from settings import Settings
 

@@ -23,7 +23,7 @@ class Policy:
     # DOMAIN.md rule 20, a simple rule until supplier slip history (rule 21) replaces it: goods
     # of an overdue PO are expected from today to this many days from today.
     late_delivery_margin_days: int = 7
-    # DOMAIN.md rule 21 (domain/purchasing/slips.py): a PO's window covers this share of its
+    # DOMAIN.md rule 21 (domain/promises/slips.py): a PO's window covers this share of its
     # supplier's deliveries, the supplier's history shrunk toward the store's with this many
     # deliveries' weight.
     slip_quantile: float = 0.9

@@ -20,14 +20,14 @@ from domain.context import Actor, Context, Policy
 from domain.db import tortoise_config
 from domain.ordering.services import LineRequest, OrderRequest, place_order
 from domain.purchasing.models import PurchaseOrderLine
-from domain.purchasing.services import (
+from domain.shipping.services import create_shipment, mark_shipped
+from domain.supply.purchase_orders import (
     PoLineRequest,
     ReceiptLineRequest,
     create_purchase_order,
     receive,
     revise_expected_date,
 )
-from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import AvailabilityMode, ShipPreference
 
 STAFF = Actor("staff", "demo")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from domain.catalog.availability import Availability, ProductView
 from domain.notifications.composing import words as wording
-from domain.ordering.eta import Window
+from domain.promises.eta import Window
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
 

@@ -19,13 +19,13 @@ from domain.db import connection, fetch
 from domain.errors import Conflict, DomainError
 from domain.ordering.changes import CancelRequest, cancel_order_lines, respond_to_delay_notice
 from domain.ordering.services import LineRequest, OrderRequest, place_order
-from domain.purchasing.services import (
+from domain.shipping.services import create_shipment, mark_shipped
+from domain.supply.purchase_orders import (
     PoLineRequest,
     ReceiptLineRequest,
     create_purchase_order,
     receive,
 )
-from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import ShipPreference
 from simulation.store import Catalogue, Dice, SimProduct, poisson, season, slip_of, span
 from simulation.world import World

@@ -10,15 +10,15 @@ from domain.catalog.models import OptionChoice, OptionGroup, Product, Supplier
 from domain.context import Actor, Context, Policy
 from domain.ordering.services import LineRequest, OrderRequest, PlacedOrder, place_order
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from domain.purchasing.services import (
+from domain.shipping.models import Shipment
+from domain.shipping.services import create_shipment, mark_shipped
+from domain.supply.purchase_orders import (
     PoLineRequest,
     ReceiptLineRequest,
     ReceiptResult,
     create_purchase_order,
     receive,
 )
-from domain.shipping.models import Shipment
-from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import AvailabilityMode, ShipPreference
 
 TODAY = dt.date(2027, 3, 1)

@@ -22,7 +22,7 @@ from tortoise import Tortoise
 
 from domain.db import connection, is_postgres, tortoise_config
 from domain.migrate import migrate
-from domain.purchasing.history import forget_recent_slips
+from domain.promises.slip_histories import forget_recent_slips
 from settings import VAR_DIR
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -9,7 +9,7 @@ import datetime as dt
 
 from domain.context import Context
 from domain.ordering.models import OrderLine
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 
 

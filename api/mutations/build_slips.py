@@ -24,8 +24,8 @@ from domain.builds.slips import (
     slip_made_to_order,
 )
 from domain.errors import DomainError
+from domain.ordering.impact import EventImpact
 from domain.ordering.queue import Recomputed
-from domain.purchasing.preview import EventImpact
 
 
 @strawberry.type(description="What a workshop slip did, or with dryRun would do, to the lines.")

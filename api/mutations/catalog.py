@@ -20,8 +20,8 @@ from api.errors import UserError, user_errors
 from api.impact import done_counts, previewed_counts
 from api.permissions import CATALOG, requires, staff_context
 from domain.catalog.checks import ProductData
-from domain.catalog.options import add_option_choice, add_option_group, remove_option_choice
-from domain.catalog.services import (
+from domain.catalog_admin.options import add_option_choice, add_option_group, remove_option_choice
+from domain.catalog_admin.services import (
     create_product,
     create_supplier,
     preview_product_change,
@@ -30,10 +30,10 @@ from domain.catalog.services import (
     update_product,
     update_supplier,
 )
-from domain.catalog.stocktake import adjust_stock, preview_stock_adjustment
+from domain.catalog_admin.stocktake import adjust_stock, preview_stock_adjustment
 from domain.errors import DomainError
+from domain.ordering.impact import EventImpact
 from domain.ordering.queue import Recomputed
-from domain.purchasing.preview import EventImpact
 from domain.vocabulary import AvailabilityMode, ShippedBy
 
 

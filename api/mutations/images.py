@@ -12,7 +12,7 @@ from api import ids
 from api.context import ApiContext
 from api.errors import UserError, user_errors
 from api.permissions import CATALOG, requires, staff_context
-from domain.catalog.images import remove_image
+from domain.catalog_admin.images import remove_image
 from domain.errors import DomainError
 
 

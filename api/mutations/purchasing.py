@@ -16,7 +16,7 @@ from api.permissions import ETAS, PURCHASING, RECEIVING, requires, staff_context
 from api.types.purchasing import PurchaseOrder
 from domain.errors import DomainError
 from domain.ordering.queue import Recomputed
-from domain.purchasing.services import (
+from domain.supply.purchase_orders import (
     PoLineRequest,
     ReceiptLineRequest,
     cancel_purchase_order_line,

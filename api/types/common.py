@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from domain.ordering.eta import Window
+from domain.promises.eta import Window
 from domain.vocabulary import (
     AvailabilityMode,
     BuildStatus,

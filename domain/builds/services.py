@@ -30,10 +30,10 @@ from domain.customers.services import customer_for
 from domain.db import with_retries
 from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.ledger.postings import post
-from domain.ordering.eta import build_window
 from domain.ordering.models import Order, OrderLine
 from domain.ordering.services import order_token
 from domain.outbox.enqueue import enqueue
+from domain.promises.eta import build_window
 from domain.validation import clean_email, clean_text, idempotency_key, sku_shaped
 from domain.vocabulary import AvailabilityMode, BuildStatus, LedgerKind, OutboxKind, ShipPreference
 from domain.webhooks import hooks as webhooks

@@ -20,17 +20,17 @@ from tortoise.transactions import in_transaction
 
 from domain.builds.models import BuildRequest
 from domain.catalog import stock
+from domain.catalog.change_log import audit
 from domain.catalog.checks import clean_date
 from domain.catalog.models import Product
-from domain.catalog.services import audit
 from domain.context import Context
 from domain.db import Dialect, execute, fetch, packed, with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.ordering.eta import Window, delivery_window
+from domain.ordering.impact import EventImpact, preview_event
 from domain.ordering.models import EtaEvent
 from domain.ordering.queue import Recomputed, announce_event
 from domain.ordering.redating import redate
-from domain.purchasing.preview import EventImpact, preview_event
+from domain.promises.eta import Window, delivery_window
 from domain.rows import as_date
 from domain.validation import clean_text
 from domain.vocabulary import AvailabilityMode, BuildStatus, EtaBasis, EtaReason

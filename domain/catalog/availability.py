@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from domain.catalog.models import OptionChoice, OptionGroup
 from domain.context import Context
-from domain.ordering.allocation import Refusal, backorder_room, split_line
-from domain.ordering.eta import (
+from domain.promises.allocation import Refusal, backorder_room, split_line
+from domain.promises.eta import (
     ProductTerms,
     SupplyLine,
     Window,

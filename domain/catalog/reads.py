@@ -19,10 +19,10 @@ from typing import Any
 
 from domain.catalog.availability import ProductView
 from domain.db import connection, fetch, sql
-from domain.ordering.eta import ProductTerms, SupplyLine
-from domain.purchasing.history import VERSION, recent_slip_histories
-from domain.purchasing.remaining import remaining_sql
-from domain.purchasing.slips import SlipHistory
+from domain.promises.eta import ProductTerms, SupplyLine
+from domain.promises.remaining import remaining_sql
+from domain.promises.slip_histories import VERSION, recent_slip_histories
+from domain.promises.slips import SlipHistory
 from domain.rows import CHUNK, as_date, as_decimal, chunks, day, marks
 from domain.validation import searchable, sku_shaped
 from domain.vocabulary import AvailabilityMode, ShippedBy

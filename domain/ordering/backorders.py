@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.db import Dialect, connection, fetch
-from domain.purchasing.remaining import remaining_sql
+from domain.promises.remaining import remaining_sql
 from domain.rows import as_date, as_datetime, cents, marks
 from domain.vocabulary import AvailabilityMode, LedgerKind
 

@@ -2,7 +2,7 @@
 
 A build's window is fixed when it is ordered (lead time from that day), and no queue moves
 it. So the calendar alone must: a build still waiting after the day it was due to be ready
-is dated again from today (:func:`domain.ordering.eta.overdue_build_window`: the end steps by
+is dated again from today (:func:`domain.promises.eta.overdue_build_window`: the end steps by
 the late-delivery margin), and a build whose date staff moved (a workshop slip,
 :mod:`domain.builds.slips`) is due from that date instead, so the review keeps it until it
 passes; and a built unit still on the shelf when its window begins is dated
@@ -20,10 +20,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from domain.catalog import stock
 from domain.context import Context
 from domain.db import Dialect, fetch
-from domain.ordering.eta import Window, delivery_window, overdue_build_window
 from domain.ordering.models import EtaEvent
 from domain.ordering.queue import Recomputed, announce_event
 from domain.ordering.redating import redate
+from domain.promises.eta import Window, delivery_window, overdue_build_window
 from domain.rows import as_date
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason
 

@@ -19,18 +19,17 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ledger.postings import post
 from domain.ordering.dropship import SHIPPED_ALREADY, cancel_at_maker
 from domain.ordering.models import Allocation, DelayNotice, Order, OrderLine
+from domain.ordering.parcel_holds import held_units
 from domain.ordering.queue import recompute_queues, supply_units
 from domain.ordering.reads import order_view
 from domain.ordering.views import OrderView
 from domain.outbox.enqueue import enqueue
-from domain.shipping.models import ShipmentLine
 from domain.validation import positive_quantity
 from domain.vocabulary import (
     DelayNoticeStatus,
     EtaReason,
     LedgerKind,
     OutboxKind,
-    ShipmentStatus,
     ShipPreference,
 )
 from domain.webhooks import hooks as webhooks
@@ -50,18 +49,6 @@ async def _owned_order(conn: BaseDBAsyncClient, order_id: int) -> Order:
     if order is None:
         raise NotFound("No such order.", field="orderId")
     return order
-
-
-async def _in_planned_shipments(conn: BaseDBAsyncClient, line_ids: list[int]) -> dict[int, int]:
-    rows = (
-        await ShipmentLine.filter(line_id__in=line_ids, shipment__status=ShipmentStatus.PLANNED)
-        .using_db(conn)
-        .values("line_id", "quantity")
-    )
-    held: dict[int, int] = {}
-    for row in rows:
-        held[row["line_id"]] = held.get(row["line_id"], 0) + row["quantity"]
-    return held
 
 
 async def cancel_order_lines(
@@ -109,7 +96,7 @@ async def cancel_lines_in(
         ),
     )
     lines = {line.id: line for line in await OrderLine.filter(order_id=order.id).using_db(conn)}
-    held = await _in_planned_shipments(conn, list(lines))
+    held = await held_units(conn, list(lines))
     plan: list[tuple[OrderLine, int, int]] = []  # line, from waiting, from allocated
     for index, request in enumerate(requests):
         line = lines.get(request.line_id)

@@ -28,8 +28,8 @@ from domain.errors import Conflict, InvalidInput
 from domain.ordering.held import HeldProduct
 from domain.ordering.models import Order, OrderLine
 from domain.outbox.enqueue import enqueue
+from domain.purchasing.closing import close_if_complete
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from domain.purchasing.services import close_if_complete
 from domain.validation import clean_email
 from domain.vocabulary import OutboxKind, PurchaseOrderStatus, ShippedBy
 

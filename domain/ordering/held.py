@@ -20,7 +20,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.catalog.stock import Level
 from domain.db import fetch, is_postgres
-from domain.ordering.eta import ProductTerms
+from domain.promises.eta import ProductTerms
 from domain.rows import as_bool, as_date, as_decimal, marks
 from domain.vocabulary import AvailabilityMode
 from domain.webhooks.emit import ANY_ACTIVE_SUBSCRIPTION

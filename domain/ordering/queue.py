@@ -10,118 +10,37 @@ function below is its only spelling.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.catalog.stock import adjust, adjust_many
 from domain.context import Context
 from domain.db import MAX_PARAMETERS, Dialect, execute, fetch, packed
-from domain.ordering.eta import (
+from domain.ordering.models import EtaEvent
+from domain.promises.eta import (
     Bucket,
-    ProductTerms,
     SupplyLine,
     Window,
     is_queue_driven,
     ready_window,
     supply_buckets,
 )
-from domain.ordering.models import EtaEvent
-from domain.purchasing.history import VERSION as SLIPS_VERSION
-from domain.purchasing.history import recent_slip_histories, slip_histories
-from domain.purchasing.remaining import remaining_sql
-from domain.purchasing.slips import SlipHistory
+from domain.promises.remaining import remaining_sql
+from domain.promises.slip_histories import VERSION as SLIPS_VERSION
+from domain.promises.slip_histories import recent_slip_histories, slip_histories
+from domain.promises.slips import SlipHistory
+from domain.promises.supplies import (
+    OPEN_SUPPLY,
+    SUPPLY_COLUMNS,
+    load_supplies,
+    supply_line,
+)
 from domain.request_ids import current_request_id
-from domain.vocabulary import AvailabilityMode, EtaReason, ShipPreference
+from domain.vocabulary import EtaReason, ShipPreference
 from domain.webhooks import hooks as webhooks
 
 QUEUE_ORDER = "priority DESC, placed_at, id"
-
-
-def as_date(value: object) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
-@dataclass(frozen=True)
-class ProductSupply:
-    product_id: int
-    terms: ProductTerms
-    supply: list[SupplyLine]
-
-
-async def load_supplies(
-    conn: BaseDBAsyncClient, product_ids: list[int]
-) -> dict[int, ProductSupply]:
-    """The products' terms and open PO lines (two queries per few hundred products), and the
-    slip histories of their suppliers (one more)."""
-    terms: dict[int, ProductTerms] = {}
-    supply: dict[int, list[SupplyLine]] = {product_id: [] for product_id in product_ids}
-    supply_rows: list[dict] = []
-    product_supplier: dict[int, int | None] = {}
-    for group in packed(product_ids, lambda _: 1):
-        marks = ", ".join("?" for _ in group)
-        for row in await fetch(
-            conn,
-            "SELECT p.id, p.mode, p.release_date, p.supplier_id,"
-            " COALESCE(p.lead_time_days, s.lead_time_days)"
-            f" AS lead FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
-            f" WHERE p.id IN ({marks})",
-            group,
-        ):
-            terms[row["id"]] = ProductTerms(
-                AvailabilityMode(row["mode"]), as_date(row["release_date"]), row["lead"]
-            )
-            product_supplier[row["id"]] = row["supplier_id"]
-        supply_rows += await fetch(
-            conn,
-            f"SELECT {SUPPLY_COLUMNS}, l.product_id FROM {OPEN_SUPPLY}"
-            f" AND l.product_id IN ({marks})",
-            group,
-        )
-    wanted = {row["supplier_id"] for row in supply_rows}
-    wanted |= {sid for sid in product_supplier.values() if sid is not None}
-    slips = await slip_histories(conn, wanted)
-    for row in supply_rows:
-        supply[row["product_id"]].append(_supply_line(row, slips))
-    for product_id, supplier_id in product_supplier.items():
-        if supplier_id is not None:
-            terms[product_id] = replace(terms[product_id], slips=slips.get(supplier_id))
-    return {
-        product_id: ProductSupply(product_id, terms[product_id], supply[product_id])
-        for product_id in product_ids
-        if product_id in terms
-    }
-
-
-async def load_terms(conn: BaseDBAsyncClient, product_id: int) -> ProductTerms:
-    rows = await fetch(
-        conn,
-        "SELECT p.mode, p.release_date, COALESCE(p.lead_time_days, s.lead_time_days) AS lead"
-        " FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id WHERE p.id = ?",
-        [product_id],
-    )
-    row = rows[0]
-    return ProductTerms(AvailabilityMode(row["mode"]), as_date(row["release_date"]), row["lead"])
-
-
-SUPPLY_COLUMNS = f"l.id, o.supplier_id, o.expected_date, {remaining_sql('l')} AS remaining"
-OPEN_SUPPLY = (
-    "purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id"
-    " WHERE o.status = 'open' AND NOT o.dropship"
-    f" AND {remaining_sql('l')} > 0"
-)
-
-
-def _supply_line(row: dict, slips: dict[int, SlipHistory]) -> SupplyLine:
-    """An open PO line with its supplier's slip history (rule 21)."""
-    return SupplyLine(
-        row["id"],
-        as_date(row["expected_date"]),  # type: ignore[arg-type]
-        row["remaining"],
-        slips.get(row["supplier_id"]),
-    )
 
 
 @dataclass(frozen=True)
@@ -169,7 +88,7 @@ async def queue_places(
     for row in rows:
         behind[row["product_id"]] = int(row["behind"])
         if row["id"] is not None:
-            supply[row["product_id"]].append(_supply_line(row, slips))
+            supply[row["product_id"]].append(supply_line(row, slips))
     return (
         {pid: QueuePlace(supply[pid], behind[pid]) for pid in product_ids if pid in behind},
         slips,
@@ -182,7 +101,7 @@ async def open_supply(conn: BaseDBAsyncClient, product_id: int) -> list[SupplyLi
         conn, f"SELECT {SUPPLY_COLUMNS} FROM {OPEN_SUPPLY} AND l.product_id = ?", [product_id]
     )
     slips = await slip_histories(conn, {row["supplier_id"] for row in rows})
-    return [_supply_line(row, slips) for row in rows]
+    return [supply_line(row, slips) for row in rows]
 
 
 async def fill_queues(

@@ -17,9 +17,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.customers.links import token_hash
 from domain.db import connection, fetch
-from domain.ordering.eta import Window
 from domain.ordering.together import shown_windows
 from domain.ordering.views import LineView, OrderView
+from domain.promises.eta import Window
 from domain.rows import (
     as_bool,
     as_date,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import Dialect, execute, packed
-from domain.ordering.eta import Window, is_material
+from domain.promises.eta import Window, is_material
 
 Move = tuple[int, Window, Window]  # line id, the window it had, the window it gets
 

@@ -22,7 +22,7 @@ from domain.context import Context
 from domain.db import Dialect, fetch
 from domain.ordering.build_review import review_builds
 from domain.ordering.queue import Recomputed, recompute_queues
-from domain.purchasing.remaining import remaining_sql
+from domain.promises.remaining import remaining_sql
 from domain.vocabulary import AvailabilityMode, EtaBasis, EtaReason
 
 

@@ -23,11 +23,18 @@ from domain.errors import (
     NotFound,
     Unavailable,
 )
-from domain.ordering.allocation import Refusal, Split, split_line
 from domain.ordering.booking import COLUMNS, NewLine, book_lines
 from domain.ordering.consent import require_consent_to_wait
 from domain.ordering.dropship import DropshipLine, by_maker, check_supplier, send_to_makers
-from domain.ordering.eta import (
+from domain.ordering.held import Held, HeldProduct, hold_products
+from domain.ordering.models import Order
+from domain.ordering.queue import QueuePlace, queue_places, recompute_queues
+from domain.ordering.reads import assembled, order_view
+from domain.ordering.together import shown_windows
+from domain.ordering.views import OrderView
+from domain.outbox.enqueue import enqueue
+from domain.promises.allocation import Refusal, Split, split_line
+from domain.promises.eta import (
     Window,
     bucket_for,
     build_window,
@@ -36,14 +43,7 @@ from domain.ordering.eta import (
     ready_window,
     supply_buckets,
 )
-from domain.ordering.held import Held, HeldProduct, hold_products
-from domain.ordering.models import Order
-from domain.ordering.queue import QueuePlace, queue_places, recompute_queues
-from domain.ordering.reads import assembled, order_view
-from domain.ordering.together import shown_windows
-from domain.ordering.views import OrderView
-from domain.outbox.enqueue import enqueue
-from domain.purchasing.slips import SlipHistory
+from domain.promises.slips import SlipHistory
 from domain.validation import (
     clean_email,
     clean_text,

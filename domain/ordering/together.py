@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from domain.ordering.eta import Window
+from domain.promises.eta import Window
 from domain.vocabulary import EtaBasis, ShipPreference
 
 

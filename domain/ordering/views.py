@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.ordering import amounts
-from domain.ordering.eta import Window
+from domain.promises.eta import Window
 from domain.vocabulary import ShipPreference
 
 

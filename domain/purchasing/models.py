@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from domain.purchasing.remaining import remaining
+from domain.promises.remaining import remaining
 from domain.vocabulary import PurchaseOrderStatus
 
 
@@ -62,7 +62,7 @@ class PurchaseOrderLine(Model):
 
     @property
     def remaining(self) -> int:
-        """What the line still has to deliver (``purchasing/remaining.py``)."""
+        """What the line still has to deliver (``promises/remaining.py``)."""
         return remaining(self.quantity, self.quantity_received, self.quantity_cancelled)
 
     class Meta:

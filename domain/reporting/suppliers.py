@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from domain.context import Context
 from domain.db import connection, fetch
-from domain.purchasing.slips import nearest_rank
+from domain.promises.slips import nearest_rank
 from domain.rows import as_date, as_datetime
 
 

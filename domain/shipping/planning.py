@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.rows import as_date
-from domain.vocabulary import ShipmentStatus, ShipPreference
+from domain.vocabulary import ShipPreference
 
 
 @dataclass(frozen=True)
@@ -18,15 +18,6 @@ class ShippableLine:
     waiting: int
     in_planned_shipments: int
     release_date: dt.date | None
-
-
-def held_sql(line: str) -> str:
-    """SQL: the units of the order line aliased ``line`` that planned parcels already hold."""
-    return (
-        "COALESCE((SELECT SUM(sl.quantity) FROM shipment_line sl"
-        " JOIN shipment s ON s.id = sl.shipment_id"
-        f" WHERE sl.line_id = {line}.id AND s.status = '{ShipmentStatus.PLANNED.value}'), 0)"
-    )
 
 
 def shippable_of(row: Mapping[str, Any]) -> ShippableLine:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.db import connection, fetch
+from domain.ordering.parcel_holds import held_sql
 from domain.ordering.reads import ParcelView, shipments_by_id
 from domain.rows import marks, moment_of
-from domain.shipping.planning import held_sql, plan_shipment, shippable_of
+from domain.shipping.planning import plan_shipment, shippable_of
 from domain.vocabulary import ShipPreference
 
 CANDIDATES = 500

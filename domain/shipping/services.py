@@ -13,10 +13,11 @@ from domain.db import Dialect, execute, fetch, is_postgres, packed, with_retries
 from domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from domain.ledger.postings import post
 from domain.ordering.models import Order
+from domain.ordering.parcel_holds import held_sql
 from domain.outbox.enqueue import enqueue
 from domain.rows import as_bool, as_decimal, marks
 from domain.shipping.models import Shipment, ShipmentLine
-from domain.shipping.planning import ShippableLine, held_sql, plan_shipment, shippable_of
+from domain.shipping.planning import ShippableLine, plan_shipment, shippable_of
 from domain.validation import clean_text, idempotency_key
 from domain.vocabulary import (
     DelayNoticeStatus,

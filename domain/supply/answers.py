@@ -5,7 +5,7 @@ slips against) or given a proposal: another date, a smaller quantity, or both. A
 one expected date, so a line proposed for another date while other lines stay is first split
 off into a PO of its own (same supplier, same date: no ETA moves), and the new date then goes
 through ``revise_expected_date`` on that PO alone: rule 8, its history, emails and delay
-notices, and for staff the exact preview of ``domain/purchasing/preview.py``. By the store
+notices, and for staff the exact preview of ``domain/supply/date_changes.py``. By the store
 setting (``Policy.supplier_changes_need_approval``) a proposal applies at once or waits for
 staff. Everything done through the link is acted and audited as ``supplier:<id>``.
 """
@@ -27,8 +27,8 @@ from domain.db import with_retries
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from domain.ordering.queue import Recomputed
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplierProposal
-from domain.purchasing.services import cancel_units, line_for_update, revise_expected_date
 from domain.supply.link import read_token, signed_by_us
+from domain.supply.purchase_orders import cancel_units, line_for_update, revise_expected_date
 from domain.validation import clean_text
 from domain.vocabulary import PurchaseOrderStatus
 

@@ -20,8 +20,8 @@ from domain.context import Context
 from domain.db import with_retries
 from domain.errors import Conflict, NotFound
 from domain.ordering.models import Order, OrderLine
+from domain.purchasing.closing import close_if_complete
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from domain.purchasing.services import close_if_complete
 from domain.shipping.models import Shipment
 from domain.shipping.services import checked_parcel, ship_parcel_in
 from domain.supply.answers import holder_of

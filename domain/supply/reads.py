@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from domain.catalog.models import Product, Supplier
 from domain.context import Context
+from domain.promises.remaining import remaining_of
 from domain.purchasing.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -16,7 +17,6 @@ from domain.purchasing.models import (
     ReorderDraftLine,
     SupplierProposal,
 )
-from domain.purchasing.remaining import remaining_of
 from domain.purchasing.reorder import Demand, suggest
 from domain.shipping.models import Shipment
 from domain.supply.answers import PENDING, Holder

@@ -19,8 +19,8 @@ from domain.context import Context
 from domain.db import with_retries
 from domain.errors import InvalidInput
 from domain.outbox.enqueue import enqueue
+from domain.promises.remaining import remaining_of
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from domain.purchasing.remaining import remaining_of
 from domain.validation import clean_email
 from domain.vocabulary import OutboxKind, PurchaseOrderStatus
 

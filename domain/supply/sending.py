@@ -27,8 +27,8 @@ from domain.purchasing.models import (
     ReorderDraft,
     ReorderDraftLine,
 )
-from domain.purchasing.services import PoLineRequest, create_purchase_order
 from domain.supply.link import supplier_token
+from domain.supply.purchase_orders import PoLineRequest, create_purchase_order
 from domain.supply.suggestions import DRAFT, SENT
 from domain.validation import clean_email
 from domain.vocabulary import OutboxKind, PurchaseOrderStatus

@@ -20,8 +20,8 @@ from domain.catalog.models import Supplier
 from domain.context import Context
 from domain.db import connection, fetch, with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.promises.remaining import remaining_sql
 from domain.purchasing.models import ReorderDraft, ReorderDraftLine
-from domain.purchasing.remaining import remaining_sql
 from domain.purchasing.reorder import Demand, suggest
 
 DRAFT = "draft"

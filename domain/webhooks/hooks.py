@@ -12,6 +12,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Context
 from domain.db import fetch
+from domain.promises.allocation import backorder_room
+from domain.promises.eta import bucket_for, is_queue_driven, ready_window, supply_buckets
+from domain.promises.supplies import load_supplies
 from domain.rows import as_date, as_decimal
 from domain.webhooks.emit import Event, Json, emit, emit_select, subscribers
 
@@ -156,11 +159,6 @@ async def product_availability(
     products = sorted(set(product_ids))
     if not products or not await _wanted(conn, "product.availability_changed"):
         return 0
-    # Imported here: ordering calls into this module, so this module cannot import it first.
-    from domain.ordering.allocation import backorder_room
-    from domain.ordering.eta import bucket_for, is_queue_driven, ready_window, supply_buckets
-    from domain.ordering.queue import load_supplies
-
     rows = await fetch(
         conn,
         "SELECT id, sku, mode, on_hand, waiting_units, backorder_cap FROM product"

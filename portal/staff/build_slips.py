@@ -23,8 +23,8 @@ from domain.builds.slips import (
 from domain.catalog.admin_reads import product_row
 from domain.context import Context
 from domain.errors import DomainError
+from domain.ordering.impact import EventImpact
 from domain.ordering.queue import Recomputed
-from domain.purchasing.preview import EventImpact
 from portal.staff.desk import desk_of
 from portal.web import field_errors, text
 

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.catalog import images, options
 from domain.catalog.admin_reads import (
     catalog_changes,
     product_count,
@@ -26,7 +25,8 @@ from domain.catalog.admin_reads import (
 from domain.catalog.availability import option_groups
 from domain.catalog.checks import BackorderPolicy, ProductData
 from domain.catalog.image_reads import images_of
-from domain.catalog.services import (
+from domain.catalog_admin import images, options
+from domain.catalog_admin.services import (
     create_product,
     create_supplier,
     preview_product_change,
@@ -35,9 +35,9 @@ from domain.catalog.services import (
     update_product,
     update_supplier,
 )
-from domain.catalog.stocktake import StockReason, adjust_stock, preview_stock_adjustment
+from domain.catalog_admin.stocktake import StockReason, adjust_stock, preview_stock_adjustment
 from domain.errors import DomainError
-from domain.purchasing.preview import EventImpact
+from domain.ordering.impact import EventImpact
 from domain.purchasing.reads import purchase_order_page
 from domain.supply.waitlist import waitlist_counts
 from domain.vocabulary import AvailabilityMode

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from domain import numbers
 from domain.catalog.csvfiles import MAX_BYTES
-from domain.catalog.importing import EXPORTERS, IMPORTERS
+from domain.catalog_admin.importing import EXPORTERS, IMPORTERS
 from domain.errors import InvalidInput
 from portal.security import csrf_valid
 from portal.staff.desk import Desk, desk_of

@@ -15,7 +15,6 @@ from domain import numbers
 from domain.audit.reads import audit_of
 from domain.errors import DomainError, InvalidInput
 from domain.ordering.eta_events import event_impact
-from domain.purchasing.preview import change_expected_date, preview_expected_date
 from domain.purchasing.reads import (
     PoCursor,
     po_cursor,
@@ -23,13 +22,14 @@ from domain.purchasing.reads import (
     purchase_orders_by_id,
 )
 from domain.purchasing.receipts import date_changes_of, receipts_of
-from domain.purchasing.services import (
+from domain.staff.actors import actor_labels
+from domain.staff.admin_reads import product_choices, supplier_choices
+from domain.supply.date_changes import change_expected_date, preview_expected_date
+from domain.supply.purchase_orders import (
     PoLineRequest,
     cancel_purchase_order_line,
     create_purchase_order,
 )
-from domain.staff.actors import actor_labels
-from domain.staff.admin_reads import product_choices, supplier_choices
 from domain.vocabulary import PurchaseOrderStatus
 from portal.staff.desk import desk_of
 from portal.staff.forms import date_field, new_key, number_field

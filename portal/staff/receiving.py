@@ -13,8 +13,8 @@ from starlette.routing import Route
 from domain.errors import DomainError, InvalidInput
 from domain.purchasing.reads import PurchaseOrderView, purchase_order_page, purchase_orders_by_id
 from domain.purchasing.receipts import receipt
-from domain.purchasing.services import ReceiptLineRequest, receive
 from domain.staff.actors import actor_labels
+from domain.supply.purchase_orders import ReceiptLineRequest, receive
 from domain.vocabulary import PurchaseOrderStatus
 from portal.staff.desk import desk_of
 from portal.staff.forms import new_key, number_field

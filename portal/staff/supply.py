@@ -12,8 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.errors import DomainError
-from domain.purchasing.preview import preview_expected_date
 from domain.supply.answers import apply_proposal, reject_proposal
+from domain.supply.date_changes import preview_expected_date
 from domain.supply.reads import follow_ups, open_drafts, pending_proposals
 from domain.supply.sending import send_draft, send_purchase_order
 from domain.supply.suggestions import (

@@ -9,7 +9,7 @@ import pytest
 
 from domain.ordering.models import DelayNotice, Order
 from domain.outbox.models import OutboxMessage
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 from tests.api.helpers import Api, codes, now_ctx, today
 from tests.conftest import QueryCounter

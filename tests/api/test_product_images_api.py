@@ -16,8 +16,8 @@ from PIL import Image
 
 from api import ids
 from app import create_app
-from domain.catalog.images import MAX_IMAGES
 from domain.catalog.models import ProductImage
+from domain.catalog_admin.images import MAX_IMAGES
 from domain.ratelimit.rates import Rate, RateLimits
 from settings import Settings
 from tests import builders as b

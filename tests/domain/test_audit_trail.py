@@ -9,7 +9,7 @@ from domain.context import Actor
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.ordering.models import OrderLine
 from domain.purchasing.models import PurchaseOrderLine
-from domain.purchasing.services import cancel_purchase_order_line
+from domain.supply.purchase_orders import cancel_purchase_order_line
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -11,14 +11,14 @@ from domain.builds.models import BuildQuote
 from domain.builds.services import BuildRequestInput, adjust_quote, request_custom_build
 from domain.errors import IdempotencyKeyReused
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from domain.purchasing.services import (
+from domain.shipping.services import create_shipment
+from domain.supply.purchase_orders import (
     PoLineRequest,
     ReceiptLineRequest,
     create_purchase_order,
     receive,
     revise_expected_date,
 )
-from domain.shipping.services import create_shipment
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")

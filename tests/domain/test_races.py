@@ -39,10 +39,10 @@ from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.ordering.models import Allocation, Order, OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, PlacedOrder, place_order
-from domain.purchasing import services as purchasing
 from domain.purchasing.models import PurchaseOrderLine, Receipt, ReceiptLine
-from domain.purchasing.services import ReceiptLineRequest, ReceiptResult, receive
 from domain.shipping.services import create_shipment, mark_shipped
+from domain.supply import purchase_orders as purchasing
+from domain.supply.purchase_orders import ReceiptLineRequest, ReceiptResult, receive
 from domain.vocabulary import LedgerKind
 from tests import builders as b
 from tests.domain.builds import test_build_supply as builds

@@ -46,9 +46,11 @@ from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.ordering.models import Allocation, DelayNotice, OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, place_order
-from domain.purchasing.history import forget_recent_slips
+from domain.promises.slip_histories import forget_recent_slips
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine, ReceiptLine
-from domain.purchasing.services import (
+from domain.shipping.models import Shipment, ShipmentLine
+from domain.shipping.services import create_shipment, mark_shipped
+from domain.supply.purchase_orders import (
     PoLineRequest,
     ReceiptLineRequest,
     cancel_purchase_order_line,
@@ -56,8 +58,6 @@ from domain.purchasing.services import (
     receive,
     revise_expected_date,
 )
-from domain.shipping.models import Shipment, ShipmentLine
-from domain.shipping.services import create_shipment, mark_shipped
 from domain.vocabulary import (
     AvailabilityMode,
     DelayNoticeStatus,

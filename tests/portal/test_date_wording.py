@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.notifications.composing import words as wording
-from domain.ordering.eta import Window
+from domain.promises.eta import Window
 from domain.vocabulary import EtaBasis
 from portal import formatting
 from portal.staff.formatting import detail

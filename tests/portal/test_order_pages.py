@@ -12,7 +12,7 @@ from domain.catalog.models import Product
 from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import DelayNotice, Order, OrderLine
 from domain.outbox.models import OutboxMessage
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import OutboxKind, ShipPreference
 from tests import builders as b
 from tests.portal.conftest import csrf_token, post_form

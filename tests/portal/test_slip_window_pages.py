@@ -7,7 +7,7 @@ import datetime as dt
 import httpx
 import pytest
 
-from domain.ordering.eta import Window
+from domain.promises.eta import Window
 from domain.vocabulary import EtaBasis
 from portal.formatting import window
 from tests import builders as b

@@ -40,11 +40,11 @@ from domain.notifications.composing.emails import (
 from domain.notifications.composing.orders import build_link, load_orders, order_link, window_of
 from domain.notifications.composing.suppliers import SUPPLY_KINDS, load_supplier_mail
 from domain.notifications.composing.waitlist import WAITLIST_KINDS, load_waitlist_mail
-from domain.ordering.eta import Window, build_window
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent
 from domain.ordering.models import Order as OrderModel
 from domain.outbox.claims import Claimed, coverage
 from domain.outbox.retry import Failure, Scope
+from domain.promises.eta import Window, build_window
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.vocabulary import DelayNoticeStatus, OutboxKind
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from domain.ordering import amounts
-from domain.ordering.eta import Window
 from domain.ordering.together import together
+from domain.promises.eta import Window
 from domain.vocabulary import EtaBasis, ShipPreference
 
 

@@ -16,12 +16,12 @@ from domain.builds.services import BUILD_LINK
 from domain.context import Policy
 from domain.customers.links import link_token
 from domain.notifications.composing.emails import Line, Order
-from domain.ordering.eta import Window
 from domain.ordering.models import Allocation, OrderLine
 from domain.ordering.models import Order as OrderModel
 from domain.ordering.services import ORDER_LINK
 from domain.ordering.together import shown_windows
 from domain.portal_urls import build_url, order_url
+from domain.promises.eta import Window
 from domain.vocabulary import EtaBasis, ShipPreference
 
 

@@ -16,8 +16,8 @@ from domain.notifications.composing.emails import SupplierLine, SupplierPurchase
 from domain.outbox.claims import Claimed
 from domain.outbox.retry import Failure, Scope
 from domain.portal_urls import supplier_po_url
+from domain.promises.remaining import remaining_of
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from domain.purchasing.remaining import remaining_of
 from domain.supply.link import supplier_token
 from domain.vocabulary import OutboxKind
 

@@ -8,7 +8,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Policy
 from domain.notifications.composing.emails import WaitlistMail
-from domain.ordering.eta import Window
 from domain.outbox.claims import Claimed
 from domain.outbox.retry import Failure, Scope
 from domain.portal_urls import (
@@ -16,6 +15,7 @@ from domain.portal_urls import (
     waitlist_confirm_url,
     waitlist_leave_url,
 )
+from domain.promises.eta import Window
 from domain.purchasing.models import WaitlistEntry
 from domain.supply.waitlist import waitlist_token
 from domain.vocabulary import EtaBasis, OutboxKind

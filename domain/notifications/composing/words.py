@@ -13,7 +13,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from domain.ordering.eta import Window
+from domain.promises.eta import Window
 from domain.vocabulary import EtaBasis, EtaReason
 
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}

@@ -17,7 +17,7 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import Allocation, OrderLine
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine, ReceiptLine
-from domain.purchasing.services import (
+from domain.supply.purchase_orders import (
     PoLineRequest,
     ReceiptLineRequest,
     ReceiptResult,

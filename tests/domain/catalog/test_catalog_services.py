@@ -11,7 +11,7 @@ import pytest
 
 from domain.catalog.checks import ProductData
 from domain.catalog.models import CatalogChange, Product, Supplier
-from domain.catalog.services import (
+from domain.catalog_admin.services import (
     create_product,
     create_supplier,
     preview_product_change,

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from domain.catalog.csvfiles import MAX_ROWS
-from domain.catalog.importing import (
+from domain.catalog.models import CatalogChange, Product, Supplier
+from domain.catalog_admin.importing import (
     PRODUCT_COLUMNS,
     export_products,
     export_stock,
@@ -16,7 +17,6 @@ from domain.catalog.importing import (
     import_stock,
     import_suppliers,
 )
-from domain.catalog.models import CatalogChange, Product, Supplier
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from domain.catalog.models import OptionChoice, OptionGroup
-from domain.catalog.options import add_option_choice, add_option_group, remove_option_choice
+from domain.catalog_admin.options import add_option_choice, add_option_group, remove_option_choice
 from domain.errors import Conflict, InvalidInput
 from domain.vocabulary import AvailabilityMode
 from tests import builders as b

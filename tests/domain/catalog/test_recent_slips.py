@@ -1,4 +1,4 @@
-"""The catalogue's kept slip histories (rule 21, domain/purchasing/history.py): a page reuses
+"""The catalogue's kept slip histories (rule 21, domain/promises/slip_histories.py): a page reuses
 the last read only while no receipt came, whatever process recorded it."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from domain.catalog.models import Supplier
 from domain.catalog.reads import ProductFilter, page_snapshot
 from domain.db import connection, execute
 from domain.ordering.models import OrderLine
-from domain.purchasing import history
-from domain.purchasing.history import slip_histories
-from domain.purchasing.slips import SlipHistory
+from domain.promises import slip_histories as history
+from domain.promises.slip_histories import slip_histories
+from domain.promises.slips import SlipHistory
 from tests import builders as b
 from tests.conftest import QueryCounter
 

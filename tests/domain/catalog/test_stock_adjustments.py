@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from domain.catalog.models import Product, StockAdjustment
-from domain.catalog.stocktake import adjust_stock, preview_stock_adjustment
+from domain.catalog_admin.stocktake import adjust_stock, preview_stock_adjustment
 from domain.errors import DomainError, InsufficientAvailability, InvalidInput
 from domain.ordering.models import OrderLine
 from domain.outbox.models import OutboxMessage
@@ -114,7 +114,7 @@ async def test_a_cap_lowered_while_orders_race_is_never_exceeded() -> None:
     """Orders for backordered units race a cap lowered from unlimited to 5: either the change
     is refused (more already wait) or no order takes the queue past it."""
     from domain.catalog.checks import ProductData
-    from domain.catalog.services import update_product
+    from domain.catalog_admin.services import update_product
 
     product = await b.product(on_hand=0, sku="RACE-1")
     change = ProductData(

@@ -19,7 +19,7 @@ from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import respond_to_delay_notice
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
 from domain.outbox.models import OutboxMessage
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import (
     BuildStatus,
     DelayNoticeStatus,

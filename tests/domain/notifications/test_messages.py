@@ -13,7 +13,7 @@ from domain.ordering.changes import CancelRequest, cancel_order_lines, respond_t
 from domain.ordering.models import DelayNotice, Order
 from domain.ordering.services import LineRequest, OrderRequest, find_order_by_token, place_order
 from domain.outbox.models import OutboxMessage
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import OutboxKind, OutboxStatus, ShipPreference
 from tests import builders as b
 from tests.domain.notifications.conftest import Received, RunningClock, SmtpServer, send_all

@@ -16,7 +16,7 @@ from domain.notifications.sending.config import SenderConfig
 from domain.outbox.claims import Claimed
 from domain.outbox.enqueue import enqueue
 from domain.outbox.models import OutboxMessage
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import OutboxKind, OutboxStatus
 from tests import builders as b
 from tests.domain.notifications.conftest import (

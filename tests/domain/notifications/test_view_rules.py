@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from domain.notifications.composing.emails import Change, Line, Move, net_moves, plan_parcels
-from domain.ordering.eta import Window
+from domain.promises.eta import Window
 from domain.vocabulary import EtaBasis, ShipPreference
 
 D = dt.date(2027, 3, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.ordering.allocation import Refusal, Split, backorder_room, split_line
+from domain.promises.allocation import Refusal, Split, backorder_room, split_line
 from domain.vocabulary import AvailabilityMode
 
 STOCKED = AvailabilityMode.STOCKED

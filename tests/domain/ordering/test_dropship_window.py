@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.context import Policy
-from domain.ordering.eta import ProductTerms, dropship_window
+from domain.promises.eta import ProductTerms, dropship_window
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
 TODAY = dt.date(2027, 3, 1)

@@ -1,11 +1,11 @@
-"""ETA rules without a database: DOMAIN.md rules 2, 9 and 10 (domain/ordering/eta.py)."""
+"""ETA rules without a database: DOMAIN.md rules 2, 9 and 10 (domain/promises/eta.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from domain.context import Policy
-from domain.ordering.eta import (
+from domain.promises.eta import (
     UNBOUNDED,
     UNKNOWN,
     Bucket,

@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 
 from domain.db import connection, fetch
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 from tests.conftest import on_postgres
 

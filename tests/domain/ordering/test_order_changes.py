@@ -22,8 +22,8 @@ from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
 from domain.ordering.services import PlacedOrder, find_order_by_token
 from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrder
-from domain.purchasing.services import revise_expected_date
 from domain.shipping.services import create_shipment
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import (
     DelayNoticeStatus,
     EtaBasis,

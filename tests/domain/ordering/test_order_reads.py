@@ -13,7 +13,7 @@ from domain.ordering.reads import (
     order_views,
     shipments_of_orders,
 )
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import DelayNoticeStatus, EtaReason, ShipmentStatus
 from tests import builders as b
 

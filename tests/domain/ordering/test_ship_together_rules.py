@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from domain.ordering.eta import Window
 from domain.ordering.together import shown_windows, together
+from domain.promises.eta import Window
 from domain.vocabulary import EtaBasis, ShipPreference
 
 TODAY = dt.date(2027, 3, 1)

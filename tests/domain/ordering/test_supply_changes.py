@@ -13,7 +13,7 @@ from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import Allocation, DelayNotice, EtaChange, OrderLine
 from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrderLine, Receipt, ReceiptLine
-from domain.purchasing.services import (
+from domain.supply.purchase_orders import (
     ReceiptLineRequest,
     cancel_purchase_order_line,
     receive,

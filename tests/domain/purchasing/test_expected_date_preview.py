@@ -11,8 +11,8 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent, OrderLine
 from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderDateChange
-from domain.purchasing.preview import change_expected_date, preview_expected_date
-from domain.purchasing.services import revise_expected_date
+from domain.supply.date_changes import change_expected_date, preview_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -20,7 +20,7 @@ from domain.db import connection, is_postgres
 from domain.ordering.models import OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, place_order
 from domain.purchasing.models import PurchaseOrderLine
-from domain.purchasing.services import (
+from domain.supply.purchase_orders import (
     PoLineRequest,
     ReceiptLineRequest,
     create_purchase_order,

@@ -1,4 +1,4 @@
-"""What a PO line still has to deliver has one home (``domain/purchasing/remaining.py``): its
+"""What a PO line still has to deliver has one home (``domain/promises/remaining.py``): its
 Python and its SQL give the same answer on the same lines, and the model's property is the rule."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from domain.db import connection, fetch
+from domain.promises.remaining import remaining, remaining_of, remaining_sql
 from domain.purchasing.models import PurchaseOrderLine
-from domain.purchasing.remaining import remaining, remaining_of, remaining_sql
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -9,12 +9,10 @@ import pytest
 
 from domain.catalog.models import Product, Supplier
 from domain.ordering.changes import CancelRequest, cancel_order_lines
-from domain.ordering.eta import ProductTerms, SupplyLine, late_window, supply_buckets
 from domain.ordering.models import DelayNotice, OrderLine
 from domain.ordering.review import review_etas
-from domain.purchasing.models import Receipt
-from domain.purchasing.services import revise_expected_date
-from domain.purchasing.slips import (
+from domain.promises.eta import ProductTerms, SupplyLine, late_window, supply_buckets
+from domain.promises.slips import (
     SlipHistory,
     blended_quantile,
     late_allowance,
@@ -22,6 +20,8 @@ from domain.purchasing.slips import (
     prior_weight,
     slip_allowance,
 )
+from domain.purchasing.models import Receipt
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import AvailabilityMode, EtaBasis
 from tests import builders as b
 

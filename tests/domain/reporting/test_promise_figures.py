@@ -8,7 +8,6 @@ import pytest
 
 from domain.context import Context
 from domain.ordering.models import DelayNotice, OrderLine
-from domain.purchasing.services import revise_expected_date
 from domain.reporting.promise_figures import (
     STOCK,
     DeliveredLine,
@@ -17,6 +16,7 @@ from domain.reporting.promise_figures import (
     promise_report,
 )
 from domain.reporting.promises import promises, told_per_parcel
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import ShipPreference
 from tests import builders as b
 from tests.promise_history import History

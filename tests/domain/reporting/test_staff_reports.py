@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from domain.context import Context
-from domain.purchasing.services import revise_expected_date
 from domain.reporting.suppliers import supplier_performance
 from domain.reporting.waiting import waiting_by_age
 from domain.reporting.weekly import backlog_and_sales, fill_rate, promise_accuracy, weeks_up_to
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import AvailabilityMode
 from tests import builders as b
 

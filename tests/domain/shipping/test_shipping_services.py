@@ -12,9 +12,9 @@ from domain.ledger.models import LedgerEntry
 from domain.ordering.changes import respond_to_delay_notice
 from domain.ordering.models import DelayNotice, OrderLine
 from domain.outbox.models import OutboxMessage
-from domain.purchasing.services import revise_expected_date
 from domain.shipping.models import Shipment, ShipmentLine
 from domain.shipping.services import create_shipment, mark_shipped
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import (
     AvailabilityMode,
     DelayNoticeStatus,

@@ -20,11 +20,11 @@ from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import OrderLine
 from domain.ordering.services import LineRequest, OrderRequest, place_order
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from domain.purchasing.services import ReceiptLineRequest, receive
 from domain.shipping.models import Shipment
 from domain.supply.answers import LinkRefused, holder_of
 from domain.supply.dropship import record_dropship_parcel
 from domain.supply.link import supplier_token
+from domain.supply.purchase_orders import ReceiptLineRequest, receive
 from domain.supply.reads import supplier_po
 from domain.vocabulary import EtaBasis, LedgerKind, ShipmentStatus
 from tests import builders as b

@@ -13,7 +13,7 @@ from domain.catalog.models import Product, Supplier
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrderLine, WaitlistEntry
-from domain.purchasing.services import ReceiptLineRequest, receive
+from domain.supply.purchase_orders import ReceiptLineRequest, receive
 from domain.supply.reads import open_drafts
 from domain.supply.suggestions import recompute_suggestions
 from domain.supply.waitlist import (

@@ -12,7 +12,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from domain.catalog.models import Product
 from domain.purchasing.models import PurchaseOrder
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from domain.webhooks.events import global_id
 from domain.webhooks.models import WebhookDelivery
 from tests import builders

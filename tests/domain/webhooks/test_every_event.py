@@ -14,7 +14,7 @@ from domain.builds.services import BuildRequestInput, accept_quote, request_cust
 from domain.context import Actor
 from domain.ordering.changes import CancelRequest, cancel_order_lines, respond_to_delay_notice
 from domain.ordering.models import DelayNotice
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from domain.webhooks.events import EVENTS
 from tests import builders as b
 from tests.domain.webhooks.helpers import drain, subscribed

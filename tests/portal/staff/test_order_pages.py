@@ -12,7 +12,7 @@ from domain.catalog.models import Product
 from domain.ordering.models import Order, OrderLine
 from domain.ordering.services import PlacedOrder
 from domain.purchasing.models import PurchaseOrder
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 from tests.portal.staff.conftest import now_ctx, submit, text_of, today
 

@@ -13,7 +13,7 @@ from domain.catalog.models import Product
 from domain.ordering.models import DelayNotice, EtaChange, EtaEvent
 from domain.outbox.models import OutboxMessage
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderDateChange, PurchaseOrderLine
-from domain.purchasing.preview import change_expected_date
+from domain.supply.date_changes import change_expected_date
 from portal.formatting import day
 from tests import builders as b
 from tests.portal.conftest import csrf_token

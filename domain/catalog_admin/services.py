@@ -3,7 +3,7 @@
 A change that can move ETAs (release date, lead time, supplier, cap, mode) is an ETA event
 (rule 8): the product's queue is recomputed in the same transaction, with history, emails and
 delay notices, and its exact impact can be previewed first (``preview_*``), by running the
-change and rolling it back (``domain.purchasing.preview.preview_event``, the same preview a
+change and rolling it back (``domain.ordering.impact.preview_event``, the same preview a
 PO date change has). Every saved change is audited in ``catalog_change``.
 """
 
@@ -18,6 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.catalog import stock
+from domain.catalog.change_log import audit
 from domain.catalog.checks import (
     ProductData,
     ProductFields,
@@ -25,12 +26,12 @@ from domain.catalog.checks import (
     check_product,
     check_supplier,
 )
-from domain.catalog.models import CatalogChange, Product, Supplier
+from domain.catalog.models import Product, Supplier
 from domain.context import Context
 from domain.db import with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.ordering.impact import EventImpact, preview_event
 from domain.ordering.queue import Recomputed, recompute_queues
-from domain.purchasing.preview import EventImpact, preview_event
 from domain.validation import clean_text
 from domain.vocabulary import EtaReason, ShippedBy
 
@@ -58,28 +59,6 @@ class ProductSaved:
     product_id: int
     impact: Recomputed
     changed: tuple[str, ...]  # the fields that changed, as stored
-
-
-async def audit(
-    conn: BaseDBAsyncClient,
-    ctx: Context,
-    action: str,
-    detail: str,
-    *,
-    product_id: int | None = None,
-    supplier_id: int | None = None,
-    event_id: int | None = None,
-) -> None:
-    await CatalogChange.create(
-        product_id=product_id,
-        supplier_id=supplier_id,
-        action=action,
-        detail=detail[:2000],
-        actor=str(ctx.actor),
-        event_id=event_id,
-        created_at=ctx.now,
-        using_db=conn,
-    )
 
 
 async def _supplier_exists(conn: BaseDBAsyncClient, supplier_id: int | None) -> None:

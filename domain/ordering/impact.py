@@ -1,11 +1,10 @@
-"""What an expected-date change would do, before anyone commits to it.
+"""What an ETA event would do, before anyone commits to it (DOMAIN.md rule 8).
 
-The preview is exact because it is the change itself: ``revise_expected_date`` runs in full
-inside an outer transaction (it opens a savepoint there), the outcome is read from the rows it
-wrote (ETA history, delay notices, outbox), and a private exception then rolls everything back.
-Nothing leaves the transaction: no email is queued, no history is kept, no lock outlives it.
-Confirming later runs the same work for real; the numbers match unless the queue changed
-in between.
+The preview is exact because it is the change itself: the service runs in full inside an outer
+transaction (it opens a savepoint there), the outcome is read from the rows it wrote (ETA
+history, delay notices, outbox), and a private exception then rolls everything back. Nothing
+leaves the transaction: no email is queued, no history is kept, no lock outlives it. Confirming
+later runs the same work for real; the numbers match unless the queue changed in between.
 """
 
 from __future__ import annotations
@@ -17,16 +16,11 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain.context import Context
 from domain.db import fetch
-from domain.errors import Conflict, InvalidInput, NotFound
-from domain.ordering.eta import Window
 from domain.ordering.queue import Recomputed
 from domain.ordering.reads import window
-from domain.purchasing.models import PurchaseOrder
-from domain.purchasing.services import revise_expected_date
+from domain.promises.eta import Window
 from domain.rows import as_date
-from domain.vocabulary import PurchaseOrderStatus
 
 TOUCHED_SHOWN = 100
 
@@ -48,24 +42,6 @@ class TouchedLine:
 
 
 @dataclass(frozen=True)
-class DateChangeImpact:
-    po_id: int
-    po_number: str
-    old_date: dt.date
-    new_date: dt.date
-    lines_moved: int
-    orders_moved: int
-    emails_queued: int  # one per order whose change is worth telling (rule 9)
-    customers_emailed: int
-    delay_notices: int
-    touched: list[TouchedLine]  # the first ``TOUCHED_SHOWN``, in queue order of orders
-
-    @property
-    def nothing_moves(self) -> bool:
-        return self.lines_moved == 0
-
-
-@dataclass(frozen=True)
 class EventImpact:
     """What any ETA event would do (rule 8): the same figures as a PO date change."""
 
@@ -82,7 +58,7 @@ class EventImpact:
 
 
 class _RollBack(Exception):
-    def __init__(self, impact: object) -> None:
+    def __init__(self, impact: EventImpact) -> None:
         super().__init__("preview rolled back")
         self.impact = impact
 
@@ -93,60 +69,13 @@ async def preview_event(work: Callable[[], Awaitable[Recomputed]]) -> EventImpac
     try:
         async with in_transaction() as conn:
             done = await work()
-            impact = await _impact(conn, None, None, done)
-            raise _RollBack(
-                EventImpact(
-                    impact.lines_moved,
-                    impact.orders_moved,
-                    impact.emails_queued,
-                    impact.customers_emailed,
-                    impact.delay_notices,
-                    impact.touched,
-                )
-            )
+            raise _RollBack(await _impact(conn, done))
     except _RollBack as rolled_back:
-        assert isinstance(rolled_back.impact, EventImpact)
         return rolled_back.impact
     raise AssertionError("unreachable: the preview always rolls back")
 
 
-async def _checked(po_id: int, new_date: dt.date) -> PurchaseOrder:
-    po = await PurchaseOrder.filter(id=po_id).first()
-    if po is None:
-        raise NotFound("No such purchase order.", field="purchaseOrderId")
-    if po.status != PurchaseOrderStatus.OPEN:
-        raise Conflict("Only an open purchase order can be revised.", field="purchaseOrderId")
-    if new_date == po.expected_date:
-        raise InvalidInput("This is already the expected date.", field="expectedDate")
-    return po
-
-
-async def change_expected_date(
-    po_id: int, new_date: dt.date, reason: str, *, ctx: Context
-) -> Recomputed:
-    """``revise_expected_date`` refusing, for a person at a form, the date it already has."""
-    await _checked(po_id, new_date)
-    return await revise_expected_date(po_id, new_date, reason, ctx=ctx)
-
-
-async def preview_expected_date(
-    po_id: int, new_date: dt.date, reason: str, *, ctx: Context
-) -> DateChangeImpact:
-    """The exact outcome of ``change_expected_date`` now, with nothing kept."""
-    po = await _checked(po_id, new_date)
-    try:
-        async with in_transaction() as conn:
-            done = await revise_expected_date(po_id, new_date, reason, ctx=ctx)
-            raise _RollBack(await _impact(conn, po, new_date, done))
-    except _RollBack as rolled_back:
-        assert isinstance(rolled_back.impact, DateChangeImpact)
-        return rolled_back.impact
-    raise AssertionError("unreachable: the preview always rolls back")
-
-
-async def _impact(
-    conn: BaseDBAsyncClient, po: PurchaseOrder | None, new_date: dt.date | None, done: Recomputed
-) -> DateChangeImpact:
+async def _impact(conn: BaseDBAsyncClient, done: Recomputed) -> EventImpact:
     customers, touched = 0, []
     if done.event_id is not None:
         counted = await fetch(
@@ -156,11 +85,7 @@ async def _impact(
         )
         customers = int(counted[0]["n"])
         touched = await _touched(conn, done.event_id)
-    return DateChangeImpact(
-        po.id if po else 0,
-        po.number if po else "",
-        po.expected_date if po else dt.date.min,
-        new_date or dt.date.min,
+    return EventImpact(
         done.lines_moved,
         done.orders_moved,
         done.emails_queued,

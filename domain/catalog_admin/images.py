@@ -19,8 +19,8 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from tortoise.transactions import in_transaction
 
+from domain.catalog.change_log import audit
 from domain.catalog.models import Product, ProductImage
-from domain.catalog.services import audit
 from domain.context import Context
 from domain.errors import InvalidInput, NotFound
 from domain.validation import clean_text

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import connection, fetch
-from domain.purchasing.slips import SlipHistory
+from domain.promises.slips import SlipHistory
 
 RECENT = 5000
 STALE_AFTER = 5.0  # seconds a kept read may be reused under an unchanged version

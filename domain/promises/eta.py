@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from domain.context import Policy
-from domain.purchasing.slips import SlipHistory, late_allowance, slip_allowance
+from domain.promises.slips import SlipHistory, late_allowance, slip_allowance
 from domain.vocabulary import AvailabilityMode, EtaBasis
 
 UNBOUNDED = 2**62
@@ -90,7 +90,7 @@ def late_window(
 
     With a slip history (rule 21) the end is the confirmed date plus the slip that covers the
     configured share of this supplier's deliveries that were already this late
-    (:func:`domain.purchasing.slips.late_allowance`); the margin rule below is the fallback
+    (:func:`domain.promises.slips.late_allowance`); the margin rule below is the fallback
     when no delivery in the store was ever this late.
 
     The end steps by the margin from the expected date (expected + margin, + 2 margins, ...)

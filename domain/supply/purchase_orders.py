@@ -1,4 +1,8 @@
-"""Use cases of purchasing: POs, expected-date revisions, cancelled lines and receipts."""
+"""Use cases of purchasing: POs, expected-date revisions, cancelled lines and receipts.
+
+Each changes supply, so each re-plans the products' queues in its own transaction (DOMAIN.md
+rules 5-7): that is why they sit above ordering, beside the rest of the supply loop.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from domain.ordering.queue import (
     recompute_queues,
     supply_many,
 )
+from domain.purchasing.closing import close_if_complete
 from domain.purchasing.models import (
     PurchaseOrder,
     PurchaseOrderDateChange,
@@ -337,14 +342,6 @@ async def _set_received(conn: BaseDBAsyncClient, received: dict[int, int]) -> No
             f"WITH v(line_id, received) AS (VALUES {rows}) UPDATE purchase_order_line"
             " SET quantity_received = v.received FROM v WHERE purchase_order_line.id = v.line_id",
             [value for line_id in group for value in (line_id, received[line_id])],
-        )
-
-
-async def close_if_complete(conn: BaseDBAsyncClient, po_id: int) -> None:
-    lines = await PurchaseOrderLine.filter(purchase_order_id=po_id).using_db(conn)
-    if all(ln.quantity_received + ln.quantity_cancelled >= ln.quantity for ln in lines):
-        await (
-            PurchaseOrder.filter(id=po_id).using_db(conn).update(status=PurchaseOrderStatus.CLOSED)
         )
 
 

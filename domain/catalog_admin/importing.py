@@ -32,8 +32,13 @@ from domain.catalog.checks import (
 )
 from domain.catalog.csvfiles import CsvRefused, RowError, decode, read_rows, write_rows
 from domain.catalog.models import CatalogChange, Product, Supplier
-from domain.catalog.services import ETA_FIELDS, create_supplier, product_values, update_supplier
-from domain.catalog.stocktake import StockReason, adjust_stock, held
+from domain.catalog_admin.services import (
+    ETA_FIELDS,
+    create_supplier,
+    product_values,
+    update_supplier,
+)
+from domain.catalog_admin.stocktake import StockReason, adjust_stock, held
 from domain.context import Context
 from domain.db import connection, packed
 from domain.errors import DomainError

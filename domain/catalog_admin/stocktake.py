@@ -22,12 +22,12 @@ from tortoise.transactions import in_transaction
 from domain import numbers
 from domain.catalog import stock
 from domain.catalog.models import Product, StockAdjustment
-from domain.catalog.services import NOTHING, audit
+from domain.catalog_admin.services import NOTHING, audit
 from domain.context import Context
 from domain.db import Dialect, execute, fetch, with_retries
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.ordering.impact import EventImpact, preview_event
 from domain.ordering.queue import Recomputed, recompute_queues, supply_many
-from domain.purchasing.preview import EventImpact, preview_event
 from domain.validation import clean_text
 from domain.vocabulary import EtaReason
 

@@ -13,9 +13,9 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from domain import numbers
+from domain.catalog.change_log import audit
 from domain.catalog.checks import MAX_LEAD_DAYS, MAX_PRICE
 from domain.catalog.models import OptionChoice, OptionGroup, Product
-from domain.catalog.services import audit
 from domain.context import Context
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.validation import clean_text
