@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,7 +15,7 @@ from domain.errors import DomainError, InvalidInput
 from domain.staff.actors import actor_labels
 from domain.staff.admin_reads import quote_history
 from domain.vocabulary import BuildStatus
-from portal.staff.desk import desk_of
+from portal.staff.desk import desk_of, found
 from portal.staff.forms import number_field
 from portal.web import field_errors, query_page, text
 
@@ -49,10 +48,7 @@ async def build(
 ) -> Response:
     desk = desk_of(request)
     build_id = desk.path_int(request, "build_id")
-    found = await builds_by_id([build_id])
-    if build_id not in found:
-        raise HTTPException(404)
-    view = found[build_id]
+    view = found((await builds_by_id([build_id])).get(build_id))
     quotes = await quote_history(build_id)
     current = view.quote
     return desk.page(

@@ -42,7 +42,7 @@ from domain.purchasing.reads import purchase_order_page
 from domain.supply.waitlist import waitlist_counts
 from domain.vocabulary import AvailabilityMode
 from portal.staff.catalog_files import multipart
-from portal.staff.desk import desk_of
+from portal.staff.desk import desk_of, found
 from portal.web import field_errors, text
 
 PRODUCT_FIELDS = (
@@ -172,9 +172,7 @@ async def product_page(
 ) -> Response:
     desk = desk_of(request)
     product_id = desk.path_int(request, "product_id")
-    row = await product_row(product_id)
-    if row is None:
-        raise HTTPException(404)
+    row = found(await product_row(product_id))
     return desk.page(
         request,
         "catalog_product.html",
@@ -323,9 +321,7 @@ async def supplier_page(
 ) -> Response:
     desk = desk_of(request)
     supplier_id = desk.path_int(request, "supplier_id")
-    row = await supplier_row(supplier_id)
-    if row is None:
-        raise HTTPException(404)
+    row = found(await supplier_row(supplier_id))
     pos = await purchase_order_page(today=desk.today(), supplier_id=supplier_id, first=50)
     shown = {
         "name": row.name,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -16,6 +16,8 @@ from domain.staff.services import staff_actor
 from domain.staff.sessions import StaffMember
 from portal.staff import formatting
 from portal.web import Web
+
+T = TypeVar("T")
 
 
 class Desk:
@@ -74,6 +76,13 @@ class Desk:
         if value is None:
             raise HTTPException(404)
         return value
+
+
+def found(record: T | None) -> T:
+    """The record a page is about, or 404 when there is none (or it is not the caller's)."""
+    if record is None:
+        raise HTTPException(404)
+    return record
 
 
 def desk_of(request: Request) -> Desk:

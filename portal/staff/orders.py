@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -18,7 +17,7 @@ from domain.ordering.search import OrderFilter, OrderPage, search_orders
 from domain.shipping.services import ready_to_ship
 from domain.staff.actors import actor_labels
 from domain.staff.admin_reads import order_id_by_number
-from portal.staff.desk import desk_of
+from portal.staff.desk import desk_of, found
 from portal.staff.forms import new_key, number_field
 from portal.web import field_errors, query_page, text
 
@@ -77,9 +76,7 @@ async def order_page(
 ) -> Response:
     desk = desk_of(request)
     order_id = desk.path_int(request, "order_id")
-    detail = await order_detail(order_id)
-    if detail is None:
-        raise HTTPException(404)
+    detail = found(await order_detail(order_id))
     order = detail.order
     names = {line.id: line.name for line in order.lines}
     history = detail.history

@@ -31,7 +31,7 @@ from domain.supply.purchase_orders import (
     create_purchase_order,
 )
 from domain.vocabulary import PurchaseOrderStatus
-from portal.staff.desk import desk_of
+from portal.staff.desk import desk_of, found
 from portal.staff.forms import date_field, new_key, number_field
 from portal.web import field_errors, query_number, text
 
@@ -150,10 +150,7 @@ async def po_page(
 ) -> Response:
     desk = desk_of(request)
     po_id = desk.path_int(request, "po_id")
-    found = await purchase_orders_by_id([po_id])
-    if po_id not in found:
-        raise HTTPException(404)
-    po = found[po_id]
+    po = found((await purchase_orders_by_id([po_id])).get(po_id))
     changes, receipts, audit = (
         await date_changes_of(po_id),
         await receipts_of(po_id),

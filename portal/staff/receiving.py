@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,7 +15,7 @@ from domain.purchasing.receipts import receipt
 from domain.staff.actors import actor_labels
 from domain.supply.purchase_orders import ReceiptLineRequest, receive
 from domain.vocabulary import PurchaseOrderStatus
-from portal.staff.desk import desk_of
+from portal.staff.desk import desk_of, found
 from portal.staff.forms import new_key, number_field
 from portal.web import field_errors, text
 
@@ -32,10 +31,7 @@ async def open_pos(request: Request) -> Response:
 async def load(request: Request) -> PurchaseOrderView:
     desk = desk_of(request)
     po_id = desk.path_int(request, "po_id")
-    found = await purchase_orders_by_id([po_id])
-    if po_id not in found:
-        raise HTTPException(404)
-    return found[po_id]
+    return found((await purchase_orders_by_id([po_id])).get(po_id))
 
 
 async def receive_page(request: Request) -> Response:
@@ -79,15 +75,13 @@ async def receive_page(request: Request) -> Response:
 
 async def receipt_page(request: Request) -> Response:
     desk = desk_of(request)
-    found = await receipt(desk.path_int(request, "receipt_id"))
-    if found is None:
-        raise HTTPException(404)
+    shown = found(await receipt(desk.path_int(request, "receipt_id")))
     return desk.page(
         request,
         "receipt.html",
         {
-            "receipt": found,
-            "who": await actor_labels([found.actor]),
+            "receipt": shown,
+            "who": await actor_labels([shown.actor]),
             "done": request.query_params.get("done", ""),
         },
     )

@@ -23,7 +23,7 @@ from domain.supply.suggestions import (
     recompute_suggestions,
 )
 from domain.supply.waitlist import waitlist_overview
-from portal.staff.desk import desk_of
+from portal.staff.desk import desk_of, found
 from portal.staff.forms import date_field, number_field
 from portal.web import field_errors, text
 
@@ -71,9 +71,7 @@ async def edit(request: Request) -> Response:
     desk = desk_of(request)
     form = await desk.form(request)
     draft_id = desk.path_int(request, "draft_id")
-    found = await open_drafts(draft_id)
-    if not found:
-        raise HTTPException(404)
+    draft = found(next(iter(await open_drafts(draft_id)), None))
     try:
         lines = [
             DraftEdit(
@@ -85,7 +83,7 @@ async def edit(request: Request) -> Response:
                     maximum=1_000_000,
                 ),
             )
-            for index, line in enumerate(found[0].lines)
+            for index, line in enumerate(draft.lines)
         ]
         expected = date_field(form, "expected_date", field="expectedDate")
         await edit_draft(draft_id, expected, lines, ctx=desk.context(request))
@@ -111,10 +109,7 @@ async def preview(request: Request) -> Response:
     desk = desk_of(request)
     await desk.form(request)
     proposal_id = desk.path_int(request, "proposal_id")
-    found = {p.id: p for p in await pending_proposals()}
-    proposal = found.get(proposal_id)
-    if proposal is None:
-        raise HTTPException(404)
+    proposal = found({p.id: p for p in await pending_proposals()}.get(proposal_id))
     impact = None
     try:
         if proposal.proposed_date and proposal.proposed_date != proposal.expected_date:
