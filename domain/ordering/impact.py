@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domain.db import fetch
-from domain.ordering.queue import Recomputed
+from domain.ordering.queue import Recomputed, queue_order
 from domain.ordering.reads import window
 from domain.promises.eta import Window
 from domain.rows import as_date
@@ -108,7 +108,7 @@ async def _touched(conn: BaseDBAsyncClient, event_id: int) -> list[TouchedLine]:
         " FROM eta_change c JOIN order_line l ON l.id = c.line_id"
         " JOIN customer_order o ON o.id = l.order_id JOIN customer cu ON cu.id = o.customer_id"
         " JOIN product p ON p.id = l.product_id"
-        " WHERE c.event_id = ? ORDER BY l.priority DESC, l.placed_at, l.id LIMIT ?",
+        f" WHERE c.event_id = ? ORDER BY {queue_order('l')} LIMIT ?",
         [event_id, TOUCHED_SHOWN],
     )
     return [

@@ -40,7 +40,15 @@ from domain.request_ids import current_request_id
 from domain.vocabulary import EtaReason, ShipPreference
 from domain.webhooks import hooks as webhooks
 
-QUEUE_ORDER = "priority DESC, placed_at, id"
+
+def queue_order(line: str = "") -> str:
+    """SQL: the queue order of waiting lines (DOMAIN.md, "queue"), of the order_line aliased
+    ``line`` when the query joins others."""
+    at = f"{line}." if line else ""
+    return f"{at}priority DESC, {at}placed_at, {at}id"
+
+
+QUEUE_ORDER = queue_order()
 
 
 @dataclass(frozen=True)
