@@ -17,11 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from domain.catalog.availability import ProductView
 from domain.db import connection, fetch, sql
 from domain.promises.eta import ProductTerms, SupplyLine
 from domain.promises.remaining import remaining_sql
-from domain.promises.slip_histories import VERSION, recent_slip_histories
+from domain.promises.slip_histories import VERSION, recent_slip_histories, slip_histories
 from domain.promises.slips import SlipHistory
 from domain.rows import CHUNK, as_date, as_decimal, chunks, day, marks
 from domain.validation import searchable, sku_shaped
@@ -152,11 +154,25 @@ _PAGE = (
 _PRODUCT_FIELDS = 14  # the columns of _COLUMNS, first in each row
 
 
-async def _snapshot(where: str, values: list[object]) -> Snapshot:
+async def products_in(conn: BaseDBAsyncClient, product_ids: Sequence[int]) -> list[ProductView]:
+    """Products by id, active or not, as the caller's transaction sees them (a change about to
+    commit), with their suppliers' slip histories read afresh in it."""
+    views: list[ProductView] = []
+    for part in chunks(sorted(set(product_ids))):
+        where = f"p.id IN ({marks(part)}) ORDER BY p.id"
+        views += _views(await _snapshot(where, list(part), conn=conn))
+    return views
+
+
+async def _snapshot(
+    where: str, values: list[object], *, conn: BaseDBAsyncClient | None = None
+) -> Snapshot:
     """Products (``where`` ends with its order and limit), their open supply and the slip
     histories of their suppliers: one statement, plus a read of the histories when a receipt
-    came since they were last read (``recent_slip_histories``)."""
-    conn = connection()
+    came since they were last read (``recent_slip_histories``). Inside a transaction
+    (``conn``), the histories are read in it, exactly."""
+    exact = conn is not None
+    conn = conn or connection()
     rows = await conn.execute_query(sql(conn, _PAGE.format(products=_COLUMNS, where=where)), values)
     products: list[tuple[Any, ...]] = []
     supply: list[tuple[Any, ...]] = []
@@ -174,7 +190,10 @@ async def _snapshot(where: str, values: list[object]) -> Snapshot:
     if not products:
         return Snapshot((), ())
     suppliers = {row[11] for row in products if row[11]} | {row[4] for row in supply if row[4]}
-    histories = await recent_slip_histories(conn, suppliers, version)
+    if exact:
+        histories = await slip_histories(conn, suppliers)
+    else:
+        histories = await recent_slip_histories(conn, suppliers, version)
     return Snapshot(tuple(products), tuple(supply), tuple(sorted(histories.items())))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from domain.catalog.availability_events import announce_availability, availability_wanted
 from domain.catalog.stock import adjust, adjust_many
 from domain.context import Context
 from domain.db import MAX_PARAMETERS, Dialect, execute, fetch, packed
@@ -444,6 +445,14 @@ async def announce_event(
     notices = await _issue_delay_notices(conn, d, event_id, ctx)
     emails = await _queue_eta_emails(conn, d, event_id, ctx)
     await webhooks.eta_event(conn, ctx, event_id)
+    if await availability_wanted(conn):
+        moved = await fetch(
+            conn,
+            "SELECT DISTINCT l.product_id FROM eta_change c JOIN order_line l ON l.id = c.line_id"
+            " WHERE c.event_id = ?",
+            [event_id],
+        )
+        await announce_availability(conn, ctx, [row["product_id"] for row in moved])
     orders = await fetch(
         conn,
         "SELECT COUNT(DISTINCT l.order_id) AS n FROM eta_change c"

@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.catalog import stock
+from domain.catalog.availability_events import announce_availability
 from domain.context import Context
 from domain.customers.links import link_token, new_number, new_salt, token_hash
 from domain.customers.services import customer_for
@@ -220,6 +221,7 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
         await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
         if held.any_webhook:
             await webhooks.order_placed(conn, ctx, order.id)
+            await announce_availability(conn, ctx, [product.id for product in products])
         view = assembled(
             {
                 "id": order.id,

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from domain.audit.record import record_po_line_cancellation
 from domain.catalog import stock
+from domain.catalog.availability_events import announce_availability
 from domain.catalog.models import Product, Supplier
 from domain.context import Context
 from domain.customers.links import new_number
@@ -496,6 +497,7 @@ async def _receive(
         await _set_received(conn, {ln.id: ln.quantity_received for ln in po_lines.values()})
         await ReceiptLine.bulk_create(rows, using_db=conn)
         await webhooks.po_received(conn, ctx, po_id, receipt.id)
+        await announce_availability(conn, ctx, [line.product_id for line in po_lines.values()])
         await close_if_complete(conn, po_id)
         impact = await _recompute(
             conn, list(per_product), ctx, EtaReason.RECEIPT, f"{po.number}: goods received"

@@ -12,9 +12,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.context import Context
 from domain.db import fetch
-from domain.promises.allocation import backorder_room
-from domain.promises.eta import bucket_for, is_queue_driven, ready_window, supply_buckets
-from domain.promises.supplies import load_supplies
 from domain.rows import as_date, as_decimal
 from domain.webhooks.emit import Event, Json, emit, emit_select, subscribers
 
@@ -72,8 +69,7 @@ async def order_placed(conn: BaseDBAsyncClient, ctx: Context, order_id: int) -> 
             for row in rows
         ],
     }
-    placed = await emit(conn, ctx, "order.placed", [Event(data, order_key(order_id))])
-    return placed + await product_availability(conn, ctx, [row["product_id"] for row in rows])
+    return await emit(conn, ctx, "order.placed", [Event(data, order_key(order_id))])
 
 
 async def eta_event(conn: BaseDBAsyncClient, ctx: Context, event_id: int) -> int:
@@ -119,16 +115,7 @@ async def eta_event(conn: BaseDBAsyncClient, ctx: Context, event_id: int) -> int
         + " AS payload FROM delay_notice n WHERE n.event_id = ?",
         [event_id],
     )
-    if not await _wanted(conn, "product.availability_changed"):
-        return moved + notices  # no read over every moved line for nobody
-    products = await fetch(
-        conn,
-        "SELECT DISTINCT l.product_id FROM eta_change c JOIN order_line l ON l.id = c.line_id"
-        " WHERE c.event_id = ?",
-        [event_id],
-    )
-    changed = [row["product_id"] for row in products]
-    return moved + notices + await product_availability(conn, ctx, changed)
+    return moved + notices
 
 
 async def po_date_changed(
@@ -150,52 +137,6 @@ async def po_date_changed(
     return await emit(
         conn, ctx, "purchase_order.date_changed", [Event(data, f"purchase_order:{po_id}")]
     )
-
-
-async def product_availability(
-    conn: BaseDBAsyncClient, ctx: Context, product_ids: list[int]
-) -> int:
-    """What can still be ordered of each product, and the window a new order would get."""
-    products = sorted(set(product_ids))
-    if not products or not await _wanted(conn, "product.availability_changed"):
-        return 0
-    rows = await fetch(
-        conn,
-        "SELECT id, sku, mode, on_hand, waiting_units, backorder_cap FROM product"
-        f" WHERE id IN ({', '.join('?' for _ in products)}) ORDER BY id",
-        products,
-    )
-    supplies = await load_supplies(conn, products)
-    events = []
-    for row in rows:
-        supply = supplies[row["id"]]
-        in_stock = row["on_hand"] if row["waiting_units"] == 0 else 0
-        custom = row["mode"] == "custom_build"
-        room = None if custom else backorder_room(row["backorder_cap"], row["waiting_units"])
-        if in_stock > 0 or not is_queue_driven(supply.terms.mode):
-            window = ready_window(supply.terms, ctx.today, ctx.policy)
-        else:
-            buckets = supply_buckets(supply.terms, supply.supply, ctx.today, ctx.policy)
-            window = bucket_for(buckets, row["waiting_units"] + 1).window
-        events.append(
-            Event(
-                {
-                    "productId": row["id"],
-                    "sku": row["sku"],
-                    "mode": row["mode"],
-                    "inStock": in_stock,
-                    "canBackorder": not custom and (room is None or room > 0),
-                    "backorderRemaining": room,
-                    "eta": {
-                        "earliest": _day(window.earliest),
-                        "latest": _day(window.latest),
-                        "basis": str(window.basis.value),
-                    },
-                },
-                f"product:{row['id']}",
-            )
-        )
-    return await emit(conn, ctx, "product.availability_changed", events)
 
 
 async def order_cancelled(
@@ -271,11 +212,9 @@ async def po_received(conn: BaseDBAsyncClient, ctx: Context, po_id: int, receipt
             for row in rows
         ],
     }
-    received = await emit(
+    return await emit(
         conn, ctx, "purchase_order.received", [Event(data, f"purchase_order:{po_id}")]
     )
-    products = [row["product_id"] for row in rows]
-    return received + await product_availability(conn, ctx, products)
 
 
 async def build_quoted(
