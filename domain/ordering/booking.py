@@ -68,24 +68,37 @@ async def book_lines(
     return ids
 
 
+def booking_ctes(
+    lines: list[NewLine], now: dt.datetime, *, order_id: str | None = None
+) -> tuple[str, list[object]]:
+    """PostgreSQL: the CTEs ``l`` (the lines written: ``id, position``), ``a`` and ``e`` (their
+    allocations and entries), and their values. With ``order_id`` (SQL, e.g. a subquery of a
+    CTE that writes the order), the lines' ``order_id`` is that, not a value."""
+    names = COLUMNS[1:] if order_id else COLUMNS
+    row = f"({order_id + ', ' if order_id else ''}{', '.join('?' for _ in names)}, 0, 0)"
+    values: list[object] = [_db(getattr(line, name)) for line in lines for name in names]
+    inserted = INSERT_LINES + ", ".join(row for _ in lines)
+    at, kind = "CAST(? AS TIMESTAMPTZ)", "CAST(? AS TEXT)"
+    return (
+        f"l AS ({inserted} RETURNING id, position, quantity, unit_price, qty_allocated,"
+        " dropship),"
+        f" a AS ({ALLOCATIONS.format(at=at)} FROM l WHERE qty_allocated > 0 AND NOT dropship),"
+        f" e AS ({ENTRIES.format(kind=kind, at=at)} FROM l WHERE quantity > 0)",
+        [*values, now, LedgerKind.BACKORDER_BOOKED.value, now],
+    )
+
+
 async def _book(conn: BaseDBAsyncClient, lines: list[NewLine], now: dt.datetime) -> dict[int, int]:
+    if is_postgres(conn):
+        ctes, values = booking_ctes(lines, now)
+        rows = await fetch(conn, f"WITH {ctes} SELECT id, position FROM l", values)
+        return {row["position"]: row["id"] for row in rows}
     d = Dialect(conn)
     row = f"({', '.join('?' for _ in COLUMNS)}, 0, 0)"
     values = [_db(getattr(line, name)) for line in lines for name in COLUMNS]
     inserted = INSERT_LINES + ", ".join(row for _ in lines)
     at, kind = d.timestamp, d.text
     booked = [now, LedgerKind.BACKORDER_BOOKED.value, now]
-    if is_postgres(conn):
-        rows = await fetch(
-            conn,
-            f"WITH l AS ({inserted} RETURNING id, position, quantity, unit_price, qty_allocated,"
-            " dropship),"
-            f" a AS ({ALLOCATIONS.format(at=at)} FROM l WHERE qty_allocated > 0 AND NOT dropship),"
-            f" e AS ({ENTRIES.format(kind=kind, at=at)} FROM l WHERE quantity > 0)"
-            " SELECT id, position FROM l",
-            [*values, *booked[:1], *booked[1:]],
-        )
-        return {row["position"]: row["id"] for row in rows}
     rows = await fetch(conn, f"{inserted} RETURNING id, position", values)
     written = [row["id"] for row in rows]
     await execute(

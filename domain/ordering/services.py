@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, fields, replace
@@ -15,8 +16,8 @@ from domain.catalog import stock
 from domain.catalog.availability_events import announce_availability
 from domain.context import Context
 from domain.customers.links import link_token, new_number, new_salt, token_hash
-from domain.customers.services import customer_for
-from domain.db import Dialect, fetch, with_retries
+from domain.customers.services import CUSTOMER_CTE, customer_cte_values, customer_for
+from domain.db import MAX_PARAMETERS, Dialect, fetch, is_postgres, with_retries
 from domain.errors import (
     IdempotencyKeyReused,
     InsufficientAvailability,
@@ -24,7 +25,7 @@ from domain.errors import (
     NotFound,
     Unavailable,
 )
-from domain.ordering.booking import COLUMNS, NewLine, book_lines
+from domain.ordering.booking import COLUMNS, NewLine, book_lines, booking_ctes
 from domain.ordering.consent import require_consent_to_wait
 from domain.ordering.dropship import DropshipLine, by_maker, check_supplier, send_to_makers
 from domain.ordering.held import Held, HeldProduct, hold_products
@@ -33,7 +34,7 @@ from domain.ordering.queue import QueuePlace, queue_places, recompute_queues
 from domain.ordering.reads import assembled, order_view
 from domain.ordering.together import shown_windows
 from domain.ordering.views import OrderView
-from domain.outbox.enqueue import enqueue
+from domain.outbox.enqueue import enqueue, insert_sql, insert_values
 from domain.promises.allocation import Refusal, Split, split_line
 from domain.promises.eta import (
     Window,
@@ -158,27 +159,53 @@ async def _replay(key: str, request: OrderRequest, ctx: Context) -> PlacedOrder 
     return PlacedOrder(await order_view(order.id), order_token(ctx, order), replayed=True)
 
 
+@dataclass(frozen=True)
+class _NewOrder:
+    """The ``customer_order`` row being placed, before it is written (no id yet)."""
+
+    number: str
+    shipping_name: str
+    shipping_address: str
+    ship_preference: ShipPreference
+    priority: int
+    placed_at: dt.datetime
+    token_salt: str
+    token_hash: str
+    idempotency_key: str | None
+    request_fingerprint: str
+
+
+@dataclass(frozen=True)
+class _Written:
+    order_id: int
+    line_ids: dict[int, int]  # by position
+    email: str
+    customer_name: str
+
+
 async def _place(request: OrderRequest, key: str | None, ctx: Context) -> PlacedOrder:
+    # Checked before the transaction: nothing is held while a bad address or name is refused.
+    # The name is required: the order ships to it as given, the customer keeps the first.
+    address = clean_email(request.email)
+    display = clean_text(request.name, field="name", max_length=200)
     async with in_transaction() as conn:
-        customer = await customer_for(conn, request.email, request.name)
         held = await hold_products(conn, _skus(request))
         products = _products(request, held)
         salt = new_salt()
-        order = Order(
-            number=new_number("R"),
-            customer_id=customer.id,
-            shipping_name=customer.name if not request.name.strip() else request.name.strip(),
+        number = new_number("R")
+        token = link_token(ctx.policy.secret_key, ORDER_LINK, number, salt)
+        order = _NewOrder(
+            number=number,
+            shipping_name=request.name.strip(),
             shipping_address=request.shipping_address.strip(),
             ship_preference=ShipPreference(request.ship_preference),
             priority=request.priority,
             placed_at=ctx.now,
             token_salt=salt,
+            token_hash=token_hash(token),
             idempotency_key=key,
             request_fingerprint=request.fingerprint(),
         )
-        token = order_token(ctx, order)
-        order.token_hash = token_hash(token)
-        await _insert_order(conn, order)
         # Stable product order: concurrent orders take product rows in the same sequence.
         to_makers: list[_Taken] = []  # rule 25: no stock taken, no queue joined
         levels = {product.id: product.level for product in products}  # as held, then as left
@@ -197,17 +224,38 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
             [t.split.backordered for t in taken] + [t.request.quantity for t in to_makers],
             request.consents_to_waiting,
         )
-        lines = await _book(conn, order, taken, to_makers, ctx)
-        await send_to_makers(
-            conn,
-            order,
-            [
-                DropshipLine(line.id, line.row.quantity, line.product.id, line.product.supplier_id)
-                for line in lines
-                if line.row.dropship
-            ],
-            ctx,
-        )
+        rows, places = await _lines(conn, order, taken, to_makers, ctx)
+        written = await _write(conn, order, address, display, rows, ctx)
+        lines = [
+            _Line(
+                t.product,
+                t.split,
+                row,
+                written.line_ids[row.position],
+                places[t.product.id].behind
+                if t.product.id in places and not row.dropship
+                else None,
+            )
+            for t, row in zip([*taken, *to_makers], rows, strict=True)
+        ]
+        if to_makers:
+            await send_to_makers(
+                conn,
+                Order(
+                    id=written.order_id,
+                    number=order.number,
+                    shipping_name=order.shipping_name,
+                    shipping_address=order.shipping_address,
+                ),
+                [
+                    DropshipLine(
+                        line.id, line.row.quantity, line.product.id, line.product.supplier_id
+                    )
+                    for line in lines
+                    if line.row.dropship
+                ],
+                ctx,
+            )
         ahead_of = {t.product.id: t.behind for t in lines if t.behind is not None}
         waiting_products = [t.product.id for t in lines if t.split.backordered]
         if await _jumps_queue(conn, waiting_products, order.priority, ahead_of):
@@ -218,16 +266,15 @@ async def _place(request: OrderRequest, key: str | None, ctx: Context) -> Placed
                 EtaReason.PRIORITY_CHANGED,
                 f"{order.number} placed ahead of lower priorities",
             )
-        await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order.id)
         if held.any_webhook:
-            await webhooks.order_placed(conn, ctx, order.id)
+            await webhooks.order_placed(conn, ctx, written.order_id)
             await announce_availability(conn, ctx, [product.id for product in products])
         view = assembled(
             {
-                "id": order.id,
+                "id": written.order_id,
                 "number": order.number,
-                "email": customer.email,
-                "customer_name": customer.name,
+                "email": written.email,
+                "customer_name": written.customer_name,
                 "shipping_name": order.shipping_name,
                 "shipping_address": order.shipping_address,
                 "ship_preference": order.ship_preference,
@@ -252,24 +299,87 @@ _ORDER_COLUMNS = (
     "idempotency_key",
     "request_fingerprint",
 )
+_INSERT_ORDER = f"INSERT INTO customer_order ({', '.join(_ORDER_COLUMNS)}) VALUES "
+# Parameters of one statement besides its lines': the customer's, the order's, the email's.
+_WRITE_PARAMETERS = 32
 
 
-async def _insert_order(conn: BaseDBAsyncClient, order: Order) -> None:
-    """``order.save()`` as one raw statement (the ORM's query building costs more than the
-    insert): the row gets its id, and a later ``save()`` updates it."""
+async def _write(
+    conn: BaseDBAsyncClient,
+    order: _NewOrder,
+    address: str,
+    display: str,
+    rows: list[NewLine],
+    ctx: Context,
+) -> _Written:
+    """Write the customer (if new), the order, its lines with what they book, and the
+    confirmation email (its outbox row). On PostgreSQL one statement does it all (data-modifying
+    CTEs) while the order's parameters fit one; SQLite and larger orders take several."""
+    if is_postgres(conn) and len(rows) * len(COLUMNS) + _WRITE_PARAMETERS <= MAX_PARAMETERS:
+        return await _write_at_once(conn, order, address, display, rows, ctx)
+    customer = await customer_for(conn, address, display)
+    values = _order_values(order)
     d = Dialect(conn)
-    values = [getattr(order, name) for name in _ORDER_COLUMNS]
-    values[4] = ShipPreference(values[4]).value
     marks_ = ["?"] * len(_ORDER_COLUMNS)
     marks_[6] = d.timestamp
-    rows = await fetch(
+    inserted = await fetch(
         conn,
-        f"INSERT INTO customer_order ({', '.join(_ORDER_COLUMNS)})"
-        f" VALUES ({', '.join(marks_)}) RETURNING id",
-        values,
+        f"{_INSERT_ORDER}({', '.join(marks_)}) RETURNING id",
+        [values[0], customer.id, *values[1:]],
     )
-    order.id = rows[0]["id"]
-    order._saved_in_db = True
+    order_id = inserted[0]["id"]
+    ids = await book_lines(conn, [replace(row, order_id=order_id) for row in rows], ctx.now)
+    await enqueue(conn, ctx, OutboxKind.ORDER_CONFIRMATION, customer.email, order_id=order_id)
+    return _Written(order_id, ids, customer.email, customer.name)
+
+
+def _order_values(order: _NewOrder) -> list[object]:
+    """The order's columns but ``customer_id``."""
+    return [
+        order.number,
+        order.shipping_name,
+        order.shipping_address,
+        order.ship_preference.value,
+        order.priority,
+        order.placed_at,
+        order.token_salt,
+        order.token_hash,
+        order.idempotency_key,
+        order.request_fingerprint,
+    ]
+
+
+async def _write_at_once(
+    conn: BaseDBAsyncClient,
+    order: _NewOrder,
+    address: str,
+    display: str,
+    rows: list[NewLine],
+    ctx: Context,
+) -> _Written:
+    """``_write`` in one PostgreSQL statement: ``c`` the customer (CUSTOMER_CTE), ``o`` the
+    order, then the lines and the email, which take the order's id from ``o``. Every
+    sub-statement runs to completion whether or not the final SELECT reads it."""
+    booking, booked = booking_ctes(rows, ctx.now, order_id="(SELECT id FROM o)")
+    email_sql = insert_sql(Dialect(conn), order_id="(SELECT id FROM o)")
+    email = insert_values(ctx, OutboxKind.ORDER_CONFIRMATION, address, with_order_id=False)
+    values = _order_values(order)
+    found = await fetch(
+        conn,
+        f"WITH {CUSTOMER_CTE},"
+        f" o AS ({_INSERT_ORDER}(?, (SELECT id FROM c), ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ),"
+        " ?, ?, ?, ?) RETURNING id),"
+        f" {booking}, m AS ({email_sql})"
+        " SELECT l.id, l.position, (SELECT id FROM o) AS order_id,"
+        " (SELECT name FROM c) AS customer_name FROM l",
+        [*customer_cte_values(address, display), *values, *booked, *email],
+    )
+    return _Written(
+        found[0]["order_id"],
+        {row["position"]: row["id"] for row in found},
+        address,
+        found[0]["customer_name"],
+    )
 
 
 def _skus(request: OrderRequest) -> list[str]:
@@ -416,14 +526,15 @@ class _Placed:
     eta: Window
 
 
-async def _book(
+async def _lines(
     conn: BaseDBAsyncClient,
-    order: Order,
+    order: _NewOrder,
     taken: list[_Taken],
     to_makers: list[_Taken],
     ctx: Context,
-) -> list[_Line]:
-    """Each line's ETA and promise (rules 3 and 4), then the lines written with what they book.
+) -> tuple[list[NewLine], dict[int, QueuePlace]]:
+    """Each line's ETA and promise (rules 3 and 4): the rows to write (``order_id`` 0 until the
+    order is), and the queue places of the queue-driven products.
 
     Under ``ship_complete`` each line is promised the parcel's window: the order's latest.
     Only the promise changes; the line's own ETA stays its supply date (``together.py``).
@@ -448,21 +559,11 @@ async def _book(
         _row(order, t, window, window, None, dropship=True)
         for t, window in zip(to_makers, made, strict=True)
     ]
-    ids = await book_lines(conn, rows, ctx.now)
-    return [
-        _Line(
-            t.product,
-            t.split,
-            row,
-            ids[row.position],
-            places[t.product.id].behind if t.product.id in places and not row.dropship else None,
-        )
-        for t, row in zip([*taken, *to_makers], rows, strict=True)
-    ]
+    return rows, places
 
 
 def _row(
-    order: Order,
+    order: _NewOrder,
     t: _Taken,
     eta: Window,
     shown: Window,
@@ -472,7 +573,7 @@ def _row(
 ) -> NewLine:
     """A new line: its own ETA, and the promise the customer is shown."""
     return NewLine(
-        order_id=order.id,
+        order_id=0,
         product_id=t.product.id,
         position=t.index,
         quantity=t.request.quantity,

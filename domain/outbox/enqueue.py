@@ -41,24 +41,45 @@ async def enqueue(
     build_request_id: int | None = None,
     payload: dict | None = None,
 ) -> Enqueued:
-    d = Dialect(conn)
-    json = "CAST(? AS JSONB)" if d.postgres else "?"
     rows = await fetch(
         conn,
-        f"INSERT INTO outbox_message ({_COLUMNS}) VALUES"
-        f" (?, ?, ?, ?, ?, {json}, ?, ?, 0, {d.timestamp}, '', {d.timestamp}, ?) RETURNING id",
-        [
-            OutboxKind(kind).value,
-            recipient,
-            order_id,
-            shipment_id,
-            build_request_id,
-            _PAYLOAD.to_db_value(payload or {}, OutboxMessage),
-            secrets.token_hex(16),
-            OutboxStatus.PENDING.value,
-            ctx.now,
-            ctx.now,
-            current_request_id(),
-        ],
+        f"{insert_sql(Dialect(conn))} RETURNING id",
+        insert_values(ctx, kind, recipient, order_id, shipment_id, build_request_id, payload),
     )
     return Enqueued(rows[0]["id"])
+
+
+def insert_sql(d: Dialect, *, order_id: str = "?") -> str:
+    """The INSERT of one outbox row, its values from :func:`insert_values`; ``order_id`` may
+    be a subquery instead (a statement that writes the order too), its value then left out."""
+    json = "CAST(? AS JSONB)" if d.postgres else "?"
+    return (
+        f"INSERT INTO outbox_message ({_COLUMNS}) VALUES (?, ?, {order_id}, ?, ?, {json}, ?, ?,"
+        f" 0, {d.timestamp}, '', {d.timestamp}, ?)"
+    )
+
+
+def insert_values(
+    ctx: Context,
+    kind: OutboxKind,
+    recipient: str,
+    order_id: int | None = None,
+    shipment_id: int | None = None,
+    build_request_id: int | None = None,
+    payload: dict | None = None,
+    *,
+    with_order_id: bool = True,
+) -> list[object]:
+    return [
+        OutboxKind(kind).value,
+        recipient,
+        *([order_id] if with_order_id else []),
+        shipment_id,
+        build_request_id,
+        _PAYLOAD.to_db_value(payload or {}, OutboxMessage),
+        secrets.token_hex(16),
+        OutboxStatus.PENDING.value,
+        ctx.now,
+        ctx.now,
+        current_request_id(),
+    ]
