@@ -608,11 +608,16 @@ async def _redate_and_announce(
     rows = await fetch(
         conn,
         f"WITH t AS MATERIALIZED ({target}),"
-        # The lines whose window changes, with what their customer accepted (rule 10).
+        # The lines whose window changes, with what their customer accepted (rule 10: the
+        # spelling of ACCEPTED_LATEST, the order joined once rather than looked up per line).
         " c AS MATERIALIZED (SELECT l.id, l.order_id, l.eta_earliest, l.eta_latest,"
         " l.eta_basis, l.new_earliest, l.new_latest, l.new_basis, l.consented_latest,"
-        f" {material.replace('t.', 'l.')} AS material, {ACCEPTED_LATEST} AS accepted"
-        f" FROM t l WHERE {CHANGED.replace('t.', 'l.')}),"
+        f" co.customer_id, {material.replace('t.', 'l.')} AS material,"
+        f" CASE WHEN co.ship_preference = '{_COMPLETE}' THEN (SELECT MAX(COALESCE("
+        " s.consented_latest, s.promised_latest)) FROM order_line s WHERE s.order_id ="
+        " l.order_id) ELSE COALESCE(l.consented_latest, l.promised_latest) END AS accepted"
+        " FROM t l JOIN customer_order co ON co.id = l.order_id"
+        f" WHERE {CHANGED.replace('t.', 'l.')}),"
         " h AS (INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest,"
         " old_basis, new_earliest, new_latest, new_basis, material)"
         " SELECT id, ?, eta_earliest, eta_latest, eta_basis, new_earliest, new_latest,"
@@ -634,15 +639,18 @@ async def _redate_and_announce(
         f" consented_latest IS NOT NULL, {d.date}, 'open', {d.timestamp} FROM c"
         " WHERE new_latest > accepted AND id NOT IN (SELECT line_id FROM o WHERE NOT superseded)"
         " RETURNING order_id),"
-        " g AS (SELECT order_id, BOOL_OR(notice) AS notice, BOOL_OR(material) AS material"
-        " FROM (SELECT order_id, FALSE AS notice, material FROM c"
-        "  UNION ALL SELECT order_id, TRUE, FALSE FROM n) x GROUP BY order_id),"
+        # Grouped, not joined: the planner takes each of these CTEs for one row, and a join
+        # of the notices to the moved lines was a nested loop over both (quadratic).
+        " g AS (SELECT order_id, MAX(customer_id) AS customer_id, BOOL_OR(notice) AS notice,"
+        " BOOL_OR(material) AS material FROM (SELECT order_id, customer_id, FALSE AS notice,"
+        " material FROM c UNION ALL SELECT order_id, NULL, TRUE, FALSE FROM n) x"
+        " GROUP BY order_id),"
         " e AS (INSERT INTO outbox_message (kind, recipient, order_id, event_id, payload,"
         " message_id, status, attempts, next_attempt_at, last_error, created_at, request_id)"
         " SELECT CASE WHEN g.notice THEN 'delay_notice' ELSE 'eta_changed' END, cu.email,"
-        f" o.id, ?, '{{}}', {d.random_hex}, 'pending', 0, {d.timestamp}, '', {d.timestamp},"
-        f" {d.text} FROM g JOIN customer_order o ON o.id = g.order_id"
-        " JOIN customer cu ON cu.id = o.customer_id WHERE g.notice OR g.material RETURNING 1)"
+        f" g.order_id, ?, '{{}}', {d.random_hex}, 'pending', 0, {d.timestamp}, '',"
+        f" {d.timestamp}, {d.text} FROM g JOIN customer cu ON cu.id = g.customer_id"
+        " WHERE g.notice OR g.material RETURNING 1)"
         " SELECT (SELECT COUNT(*) FROM c) AS moved, (SELECT COUNT(*) FROM g) AS orders,"
         " (SELECT COUNT(*) FROM n) AS notices, (SELECT COUNT(*) FROM e) AS emails",
         [
