@@ -477,7 +477,9 @@ async def recompute_queues(
 
     One event covers every product it touched, so an order hears once per event. Statements:
     the event; per product the history rows and the line update; then superseded and new
-    delay notices and the outbox rows. Each runs over whole queues at once.
+    delay notices and the outbox rows. Each runs over whole queues at once. On PostgreSQL,
+    when the products fit in one statement (a PO date change, whatever its queue's length),
+    all of them but the event are that one statement (:func:`_redate_and_announce`).
     """
     products = sorted(set(product_ids))
     event = await EtaEvent.create(
