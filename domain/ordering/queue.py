@@ -405,7 +405,9 @@ async def recompute_queues(
 
     One event covers every product it touched, so an order hears once per event. Statements:
     the event; per product the history rows and the line update; then superseded and new
-    delay notices and the outbox rows. Each runs over whole queues at once.
+    delay notices and the outbox rows. Each runs over whole queues at once. On PostgreSQL,
+    when the products fit in one statement (a PO date change, whatever its queue's length),
+    all of them but the event are that one statement (:func:`_redate_and_announce`).
     """
     products = sorted(set(product_ids))
     event = await EtaEvent.create(
@@ -427,8 +429,16 @@ async def recompute_queues(
             ready_window(supply.terms, ctx.today, ctx.policy),
         )
     ]
+    groups = list(packed(plans, lambda plan: plan.parameters))
+    if Dialect(conn).postgres and len(groups) == 1:
+        done = await _redate_and_announce(conn, groups[0], event.id, ctx)
+        if done.lines_moved == 0:
+            await execute(conn, "DELETE FROM eta_event WHERE id = ?", [event.id])
+            return Recomputed(None, 0, 0, 0, 0)
+        await webhooks.eta_event(conn, ctx, event.id)
+        return done
     lines_moved = 0
-    for group in packed(plans, lambda plan: plan.parameters):
+    for group in groups:
         lines_moved += await _redate(conn, group, event.id, ctx)
     if lines_moved == 0:
         await execute(conn, "DELETE FROM eta_event WHERE id = ?", [event.id])
@@ -504,6 +514,102 @@ async def _redate(conn: BaseDBAsyncClient, plans: list[_Plan], event_id: int, ct
     )
     await execute(conn, f"WITH t AS ({target}) {lines}", target_values)
     return moved
+
+
+async def _redate_and_announce(
+    conn: BaseDBAsyncClient, plans: list[_Plan], event_id: int, ctx: Context
+) -> Recomputed:
+    """:func:`_redate` and :func:`announce_event` (but its webhooks) as one statement, on
+    PostgreSQL when the event's products fit in one: the moved lines are computed once and
+    every row the event writes (history, lines, notices superseded and opened, one email per
+    order) is derived from them, where the separate statements each read the event's history
+    back and joined it to the lines again (a third of a PO date change over 100,000 lines).
+
+    The same rules as the statements it stands for, in the same order: a line's open notices
+    are judged against its new window (superseded, or standing: rule 10, and the email
+    threshold of rule 9), a notice is opened where none stands, and an order is emailed when
+    one of its lines moved materially or got a notice. All its parts see the rows as they were
+    before it, as the separate statements did for what they read (the lines' accepted dates,
+    the open notices).
+    """
+    d = Dialect(conn)
+    target, target_values = _target_sql(d, plans, ctx.today)
+    threshold = ctx.policy.email_threshold_days
+    moved_early = d.days_between("t.new_earliest", "t.eta_earliest")
+    moved_late = d.days_between("t.new_latest", "t.eta_latest")
+    material = (
+        "(t.new_earliest IS NULL OR t.eta_earliest IS NULL OR t.new_latest IS NULL"
+        f" OR t.eta_latest IS NULL OR ABS({moved_early}) >= ? OR ABS({moved_late}) >= ?)"
+    )
+    beyond_told = d.days_between("c.new_latest", "n.new_latest")
+    deadline = ctx.today + dt.timedelta(days=ctx.policy.delay_answer_days)
+    rows = await fetch(
+        conn,
+        f"WITH t AS MATERIALIZED ({target}),"
+        # The lines whose window changes, with what their customer accepted (rule 10: the
+        # spelling of ACCEPTED_LATEST, the order joined once rather than looked up per line).
+        " c AS MATERIALIZED (SELECT l.id, l.order_id, l.eta_earliest, l.eta_latest,"
+        " l.eta_basis, l.new_earliest, l.new_latest, l.new_basis, l.consented_latest,"
+        f" co.customer_id, {material.replace('t.', 'l.')} AS material,"
+        f" CASE WHEN co.ship_preference = '{_COMPLETE}' THEN (SELECT MAX(COALESCE("
+        " s.consented_latest, s.promised_latest)) FROM order_line s WHERE s.order_id ="
+        " l.order_id) ELSE COALESCE(l.consented_latest, l.promised_latest) END AS accepted"
+        " FROM t l JOIN customer_order co ON co.id = l.order_id"
+        f" WHERE {CHANGED.replace('t.', 'l.')}),"
+        " h AS (INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest,"
+        " old_basis, new_earliest, new_latest, new_basis, material)"
+        " SELECT id, ?, eta_earliest, eta_latest, eta_basis, new_earliest, new_latest,"
+        " new_basis, material FROM c),"
+        " u AS (UPDATE order_line SET eta_earliest = t.new_earliest, eta_latest = t.new_latest,"
+        " eta_basis = t.new_basis, pegged_po_line_id = t.new_po FROM t"
+        f" WHERE order_line.id = t.id AND ({CHANGED} OR t.pegged_po_line_id IS DISTINCT FROM"
+        " t.new_po)),"
+        # The open notices of the moved lines: superseded, or standing (still late by less
+        # than the threshold beyond what the notice told).
+        " o AS MATERIALIZED (SELECT n.id, n.line_id, (NOT (c.new_latest > c.accepted"
+        f" AND n.new_latest IS NOT NULL AND {beyond_told} < ?)) IS TRUE AS superseded"
+        " FROM delay_notice n JOIN c ON c.id = n.line_id WHERE n.status = 'open'),"
+        " s AS (UPDATE delay_notice SET status = 'superseded' FROM o"
+        " WHERE delay_notice.id = o.id AND o.superseded),"
+        " n AS (INSERT INTO delay_notice (order_id, line_id, event_id, previous_latest,"
+        " new_earliest, new_latest, requires_answer, deadline, status, created_at)"
+        " SELECT order_id, id, ?, accepted, new_earliest, new_latest,"
+        f" consented_latest IS NOT NULL, {d.date}, 'open', {d.timestamp} FROM c"
+        " WHERE new_latest > accepted AND id NOT IN (SELECT line_id FROM o WHERE NOT superseded)"
+        " RETURNING order_id),"
+        # Grouped, not joined: the planner takes each of these CTEs for one row, and a join
+        # of the notices to the moved lines was a nested loop over both (quadratic).
+        " g AS (SELECT order_id, MAX(customer_id) AS customer_id, BOOL_OR(notice) AS notice,"
+        " BOOL_OR(material) AS material FROM (SELECT order_id, customer_id, FALSE AS notice,"
+        " material FROM c UNION ALL SELECT order_id, NULL, TRUE, FALSE FROM n) x"
+        " GROUP BY order_id),"
+        " e AS (INSERT INTO outbox_message (kind, recipient, order_id, event_id, payload,"
+        " message_id, status, attempts, next_attempt_at, last_error, created_at, request_id)"
+        " SELECT CASE WHEN g.notice THEN 'delay_notice' ELSE 'eta_changed' END, cu.email,"
+        f" g.order_id, ?, '{{}}', {d.random_hex}, 'pending', 0, {d.timestamp}, '',"
+        f" {d.timestamp}, {d.text} FROM g JOIN customer cu ON cu.id = g.customer_id"
+        " WHERE g.notice OR g.material RETURNING 1)"
+        " SELECT (SELECT COUNT(*) FROM c) AS moved, (SELECT COUNT(*) FROM g) AS orders,"
+        " (SELECT COUNT(*) FROM n) AS notices, (SELECT COUNT(*) FROM e) AS emails",
+        [
+            *target_values,
+            threshold,
+            threshold,
+            event_id,
+            threshold,
+            event_id,
+            deadline,
+            ctx.now,
+            event_id,
+            ctx.now,
+            ctx.now,
+            current_request_id(),
+        ],
+    )
+    r = rows[0]
+    return Recomputed(
+        event_id, int(r["moved"]), int(r["orders"]), int(r["emails"]), int(r["notices"])
+    )
 
 
 async def _issue_delay_notices(
