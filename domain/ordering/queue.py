@@ -435,7 +435,7 @@ async def recompute_queues(
         if done.lines_moved == 0:
             await execute(conn, "DELETE FROM eta_event WHERE id = ?", [event.id])
             return Recomputed(None, 0, 0, 0, 0)
-        await webhooks.eta_event(conn, ctx, event.id)
+        await _tell_subscribers(conn, event.id, ctx)
         return done
     lines_moved = 0
     for group in groups:
@@ -446,14 +446,9 @@ async def recompute_queues(
     return await announce_event(conn, event.id, lines_moved, ctx)
 
 
-async def announce_event(
-    conn: BaseDBAsyncClient, event_id: int, lines_moved: int, ctx: Context
-) -> Recomputed:
-    """What follows every ETA event that moved lines: delay notices (rule 10), the ETA emails
-    (rule 9) and the count of orders touched, in the caller's transaction."""
-    d = Dialect(conn)
-    notices = await _issue_delay_notices(conn, d, event_id, ctx)
-    emails = await _queue_eta_emails(conn, d, event_id, ctx)
+async def _tell_subscribers(conn: BaseDBAsyncClient, event_id: int, ctx: Context) -> None:
+    """The webhooks of an ETA event: each moved line and notice, and what the catalogue now
+    shows of each product whose lines moved."""
     await webhooks.eta_event(conn, ctx, event_id)
     if await availability_wanted(conn):
         moved = await fetch(
@@ -463,6 +458,17 @@ async def announce_event(
             [event_id],
         )
         await announce_availability(conn, ctx, [row["product_id"] for row in moved])
+
+
+async def announce_event(
+    conn: BaseDBAsyncClient, event_id: int, lines_moved: int, ctx: Context
+) -> Recomputed:
+    """What follows every ETA event that moved lines: delay notices (rule 10), the ETA emails
+    (rule 9) and the count of orders touched, in the caller's transaction."""
+    d = Dialect(conn)
+    notices = await _issue_delay_notices(conn, d, event_id, ctx)
+    emails = await _queue_eta_emails(conn, d, event_id, ctx)
+    await _tell_subscribers(conn, event_id, ctx)
     orders = await fetch(
         conn,
         "SELECT COUNT(DISTINCT l.order_id) AS n FROM eta_change c"

@@ -15,7 +15,7 @@ import pytest
 
 from domain.ordering.models import DelayNotice, EtaChange
 from domain.outbox.models import OutboxMessage
-from domain.purchasing.services import revise_expected_date
+from domain.supply.purchase_orders import revise_expected_date
 from domain.vocabulary import ShipPreference
 from tests import builders as b
 

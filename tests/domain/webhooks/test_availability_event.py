@@ -11,6 +11,7 @@ import pytest
 from domain.catalog.availability import availability
 from domain.catalog.models import Product
 from domain.catalog.reads import products_by_sku
+from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 from tests.domain.webhooks.helpers import drain, subscribed
 from tests.domain.webhooks.receiver import receiving
@@ -72,3 +73,18 @@ async def test_availability_event_says_what_the_catalogue_says_of_a_maker_shippe
     # Shipped by the maker (rule 25): no shop stock or queue, the maker's window.
     assert events == [await _catalogue_says(product.sku)]
     assert events[0]["inStock"] == 0 and events[0]["canBackorder"] is True
+
+
+async def test_availability_event_says_what_the_catalogue_says_after_a_po_date_change() -> None:
+    supplier = await b.supplier(lead_time_days=20)
+    product = await b.product(supplier_=supplier, on_hand=0, cap=10)
+    po = await b.purchase_order(supplier, b.TODAY + dt.timedelta(days=12), (product, 4))
+    await b.order((product, 3))
+
+    events = await _events_of(
+        lambda: revise_expected_date(po.id, b.TODAY + dt.timedelta(days=40), "late", ctx=b.ctx())
+    )
+
+    # The queue moved: the window a new order would get now is the later one.
+    assert events == [await _catalogue_says(product.sku)]
+    assert events[0]["eta"]["earliest"] >= (b.TODAY + dt.timedelta(days=40)).isoformat()
