@@ -88,3 +88,7 @@ def test_bench_api_runs_end_to_end_and_reports_both_figures(tmp_path: Path) -> N
     assert f"every request different: {int(products['api']):,} req/s" in verdict
     assert f"= {products['share']}% of its floor" in verdict
     assert f"(answer cache): {int(products['cached']):,} req/s" in verdict
+    # Served as `preorder serve` serves it: a JSON log line for each request, measured too.
+    logged = re.search(r"^the service wrote ([\d,]+) request log lines$", done.stdout, re.M)
+    assert logged and int(logged.group(1).replace(",", "")) > 100, done.stdout
+    assert "service: " not in done.stdout, done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import strawberry
@@ -22,6 +23,25 @@ from domain.catalog.reads import (
     views_of,
 )
 from domain.vocabulary import AvailabilityMode
+
+# The edge of each product built before, by the product's identity (each entry holds its
+# product, so the id cannot be reused while it is kept): ``Product.of`` hands out the same
+# product while its view, day and policy hold, and its edge is a pure function of it.
+_EDGES_SIZE = 4096
+_edges: OrderedDict[int, Edge[Product]] = OrderedDict()
+
+
+def _edge(product: Product) -> Edge[Product]:
+    key = id(product)
+    kept = _edges.get(key)
+    if kept is not None and kept.node is product:
+        _edges.move_to_end(key)
+        return kept
+    made = Edge(cursor=encode_cursor(product.view.id), node=product)
+    _edges[key] = made
+    while len(_edges) > _EDGES_SIZE:
+        _edges.popitem(last=False)
+    return made
 
 
 @strawberry.input
@@ -63,9 +83,8 @@ class CatalogQuery:
             Read(lambda: page_snapshot(wanted, after_id=after_id, first=size), page.snapshot)
         )
         ctx = info.context.customer
-        edges = [
-            Edge(cursor=encode_cursor(view.id), node=Product.of(view, ctx)) for view in page.items
-        ]
+        today = ctx.today
+        edges = [_edge(Product.of(view, ctx, today)) for view in page.items]
         built = connection(edges, page.has_next, after)
         return ProductConnection(edges=built.edges, page_info=built.page_info, filter_=wanted)
 
