@@ -49,7 +49,16 @@ from typing import Any
 from tortoise import Tortoise
 
 from bench.core import Scale, _guard, build_store, order_mix, recreate_database
-from bench.load import HOST, Result, Target, measure, post_once, request_bytes, wait_until_up
+from bench.load import (
+    HOST,
+    Result,
+    Target,
+    failed_answer,
+    measure,
+    post_once,
+    request_bytes,
+    wait_until_up,
+)
 from domain.context import Actor, Context
 from domain.db import connection, is_postgres, tortoise_config
 from domain.migrate import migrate
@@ -306,7 +315,7 @@ async def run(
         await wait_until_up(api_port)
         answers = {w.name: await post_once(api_port, w.distinct("check")[0]) for w in workloads}
         for name, answer in answers.items():
-            if b'"errors": [{' in answer or answer.startswith(b'{"data": null'):
+            if failed_answer(answer):
                 print(f"preorder bench-api: {name} failed: {answer[:300]!r}")
                 return 1
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:

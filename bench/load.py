@@ -77,8 +77,18 @@ async def _exchange(
     return status, await reader.readexactly(length)
 
 
+def failed_answer(body: bytes) -> bool:
+    """An answer with errors (of the request or of a mutation's payload) or without data.
+    Strawberry answers compact JSON (``"errors":[{``); the spaced form is looked for too."""
+    return (
+        b'"errors":[{' in body
+        or b'"errors": [{' in body
+        or body.startswith((b'{"data":null', b'{"data": null'))
+    )
+
+
 def _ok(status: int, body: bytes) -> bool:
-    return status == 200 and b'"errors": [{' not in body and not body.startswith(b'{"data": null')
+    return status == 200 and not failed_answer(body)
 
 
 async def _client(

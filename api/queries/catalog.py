@@ -11,6 +11,7 @@ from strawberry.types import Info
 from api.cache import Read
 from api.context import ApiContext
 from api.errors import refused_as_graphql_errors
+from api.execution import shared_answer
 from api.limits import check_list_sizes
 from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
 from api.types.catalog import Product
@@ -26,7 +27,8 @@ from domain.vocabulary import AvailabilityMode
 
 # The edge of each product built before, by the product's identity (each entry holds its
 # product, so the id cannot be reused while it is kept): ``Product.of`` hands out the same
-# product while its view, day and policy hold, and its edge is a pure function of it.
+# product while its view, day and policy hold, and its edge is a pure function of it, so the
+# executor may keep the edge's answer as it keeps the product's (``shared_answer``).
 _EDGES_SIZE = 4096
 _edges: OrderedDict[int, Edge[Product]] = OrderedDict()
 
@@ -37,7 +39,7 @@ def _edge(product: Product) -> Edge[Product]:
     if kept is not None and kept.node is product:
         _edges.move_to_end(key)
         return kept
-    made = Edge(cursor=encode_cursor(product.view.id), node=product)
+    made = shared_answer(Edge(cursor=encode_cursor(product.view.id), node=product))
     _edges[key] = made
     while len(_edges) > _EDGES_SIZE:
         _edges.popitem(last=False)
