@@ -61,6 +61,7 @@ _plans: dict[int, _Plain | None] = {}
 ANSWERS_SIZE = 8192
 DOCUMENTS_SIZE = 256
 _shared: set[type] = set()
+_SHARED = "_answer_shared"  # in an object's __dict__: this one object is shared (shared_answer)
 _answers: OrderedDict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = OrderedDict()
 _documents: OrderedDict[int, tuple[Any, bool]] = OrderedDict()
 T = TypeVar("T")
@@ -149,7 +150,11 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             return Undefined
         node = details[0].node
         kept_key = None
-        if type(source) in _shared and len(details) == 1 and self._static():
+        if (
+            (type(source) in _shared or _SHARED in getattr(source, "__dict__", ()))
+            and len(details) == 1
+            and self._static()
+        ):
             kept_key = (id(source), id(node))
             kept = _answers.get(kept_key)
             if kept is not None and kept[0] is source and kept[1] is node:
@@ -218,6 +223,13 @@ def shared_answers(cls: type[T]) -> type[T]:
     kept and handed to the next request with the same document (``_answers``)."""
     _shared.add(cls)
     return cls
+
+
+def shared_answer(obj: T) -> T:
+    """Mark one object as ``shared_answers`` marks a type: shared between requests and never
+    changed once built (a product's edge, kept with its product)."""
+    obj.__dict__[_SHARED] = True
+    return obj
 
 
 def _has_directive(node: Node) -> bool:

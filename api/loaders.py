@@ -6,8 +6,8 @@ the request). Each wraps one batched read model of a context (``domain/<context>
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -59,34 +59,58 @@ async def _option_groups(ids: Sequence[int]) -> dict[int, list[OptionGroupView]]
     return await option_groups(list(ids))
 
 
-@dataclass
 class Loaders:
-    product_by_sku: DataLoader[str, ProductView | None]
-    option_groups: DataLoader[int, list[OptionGroupView] | None]
-    order: DataLoader[int, OrderView | None]
-    eta_history: DataLoader[int, dict[int, list[EtaChangeView]] | None]
-    shipments: DataLoader[int, list[ParcelView] | None]
-    shipment: DataLoader[int, ParcelView | None]
-    delay_notices: DataLoader[int, list[NoticeView] | None]
-    supplier: DataLoader[int, SupplierView | None]
-    purchase_order: DataLoader[int, PurchaseOrderView | None]
-    purchase_order_by_line: DataLoader[int, PurchaseOrderView | None]
-    build: DataLoader[int, BuildView | None]
-    images: DataLoader[int, list[ImageView] | None]
+    """The request's loaders, each made when first used: most requests use one or none
+    (a catalogue page, none), and making all twelve cost more than some pages' fields."""
 
     @classmethod
     def create(cls) -> Loaders:
-        return cls(
-            product_by_sku=DataLoader(_by_key(_all_products_by_sku)),
-            option_groups=DataLoader(_by_key(_option_groups)),
-            order=DataLoader(_by_key(order_views)),
-            eta_history=DataLoader(_by_key(eta_history)),
-            shipments=DataLoader(_by_key(shipments_of_orders)),
-            shipment=DataLoader(_by_key(shipments_by_id)),
-            delay_notices=DataLoader(_by_key(open_delay_notices)),
-            supplier=DataLoader(_by_key(suppliers_by_id)),
-            purchase_order=DataLoader(_by_key(purchase_orders_by_id)),
-            purchase_order_by_line=DataLoader(_by_key(purchase_orders_by_line_id)),
-            build=DataLoader(_by_key(builds_by_id)),
-            images=DataLoader(_by_key(images_of)),
-        )
+        return cls()
+
+    @functools.cached_property
+    def product_by_sku(self) -> DataLoader[str, ProductView | None]:
+        return DataLoader(_by_key(_all_products_by_sku))
+
+    @functools.cached_property
+    def option_groups(self) -> DataLoader[int, list[OptionGroupView] | None]:
+        return DataLoader(_by_key(_option_groups))
+
+    @functools.cached_property
+    def order(self) -> DataLoader[int, OrderView | None]:
+        return DataLoader(_by_key(order_views))
+
+    @functools.cached_property
+    def eta_history(self) -> DataLoader[int, dict[int, list[EtaChangeView]] | None]:
+        return DataLoader(_by_key(eta_history))
+
+    @functools.cached_property
+    def shipments(self) -> DataLoader[int, list[ParcelView] | None]:
+        return DataLoader(_by_key(shipments_of_orders))
+
+    @functools.cached_property
+    def shipment(self) -> DataLoader[int, ParcelView | None]:
+        return DataLoader(_by_key(shipments_by_id))
+
+    @functools.cached_property
+    def delay_notices(self) -> DataLoader[int, list[NoticeView] | None]:
+        return DataLoader(_by_key(open_delay_notices))
+
+    @functools.cached_property
+    def supplier(self) -> DataLoader[int, SupplierView | None]:
+        return DataLoader(_by_key(suppliers_by_id))
+
+    @functools.cached_property
+    def purchase_order(self) -> DataLoader[int, PurchaseOrderView | None]:
+        return DataLoader(_by_key(purchase_orders_by_id))
+
+    @functools.cached_property
+    def purchase_order_by_line(self) -> DataLoader[int, PurchaseOrderView | None]:
+        return DataLoader(_by_key(purchase_orders_by_line_id))
+
+    @functools.cached_property
+    def build(self) -> DataLoader[int, BuildView | None]:
+        return DataLoader(_by_key(builds_by_id))
+
+    @functools.cached_property
+    def images(self) -> DataLoader[int, list[ImageView] | None]:
+        return DataLoader(_by_key(images_of))

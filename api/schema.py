@@ -9,6 +9,8 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -89,6 +91,21 @@ def _parser_cache() -> ParserCache:
     return ParserCache(maxsize=256)
 
 
+class KeptNames(NameConverter):
+    """Each Python name's GraphQL spelling worked out once: strawberry asks again for every
+    argument of every resolver call (``to_camel_case`` was 4% of a catalogue page)."""
+
+    def __init__(self) -> None:
+        super().__init__(auto_camel_case=True)
+        self._spelled: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        spelled = self._spelled.get(name)
+        if spelled is None:
+            spelled = self._spelled[name] = super().apply_naming_config(name)
+        return spelled
+
+
 class ApiSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -112,6 +129,7 @@ def build_schema(*, production: bool) -> ApiSchema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
+        config=StrawberryConfig(name_converter=KeptNames()),
         execution_context_class=QuietExecutor if production else LeanExecutor,
     )
 

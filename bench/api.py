@@ -4,7 +4,8 @@ It builds (or, with ``--reuse``, keeps) the store of ``preorder bench`` (bench/c
 products, 200 suppliers, 100,000 orders), places one 10-line order through the domain, then
 starts two servers, each uvicorn with one worker:
 
-* the service itself: ``create_app(settings)`` in production mode, mail left to the worker;
+* the service itself as ``preorder serve`` runs it (``ops.factory.app_from_env``: production
+  mode, a JSON log line per request, metrics in multi-process mode), mail left to the worker;
 * the FLOOR: a bare Starlette route that reads the request and returns the bytes the service
   answered for the same operation (no GraphQL, no database).
 
@@ -48,7 +49,16 @@ from typing import Any
 from tortoise import Tortoise
 
 from bench.core import Scale, _guard, build_store, order_mix, recreate_database
-from bench.load import HOST, Result, Target, measure, post_once, request_bytes, wait_until_up
+from bench.load import (
+    HOST,
+    Result,
+    Target,
+    failed_answer,
+    measure,
+    post_once,
+    request_bytes,
+    wait_until_up,
+)
 from domain.context import Actor, Context
 from domain.db import connection, is_postgres, tortoise_config
 from domain.migrate import migrate
@@ -158,12 +168,15 @@ def free_port() -> int:
 
 
 def start(
-    kind: str, port: int, env: dict[str, str], floor_file: str = ""
+    kind: str, port: int, env: dict[str, str], floor_file: str = "", log: Any = None
 ) -> subprocess.Popen[bytes]:
+    """``log``: where the server's log goes (the service writes a line per request)."""
     return subprocess.Popen(
         [sys.executable, "-m", "bench.load", kind, str(port), floor_file],
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
+        stdout=log,
+        stderr=log,
     )
 
 
@@ -198,6 +211,17 @@ class Measured:
     def repeated_bodies(self) -> bool:
         """True when the distinct bodies ran out (the run was longer than they last)."""
         return self.api.requests >= self.bodies
+
+
+def _tell_errors(log: str) -> None:
+    """The service's log is a JSON line per request (kept out of the table); anything else
+    in it (a traceback, a warning) is printed."""
+    with open(log, "rb") as file:
+        lines = file.readlines()
+    other = [line for line in lines if not line.startswith(b'{"time": ')]
+    print(f"the service wrote {len(lines) - len(other):,} request log lines")
+    for line in other[:40]:
+        print(f"  service: {line.decode(errors='replace').rstrip()}")
 
 
 def read(name: str, query: str, variables: dict[str, Any]) -> Workload:
@@ -283,14 +307,15 @@ async def run(
         Workload("placeOrder", lambda tag: place_bodies(scale, DISTINCT)),
     ]
     api_port, floor_port = free_port(), free_port()
-    api = start("api", api_port, env)
+    service_log = tempfile.NamedTemporaryFile("wb", prefix="bench-api-", suffix=".log")  # noqa: SIM115 - closed below
+    api = start("api", api_port, env, log=service_log)
     floor = None
     floor_file = ""
     try:
         await wait_until_up(api_port)
         answers = {w.name: await post_once(api_port, w.distinct("check")[0]) for w in workloads}
         for name, answer in answers.items():
-            if b'"errors": [{' in answer or answer.startswith(b'{"data": null'):
+            if failed_answer(answer):
                 print(f"preorder bench-api: {name} failed: {answer[:300]!r}")
                 return 1
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
@@ -340,6 +365,8 @@ async def run(
                 process.wait(timeout=30)
         if floor_file:
             os.unlink(floor_file)
+        _tell_errors(service_log.name)
+        service_log.close()
     print()
     verdicts = checks(results)
     for label, passed in verdicts:

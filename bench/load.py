@@ -4,7 +4,8 @@ The client speaks HTTP/1.1 over keep-alive asyncio streams with pre-encoded requ
 its own cost per request stays far below the servers': a Python HTTP client library would be
 the bottleneck before a bare Starlette route is.
 
-``python -m bench.load api PORT`` serves ``create_app(Settings.from_env())``;
+``python -m bench.load api PORT`` serves the app as ``preorder serve`` does
+(``ops.factory.app_from_env``: a JSON log line per request, metrics in multi-process mode);
 ``python -m bench.load floor PORT FILE`` serves ``POST /floor/<n>``, which reads the request and
 answers the n-th response recorded in FILE (JSON: operation name to response body).
 """
@@ -76,8 +77,18 @@ async def _exchange(
     return status, await reader.readexactly(length)
 
 
+def failed_answer(body: bytes) -> bool:
+    """An answer with errors (of the request or of a mutation's payload) or without data.
+    Strawberry answers compact JSON (``"errors":[{``); the spaced form is looked for too."""
+    return (
+        b'"errors":[{' in body
+        or b'"errors": [{' in body
+        or body.startswith((b'{"data":null', b'{"data": null'))
+    )
+
+
 def _ok(status: int, body: bytes) -> bool:
-    return status == 200 and b'"errors": [{' not in body and not body.startswith(b'{"data": null')
+    return status == 200 and not failed_answer(body)
 
 
 async def _client(
@@ -167,10 +178,15 @@ def floor_app(recorded: dict[str, str]) -> object:
 def main(argv: list[str]) -> int:
     kind, port = argv[0], int(argv[1])
     if kind == "api":
-        from app import create_app
-        from settings import Settings
+        # As ``preorder serve`` runs it: metrics in multi-process mode (files in a directory
+        # of their own, set before prometheus-client is imported) and one JSON log line per
+        # request, so that their cost is measured too.
+        from ops.serve import metrics_directory
 
-        _serve(create_app(Settings.from_env()), port)
+        with metrics_directory():
+            from ops.factory import app_from_env
+
+            _serve(app_from_env(), port)
     else:
         with open(argv[2]) as file:
             _serve(floor_app(json.load(file)), port)

@@ -17,6 +17,7 @@ import logging
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -58,14 +59,36 @@ POOL = Gauge(
 )
 
 
+_POOL_STATES = (POOL.labels("in_use"), POOL.labels("idle"), POOL.labels("max"))
+_pool_seen: list[float | None] = [None, None, None]
+
+
 def record_pool() -> None:
-    """This process's pool, summed over live processes (cheap: three attribute reads)."""
+    """This process's pool, summed over live processes (cheap: three attribute reads). Called
+    on every request: a gauge is written only when its figure changed (under multi-process
+    mode each write goes through a lock into the process's file)."""
     use = pool_use()
     if use is None:
         return
-    POOL.labels("in_use").set(use.in_use)
-    POOL.labels("idle").set(use.idle)
-    POOL.labels("max").set(use.max_size)
+    for index, value in enumerate((use.in_use, use.idle, use.max_size)):
+        if _pool_seen[index] != value:
+            _POOL_STATES[index].set(value)
+            _pool_seen[index] = value
+
+
+_request_metrics: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
+def count_request(route: str, operation: str, status: str, seconds: float) -> None:
+    """One request answered: its count and its latency. The labelled children are looked up
+    once per label set (a route, a bounded operation label, a status), not on every request."""
+    key = (route, operation, status)
+    children = _request_metrics.get(key)
+    if children is None:
+        children = (REQUESTS.labels(route, operation, status), LATENCY.labels(route, operation))
+        _request_metrics[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 _LIVE_GAUGE = re.compile(r"gauge_live\w*_(\d+)\.db")

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from domain.request_ids import chosen, reset_request_id, set_request_id
-from ops.metrics import LATENCY, REQUESTS, record_pool
+from ops.metrics import count_request, record_pool
 
 access_log = logging.getLogger("preorder.access")
 
@@ -110,8 +110,7 @@ class RequestLog:
                 operation = _operation(scope, body)
                 label = OPERATIONS.label(operation)
             route = _route(scope)
-            REQUESTS.labels(route, label, str(status)).inc()
-            LATENCY.labels(route, label).observe(seconds)
+            count_request(route, label, str(status), seconds)
             record_pool()
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(_line(scope, request_id, route, operation, status, seconds, sent))

@@ -10,8 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
+from app import create_app
 from bench.api import DISTINCT, PRODUCTS, Measured, checks, read
 from bench.load import Result
+from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(
@@ -88,3 +92,24 @@ def test_bench_api_runs_end_to_end_and_reports_both_figures(tmp_path: Path) -> N
     assert f"every request different: {int(products['api']):,} req/s" in verdict
     assert f"= {products['share']}% of its floor" in verdict
     assert f"(answer cache): {int(products['cached']):,} req/s" in verdict
+    # Served as `preorder serve` serves it: a JSON log line for each request, measured too.
+    logged = re.search(r"^the service wrote ([\d,]+) request log lines$", done.stdout, re.M)
+    assert logged and int(logged.group(1).replace(",", "")) > 100, done.stdout
+    assert "service: " not in done.stdout, done.stdout
+
+
+async def test_an_answer_with_errors_counts_as_failed_in_the_form_the_service_writes() -> None:
+    """The service answers compact JSON: a check for the spaced form alone never failed."""
+    from bench.load import failed_answer
+
+    settings = Settings(database_url="sqlite://:memory:", secret_key="k")
+    transport = httpx.ASGITransport(app=create_app(settings, manage_database=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        query = "{ products(first: 1000) { edges { cursor } } }"
+        refused = await client.post("/graphql", json={"query": query})
+    assert b'"errors":[{' in refused.content  # what the service writes
+    assert failed_answer(refused.content)
+    assert failed_answer(b'{"data":null,"errors":[{"message":"x"}]}')
+    assert failed_answer(b'{"data":{"placeOrder":{"errors":[{"code":"SOLD_OUT"}]}}}')
+    assert not failed_answer(b'{"data":{"placeOrder":{"errors":[],"orderToken":"t"}}}')
+    assert not failed_answer(b'{"data":{"products":{"edges":[]}}}')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry.types import Info
 from api.cache import Read
 from api.context import ApiContext
 from api.errors import refused_as_graphql_errors
+from api.execution import shared_answer
 from api.limits import check_list_sizes
 from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
 from api.types.catalog import Product
@@ -22,6 +24,26 @@ from domain.catalog.reads import (
     views_of,
 )
 from domain.vocabulary import AvailabilityMode
+
+# The edge of each product built before, by the product's identity (each entry holds its
+# product, so the id cannot be reused while it is kept): ``Product.of`` hands out the same
+# product while its view, day and policy hold, and its edge is a pure function of it, so the
+# executor may keep the edge's answer as it keeps the product's (``shared_answer``).
+_EDGES_SIZE = 4096
+_edges: OrderedDict[int, Edge[Product]] = OrderedDict()
+
+
+def _edge(product: Product) -> Edge[Product]:
+    key = id(product)
+    kept = _edges.get(key)
+    if kept is not None and kept.node is product:
+        _edges.move_to_end(key)
+        return kept
+    made = shared_answer(Edge(cursor=encode_cursor(product.view.id), node=product))
+    _edges[key] = made
+    while len(_edges) > _EDGES_SIZE:
+        _edges.popitem(last=False)
+    return made
 
 
 @strawberry.input
@@ -63,9 +85,8 @@ class CatalogQuery:
             Read(lambda: page_snapshot(wanted, after_id=after_id, first=size), page.snapshot)
         )
         ctx = info.context.customer
-        edges = [
-            Edge(cursor=encode_cursor(view.id), node=Product.of(view, ctx)) for view in page.items
-        ]
+        today = ctx.today
+        edges = [_edge(Product.of(view, ctx, today)) for view in page.items]
         built = connection(edges, page.has_next, after)
         return ProductConnection(edges=built.edges, page_info=built.page_info, filter_=wanted)
 

@@ -114,11 +114,13 @@ class Product:
     ctx: strawberry.Private[Context]
 
     @staticmethod
-    def of(view: ProductView, ctx: Context) -> Product:
-        """The product as answered; built once per view, day and policy (``_built``)."""
+    def of(view: ProductView, ctx: Context, today: dt.date | None = None) -> Product:
+        """The product as answered; built once per view, day and policy (``_built``).
+        ``today`` is ``ctx.today``, worked out once by a caller building a whole page."""
         key = id(view)
         kept = _built.get(key)
-        today = ctx.today
+        if today is None:
+            today = ctx.today
         if (
             kept is not None
             and kept.view is view

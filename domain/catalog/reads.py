@@ -205,13 +205,18 @@ def shipped_by(dropship: bool, optional: bool, supplier_id: int | None) -> Shipp
     return ShippedBy.EITHER if optional else ShippedBy.MAKER
 
 
-# Views built before, by their rows: a storefront lists the same products page after page, and
-# a view is a pure function of its rows and its suppliers' slip histories (kept by identity:
-# ``recent_slip_histories`` hands out the same objects while no receipt came).
+# Views built before, by product id, each with the rows and slip histories it was built from
+# (the histories kept by identity: ``recent_slip_histories`` hands out the same objects while
+# no receipt came): a storefront lists the same products page after page, and a view is a pure
+# function of its rows and histories. Found by id and checked by comparing the rows: cheaper
+# than hashing every column of every row (prices, dates, descriptions) on each page.
 _MEMO_SIZE = 4096
-_memo: OrderedDict[tuple[Any, ...], tuple[tuple[SlipHistory | None, ...], ProductView]] = (
-    OrderedDict()
-)
+_memo: OrderedDict[
+    int,
+    tuple[
+        tuple[Any, ...], tuple[tuple[Any, ...], ...], tuple[SlipHistory | None, ...], ProductView
+    ],
+] = OrderedDict()
 
 
 def _views(snapshot: Snapshot) -> list[ProductView]:
@@ -223,16 +228,22 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
     slips = dict(snapshot.slips)
     views = []
     for product in snapshot.products:
-        lines = tuple(supply.get(product[0], ()))
+        pid = product[0]
+        lines = tuple(supply.get(pid, ()))
         histories = (slips.get(product[11]), *(slips.get(line[4]) for line in lines))
-        key = (product, lines)
-        kept = _memo.get(key)
-        if kept is not None and all(a is b for a, b in zip(kept[0], histories, strict=True)):
-            _memo.move_to_end(key)
-            views.append(kept[1])
+        kept = _memo.get(pid)
+        if (
+            kept is not None
+            and kept[0] == product
+            and kept[1] == lines
+            and all(a is b for a, b in zip(kept[2], histories, strict=True))
+        ):
+            _memo.move_to_end(pid)
+            views.append(kept[3])
             continue
         view = _view(product, lines, histories)
-        _memo[key] = (histories, view)
+        _memo[pid] = (product, lines, histories, view)
+        _memo.move_to_end(pid)
         while len(_memo) > _MEMO_SIZE:
             _memo.popitem(last=False)
         views.append(view)

@@ -198,3 +198,20 @@ async def test_metrics_answer_while_the_database_is_down_and_say_so(
     found = samples(response.text)
     assert found[("preorder_database_up", ())] == 0
     assert "preorder_http_requests_total" in response.text
+
+
+def test_the_pool_gauges_follow_every_change_of_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gauges are written only when a figure changed: each change still shows."""
+    from domain.staff.operations import PoolUse
+    from ops import metrics
+
+    def gauges() -> dict[str, float]:
+        return {
+            state: metrics.POOL.labels(state)._value.get()  # type: ignore[attr-defined]
+            for state in ("in_use", "idle", "max")
+        }
+
+    for size, idle in ((4, 1), (4, 1), (5, 5), (2, 0), (5, 5)):
+        monkeypatch.setattr(metrics, "pool_use", lambda s=size, i=idle: PoolUse(s, i, 8))
+        metrics.record_pool()
+        assert gauges() == {"in_use": size - idle, "idle": idle, "max": 8}
