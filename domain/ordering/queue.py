@@ -478,17 +478,24 @@ async def announce_event(
     return Recomputed(event_id, lines_moved, int(orders[0]["n"]), emails, notices)
 
 
+def material_sql(d: Dialect, row: str) -> str:
+    """SQL of ``eta.is_material`` (rule 9) for the row aliased ``row`` moving from its
+    ``eta_*`` window to its ``new_*`` one: a bound that becomes known or unknown, or moves by
+    the email threshold or more. Its two parameters are the threshold, twice."""
+    parts = []
+    for bound in ("earliest", "latest"):
+        old, new = f"{row}.eta_{bound}", f"{row}.new_{bound}"
+        parts.append(f"({old} IS NULL) <> ({new} IS NULL)")
+        parts.append(f"COALESCE(ABS({d.days_between(new, old)}), 0) >= ?")
+    return f"({' OR '.join(parts)})"
+
+
 async def _redate(conn: BaseDBAsyncClient, plans: list[_Plan], event_id: int, ctx: Context) -> int:
     """History rows for the lines whose window changes, then the lines themselves."""
     d = Dialect(conn)
     target, target_values = _target_sql(d, plans, ctx.today)
     threshold = ctx.policy.email_threshold_days
-    moved_early = d.days_between("t.new_earliest", "t.eta_earliest")
-    moved_late = d.days_between("t.new_latest", "t.eta_latest")
-    material = (
-        "(t.new_earliest IS NULL OR t.eta_earliest IS NULL OR t.new_latest IS NULL"
-        f" OR t.eta_latest IS NULL OR ABS({moved_early}) >= ? OR ABS({moved_late}) >= ?)"
-    )
+    material = material_sql(d, "t")
     history = (
         "INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest, old_basis,"
         " new_earliest, new_latest, new_basis, material)"
@@ -541,12 +548,6 @@ async def _redate_and_announce(
     d = Dialect(conn)
     target, target_values = _target_sql(d, plans, ctx.today)
     threshold = ctx.policy.email_threshold_days
-    moved_early = d.days_between("t.new_earliest", "t.eta_earliest")
-    moved_late = d.days_between("t.new_latest", "t.eta_latest")
-    material = (
-        "(t.new_earliest IS NULL OR t.eta_earliest IS NULL OR t.new_latest IS NULL"
-        f" OR t.eta_latest IS NULL OR ABS({moved_early}) >= ? OR ABS({moved_late}) >= ?)"
-    )
     beyond_told = d.days_between("c.new_latest", "n.new_latest")
     deadline = ctx.today + dt.timedelta(days=ctx.policy.delay_answer_days)
     rows = await fetch(
@@ -556,7 +557,7 @@ async def _redate_and_announce(
         # spelling of ACCEPTED_LATEST, the order joined once rather than looked up per line).
         " c AS MATERIALIZED (SELECT l.id, l.order_id, l.eta_earliest, l.eta_latest,"
         " l.eta_basis, l.new_earliest, l.new_latest, l.new_basis, l.consented_latest,"
-        f" co.customer_id, {material.replace('t.', 'l.')} AS material,"
+        f" co.customer_id, {material_sql(d, 'l')} AS material,"
         f" CASE WHEN co.ship_preference = '{_COMPLETE}' THEN (SELECT MAX(COALESCE("
         " s.consented_latest, s.promised_latest)) FROM order_line s WHERE s.order_id ="
         " l.order_id) ELSE COALESCE(l.consented_latest, l.promised_latest) END AS accepted"
