@@ -90,8 +90,11 @@ def is_postgres(conn: BaseDBAsyncClient | None = None) -> bool:
 
 def sql(conn: BaseDBAsyncClient, query: str) -> str:
     """Write queries with ``?`` placeholders; PostgreSQL gets ``$1, $2, ...``."""
-    if not is_postgres(conn):
-        return query
+    return numbered(query) if is_postgres(conn) else query
+
+
+def numbered(query: str) -> str:
+    """``?`` placeholders as PostgreSQL's ``$1, $2, ...``."""
     parts = query.split("?")
     out = [parts[0]]
     for number, part in enumerate(parts[1:], start=1):

@@ -12,6 +12,7 @@ build equal pages (on the same day).
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.catalog.availability import ProductView
-from domain.db import connection, fetch, sql
+from domain.db import connection, fetch, is_postgres, numbered
 from domain.promises.eta import ProductTerms, SupplyLine
 from domain.promises.remaining import remaining_sql
 from domain.promises.slip_histories import VERSION, recent_slip_histories, slip_histories
@@ -140,17 +141,44 @@ def views_of(snapshot: Snapshot) -> list[ProductView]:
 
 # The products a condition selects (a CTE), each joined with its open PO lines (none: one row
 # of NULLs), and the receipts' version for the slip histories: one statement, one round trip.
+_LINE_COLUMNS = (
+    f"l.id AS line_id, o.expected_date, {remaining_sql('l')} AS remaining,"
+    " o.supplier_id AS po_supplier_id"
+)
+_OPEN_LINES = (
+    "purchase_order_line l JOIN purchase_order o"
+    " ON o.id = l.purchase_order_id AND o.status = 'open' AND NOT o.dropship"
+)
+_OPEN = f"{remaining_sql('l')} > 0"
 _PAGE = (
     "WITH page AS ({products} WHERE {where})"
-    " SELECT page.*, l.id AS line_id, o.expected_date,"
-    f" {remaining_sql('l')} AS remaining,"
-    " o.supplier_id AS po_supplier_id, " + VERSION + " AS slips_version"
-    " FROM page LEFT JOIN (purchase_order_line l JOIN purchase_order o"
-    " ON o.id = l.purchase_order_id AND o.status = 'open' AND NOT o.dropship)"
-    " ON l.product_id = page.id"
-    f" AND {remaining_sql('l')} > 0"
+    f" SELECT page.*, {_LINE_COLUMNS}, {VERSION} AS slips_version"
+    f" FROM page LEFT JOIN ({_OPEN_LINES}) ON l.product_id = page.id AND {_OPEN}"
     " ORDER BY page.id, l.id"
 )
+# The same rows on PostgreSQL, each product's open lines found through the index on
+# ``purchase_order_line.product_id``. Joined as above, the planner hashes every PO line of the
+# store for a page of 20 products (1.0-1.3 ms over 2,000 lines, growing with the store); the
+# LATERAL subquery asks per product (0.3 ms), and ``OFFSET 0`` keeps the planner from folding
+# it back into that join. ``tests/domain/catalog/test_page_statement.py`` holds both equal.
+_PAGE_PG = (
+    "WITH page AS ({products} WHERE {where})"
+    " SELECT page.*, open_line.*, " + VERSION + " AS slips_version"
+    f" FROM page LEFT JOIN LATERAL (SELECT {_LINE_COLUMNS} FROM {_OPEN_LINES}"
+    f" WHERE l.product_id = page.id AND {_OPEN} OFFSET 0) open_line ON TRUE"
+    " ORDER BY page.id, open_line.line_id"
+)
+
+
+@functools.lru_cache(maxsize=64)
+def page_statement(postgres: bool, where: str) -> str:
+    """The catalogue read for a condition (``where`` ends with its order and limit), numbered
+    for PostgreSQL: a storefront asks the same few conditions over and over."""
+    if postgres:
+        return numbered(_PAGE_PG.format(products=_COLUMNS, where=where))
+    return _PAGE.format(products=_COLUMNS, where=where)
+
+
 _PRODUCT_FIELDS = 14  # the columns of _COLUMNS, first in each row
 
 
@@ -173,7 +201,7 @@ async def _snapshot(
     (``conn``), the histories are read in it, exactly."""
     exact = conn is not None
     conn = conn or connection()
-    rows = await conn.execute_query(sql(conn, _PAGE.format(products=_COLUMNS, where=where)), values)
+    rows = await conn.execute_query(page_statement(is_postgres(conn), where), values)
     products: list[tuple[Any, ...]] = []
     supply: list[tuple[Any, ...]] = []
     last = None
