@@ -68,7 +68,9 @@ class ApiRules(MaskErrors):
             return
         result = self.execution_context.result
         if isinstance(result, GraphQLExecutionResult | ExecutionResult):
-            self._process_result(result)
+            # ``_process_result`` asks a runtime-checked protocol first (slow); both have errors
+            if result.errors:
+                result.errors = self._process_errors(result.errors)
         elif initial_result := getattr(result, "initial_result", None):
             self._process_result(initial_result)
 
