@@ -223,9 +223,13 @@ class ApiSchema(strawberry.Schema):
         return result  # type: ignore[no-any-return]
 
 
-@functools.cache
 def build_schema(*, production: bool, lean: bool = True) -> ApiSchema:
     """``lean=False``: strawberry's own ``execute``, kept to answer the same requests both ways."""
+    return _built(production, lean)  # one key per kind however it is asked for
+
+
+@functools.cache
+def _built(production: bool, lean: bool) -> ApiSchema:
     return ApiSchema(
         query=Query,
         mutation=Mutation,
