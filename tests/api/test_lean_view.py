@@ -5,6 +5,7 @@ body, status and headers, for answers, GraphQL errors and refusals of the reques
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from api.http import MAX_BODY_BYTES, GraphQLView
+from api.queries import catalog as catalog_queries
 from app import create_app
 from settings import Settings
 from tests import builders as b
@@ -211,6 +213,21 @@ async def test_an_outage_is_answered_the_same_both_ways(both: Both, tmp_path: Pa
             lean, standard = await both.post(content, token)
             assert lean == standard
             assert lean[0] == 503, lean  # type: ignore[index]
+
+
+async def test_an_unexpected_error_is_masked_and_logged_the_same_both_ways(
+    both: Both, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret connection string leaked here")
+
+    monkeypatch.setattr(catalog_queries, "sku_snapshot", broken)
+    with caplog.at_level(logging.ERROR, logger="preorder.api"):
+        lean, standard = await both.post(body('{ product(sku: "X") { sku } }'), {})
+    assert lean == standard
+    assert b"Unexpected error." in lean[1]  # type: ignore[index]
+    logged = [r.getMessage() for r in caplog.records if r.name == "preorder.api"]
+    assert len(logged) == 2 and logged[0] == logged[1]  # once each way, the same line
 
 
 async def test_the_comparison_sees_a_change_of_encoding(
