@@ -13,9 +13,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from api import content_type, ide
@@ -37,15 +39,23 @@ content_type.install()
 
 
 class GraphQLView(GraphQL[ApiContext, None]):
-    def __init__(self, policy: Policy, *, production: bool) -> None:
+    """``lean=False`` answers every request the way strawberry's view does (``GraphQL.run``, then
+    ``Schema.execute`` with its extension runner); the sameness test answers both ways."""
+
+    def __init__(self, policy: Policy, *, production: bool, lean: bool = True) -> None:
         super().__init__(
-            build_schema(production=production),
+            build_schema(production=production, lean=lean),
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=True,
             multipart_uploads_enabled=False,
         )
         self.policy = policy
         self.cache = ResponseCache(self.schema._schema)  # type: ignore[attr-defined]
+        # The short path of ``_execute`` is for one JSON operation over plain HTTP: no batching,
+        # no streaming transport configured.
+        self.lean = (
+            lean and not self._stream_transport_map and self.schema.config.batching_config is None
+        )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Refusals of the request itself answer JSON errors (GraphQL over HTTP), never HTML."""
@@ -83,11 +93,47 @@ class GraphQLView(GraphQL[ApiContext, None]):
         cached = await self.cache.answer(body, day)
         if cached is not None:
             return Response(cached, media_type="application/json")
-        response: Response = await super().run(request, context, root_value)
+        response: Response = await self._execute(request, body, context, root_value)
         api_context = getattr(request.state, "api_context", None)
         if isinstance(api_context, ApiContext) and response.status_code == 200:
             self.cache.keep(body, api_context.today, api_context.reads, bytes(response.body))
         return response
+
+    async def _execute(self, request: Request, body: bytes, context: Any, root_value: Any) -> Any:
+        """One JSON object POSTed: what ``GraphQL.run`` answers, by its steps for this case only
+        (the body parsed once, no request adapter, no transport lookup). Anything else (a
+        batch, another media type, a context passed in) goes strawberry's way."""
+        mime_type, _ = content_type.parse_content_type(request.headers.get("content-type", ""))
+        if not self.lean or mime_type != "application/json" or context is not UNSET:
+            return await super().run(request, context, root_value)
+        if root_value is UNSET:
+            root_value = await self.get_root_value(request)  # type: ignore[func-returns-value]
+        sub_response = await self.get_sub_response(request)
+        api_context = await self.get_context(request, response=sub_response)
+        data = self.parse_json(body)
+        if not isinstance(data, dict):
+            return await super().run(request, api_context, root_value)  # refused there
+        query, variables, extensions = _request_parts(data)
+        try:
+            result = await self.schema.execute(
+                query,
+                root_value=root_value,
+                variable_values=variables,
+                context_value=api_context,
+                operation_name=data.get("operationName"),
+                allowed_operation_types=_BY_POST,
+                operation_extensions=extensions,
+            )
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except InvalidOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason("POST")) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request") from error
+        response_data = await self.process_result(request, result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data=response_data, sub_response=sub_response)
 
     def parse_json(self, data: str | bytes) -> Any:
         """A request is one JSON object (a list is a batch, refused as batching is off)."""
@@ -127,6 +173,30 @@ class GraphQLView(GraphQL[ApiContext, None]):
         )
         request.state.api_context = context
         return context
+
+
+_BY_POST = frozenset(OperationType.from_http("POST"))
+
+
+def _request_parts(data: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The query, variables and extensions of a request object, refused with strawberry's
+    messages (``AsyncBaseHTTPView.parse_http_body``) when of the wrong kind."""
+    query = data.get("query")
+    if not isinstance(query, str | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `query` must be a string or null, if provided."
+        )
+    variables = data.get("variables")
+    if not isinstance(variables, dict | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `variables` must be an object or null, if provided."
+        )
+    extensions = data.get("extensions")
+    if not isinstance(extensions, dict | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `extensions` must be an object or null, if provided."
+        )
+    return query, variables, extensions
 
 
 def _refused(error: HTTPException) -> Response:

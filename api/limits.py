@@ -3,24 +3,18 @@ production no introspection and no suggestions. README "Limits" lists them for c
 
 The validation rules are made once at import. Strawberry's limiters make a new rule class per
 extension instance, and extensions are built per request, so their rules would never hit the
-validation cache; here the same classes are reused and a validated document is cached.
+validation cache; here the same classes are reused and a validated document is cached. The
+schema's one extension (api/rules.py) applies them.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.utils.str_converters import to_camel_case
@@ -118,70 +112,31 @@ def check_list_sizes(value: object, path: str = "") -> None:
 
 CostLimit = cost_limit_rule(MAX_COST, list_size, MAX_FIRST)
 
-_LIMITS: tuple[type[ASTValidationRule], ...] = (
+LIMITS: tuple[type[ASTValidationRule], ...] = (
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
     CostLimit,
 )
-_PRODUCTION = (*_LIMITS, NoSchemaIntrospectionCustomRule)
-
-
-class Limits(AddValidationRules):
-    def __init__(self) -> None:
-        super().__init__(list(_LIMITS))
-
-
-class ProductionLimits(AddValidationRules):
-    """The limits, and introspection off: production publishes the committed SDL instead."""
-
-    def __init__(self) -> None:
-        super().__init__(list(_PRODUCTION))
-
-
-class TokenLimit(MaxTokensLimiter):
-    def __init__(self) -> None:
-        super().__init__(max_token_count=MAX_TOKENS)
+PRODUCTION_LIMITS = (*LIMITS, NoSchemaIntrospectionCustomRule)  # production publishes the SDL
 
 
 # "Did you mean 'products'?" names fields, arguments, types, input fields and enum values: in
 # production that would hand out the schema that introspection keeps back. graphql-core 3.3
 # can leave the suggestions out (``hide_suggestions``) in validation and in execution (variable
-# values); strawberry passes neither, so both are set here.
+# values); strawberry passes neither, so both are set here (api/rules.py and QuietExecutor).
 
 
 @functools.lru_cache(maxsize=256)
-def _validated(
+def validated(
     schema: GraphQLSchema,
     document: DocumentNode,
     rules: tuple[type[ASTValidationRule], ...],
     hide_suggestions: bool,
 ) -> list[GraphQLError]:
-    """strawberry's ``validate_document`` (its two rules added), with ``hide_suggestions``."""
+    """strawberry's ``validate_document`` (its two rules added), with ``hide_suggestions``;
+    cached per document (as strawberry's ValidationCache)."""
     every = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
     return validate(schema, document, every, hide_suggestions=hide_suggestions)
-
-
-class CachedValidation(SchemaExtension):
-    """Validation, cached per document (as strawberry's ValidationCache)."""
-
-    hide_suggestions = False
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        assert context.graphql_document is not None
-        context.pre_execution_errors = _validated(
-            context.schema._schema,
-            context.graphql_document,
-            tuple(context.validation_rules),
-            self.hide_suggestions,
-        )
-        yield
-
-
-class QuietValidation(CachedValidation):
-    """Production: validation errors say what is wrong, never what the schema has instead."""
-
-    hide_suggestions = True
 
 
 class QuietExecutor(LeanExecutor):

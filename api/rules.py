@@ -1,0 +1,95 @@
+"""The schema's one extension: token limit, parse cache, the validation limits (cached), and
+error masking, each the behaviour of the strawberry extension it replaces.
+
+They were five extensions (``MaxTokensLimiter``, ``ParserCache``, ``AddValidationRules``, a
+cached validation and ``MaskErrors``); strawberry builds every extension for every request and
+wraps each of its hooks in a context manager per phase, which cost more than executing
+``{ __typename }``. Folded into one, each step is also a plain method, so ``ApiSchema.execute``
+(api/schema.py) calls them in strawberry's order without the extension runner.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+from graphql import ASTValidationRule, GraphQLError, parse
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionResult
+
+from api.errors import should_mask, unavailable
+from api.limits import LIMITS, MAX_TOKENS, PRODUCTION_LIMITS, validated
+
+PARSED = 256  # documents kept parsed (strawberry's ParserCache(maxsize=256) before)
+
+parse_cached = functools.lru_cache(maxsize=PARSED)(parse)
+
+
+class ApiRules(MaskErrors):
+    """Development: the limits, suggestions in errors, introspection allowed."""
+
+    limits: tuple[type[ASTValidationRule], ...] = LIMITS
+    hide_suggestions = False
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask)
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """Outages become ``UNAVAILABLE`` errors; other unexpected errors are masked."""
+        told = [unavailable(error) or error for error in errors]
+        return super()._process_errors(told)
+
+    def begin(self) -> None:
+        """Before the operation: the token limit, and the limits added to validation."""
+        context = self.execution_context
+        context.parse_options["max_tokens"] = MAX_TOKENS
+        context.validation_rules = context.validation_rules + self.limits
+        self._stream_result_processed = False
+
+    def parse(self) -> None:
+        context = self.execution_context
+        context.graphql_document = parse_cached(context.query, **context.parse_options)
+
+    def validate(self) -> None:
+        """Validation, cached per document (as strawberry's ValidationCache)."""
+        context = self.execution_context
+        assert context.graphql_document is not None
+        context.pre_execution_errors = validated(
+            context.schema._schema,
+            context.graphql_document,
+            tuple(context.validation_rules),
+            self.hide_suggestions,
+        )
+
+    def end(self) -> None:
+        """After the operation: the result's errors masked (MaskErrors.on_operation)."""
+        if self._stream_result_processed:
+            return
+        result = self.execution_context.result
+        if isinstance(result, GraphQLExecutionResult | ExecutionResult):
+            # ``_process_result`` asks a runtime-checked protocol first (slow); both have errors
+            if result.errors:
+                result.errors = self._process_errors(result.errors)
+        elif initial_result := getattr(result, "initial_result", None):
+            self._process_result(initial_result)
+
+    def on_operation(self) -> Iterator[None]:
+        self.begin()
+        yield
+        self.end()
+
+    def on_parse(self) -> Iterator[None]:
+        self.parse()
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        self.validate()
+        yield
+
+
+class ProductionRules(ApiRules):
+    """Production: no introspection, and errors never suggest what the schema has instead."""
+
+    limits = PRODUCTION_LIMITS
+    hide_suggestions = True
