@@ -1,8 +1,9 @@
-"""Migration 0014 on a populated PostgreSQL database: storage changes only, every row kept.
+"""Migrations 0014 and 0015 on a populated PostgreSQL database: storage and keys, every row kept.
 
 ``order_line`` gets its fill factor and the outbox's shipment and build indexes become partial;
-going down to 0013 and up again keeps every row of every table, and each step leaves the
-schema as that step describes it.
+``delay_notice``'s order and line keys become one over both. Going down to 0013 (or 0014) and
+up again keeps every row of every table, and each step leaves the schema as that step
+describes it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,41 @@ async def test_migrating_a_populated_database_down_and_up_keeps_every_row(
     assert probe("migrate", populated_url, "models.0013_dropship") == "ok"
     down = await _state(populated_url)
     assert down == {"rows": rows, "options": [], "partial": []}
+
+    assert probe("migrate", populated_url) == "ok"
+    assert await _state(populated_url) == seeded
+
+
+async def _notice_keys(url: str) -> list[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        return [
+            r["d"]
+            for r in await conn.fetch(
+                "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint"
+                " WHERE conrelid = 'delay_notice'::regclass AND contype = 'f' ORDER BY 1"
+            )
+        ]
+    finally:
+        await conn.close()
+
+
+async def test_migration_0015_joins_a_notices_order_and_line_keys_and_keeps_every_row(
+    populated_url: str,
+) -> None:
+    seeded = await _state(populated_url)
+    assert await _notice_keys(populated_url) == [
+        "FOREIGN KEY (event_id) REFERENCES eta_event(id) ON DELETE RESTRICT",
+        "FOREIGN KEY (order_id, line_id) REFERENCES order_line(order_id, id) ON DELETE CASCADE",
+    ]
+
+    assert probe("migrate", populated_url, "models.0014_fanout_writes") == "ok"
+    assert await _state(populated_url) == seeded
+    assert await _notice_keys(populated_url) == [
+        "FOREIGN KEY (event_id) REFERENCES eta_event(id) ON DELETE RESTRICT",
+        "FOREIGN KEY (line_id) REFERENCES order_line(id) ON DELETE CASCADE",
+        "FOREIGN KEY (order_id) REFERENCES customer_order(id) ON DELETE CASCADE",
+    ]
 
     assert probe("migrate", populated_url) == "ok"
     assert await _state(populated_url) == seeded
