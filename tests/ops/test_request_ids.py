@@ -159,6 +159,14 @@ def test_the_log_time_is_the_current_utc_time_to_the_millisecond() -> None:
         assert requests._timestamp(now) == expected
 
 
+def served_as_configured() -> None:
+    """Only the handler ``configure_access_log`` installs: pytest adds its own capturing
+    handlers when a test starts, which would send every line through ``logging``."""
+    access_log.handlers[:] = [
+        h for h in access_log.handlers if isinstance(h, requests._AccessLines)
+    ]
+
+
 @pytest.fixture
 def configured_log() -> Iterator[io.StringIO]:
     """The access log as ``preorder serve`` configures it, written into a buffer."""
@@ -184,6 +192,7 @@ async def test_hostile_paths_ids_and_clients_are_escaped_in_the_served_log(
     peer = 'evil"\r\n{"x":1}'
     app = create_app(SETTINGS, manage_database=False)
     transport = httpx.ASGITransport(app=app, client=(peer, 1))
+    served_as_configured()
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         await client.get(path, headers={"X-Request-Id": 'x"\\y'})
         await client.get("/healthz", headers={"X-Request-Id": "kept-1"})
@@ -210,3 +219,19 @@ async def test_a_filter_on_the_access_log_is_still_applied(
         access_log.removeFilter(dropped)
     lines = [json.loads(line) for line in configured_log.getvalue().splitlines()]
     assert [line["status"] for line in lines] == [404]
+
+
+class _BrokenStream(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError("the log's reader is gone")
+
+
+async def test_a_log_that_cannot_be_written_does_not_fail_the_request(
+    client: httpx.AsyncClient, configured_log: io.StringIO, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As ``logging`` does: the failure is reported on standard error, the request answered."""
+    served_as_configured()
+    access_log.handlers[0].stream = _BrokenStream()  # type: ignore[attr-defined]
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.headers["x-request-id"]
+    assert "BrokenPipeError" in capsys.readouterr().err
