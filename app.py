@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -25,7 +24,7 @@ from domain.webhooks.worker import running_webhook_sender
 from ops.web import serving_middleware, serving_routes
 from portal import portal_mount
 from portal.devmail import routes as dev_mailbox_routes
-from portal.security import SecurityHeaders
+from portal.security import security_headers
 from portal.staff.desk import Desk
 from portal.web import Web
 from settings import Settings
@@ -103,10 +102,9 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         routes=routes,
         lifespan=lifespan,
         exception_handlers=error_pages,
-        middleware=[
-            *serving_middleware(settings),
-            Middleware(SecurityHeaders, production=settings.production),
-        ],
+        middleware=serving_middleware(
+            settings, headers=security_headers(production=settings.production)
+        ),
     )
     app.state.settings = settings
     app.state.web, app.state.desk = web, desk  # what every page shares: portal.web.web_of

@@ -7,8 +7,8 @@ one); outbox rows written while it is set keep it, and the emails they produce c
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 MAX_LENGTH = 64
@@ -23,7 +23,12 @@ def sane(value: str | None) -> bool:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """A random UUID version 4 in its 32 hex digits, as ``uuid.uuid4().hex`` writes it, without
+    building a ``UUID`` object (made for every request that brings no id of its own)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    return raw.hex()
 
 
 def chosen(offered: str | None) -> str:

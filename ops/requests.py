@@ -8,22 +8,28 @@ hops), else a new one; it is answered in the same header and set for the domain
 The GraphQL operation is the request's ``operationName`` when it is a plain name; a process
 keeps at most ``MAX_OPERATIONS`` of them as labels (clients choose these names) and counts the
 rest as ``other``.
+
+It runs around every request, so it is written for its cost: one pass adds the response headers
+(``X-Request-Id`` and the ones the composition root gives, e.g. the portal's security headers),
+the log line is put together from a template with only its strings JSON-escaped, the timestamp's
+date and time are formatted once a second, and the pool gauges are read at most a few times a
+second (``ops.metrics.record_pool_soon``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
 import re
 import time
 from collections.abc import MutableMapping
+from json.encoder import encode_basestring_ascii
 from typing import Any
 from urllib.parse import parse_qs
 
 from domain.request_ids import chosen, reset_request_id, set_request_id
-from ops.metrics import count_request, record_pool
+from ops.metrics import count_request, record_pool_soon
 
 access_log = logging.getLogger("preorder.access")
 
@@ -60,9 +66,17 @@ def _route(scope: Scope) -> str:
     return f"{scope.get('root_path', '')}{path}" or "/"
 
 
+Headers = tuple[tuple[bytes, bytes], ...]
+
+
 class RequestLog:
-    def __init__(self, app: Any) -> None:
+    """``headers``: added to every response that does not have them already (lower-case names,
+    encoded once), so that no second middleware wraps every request to add them."""
+
+    def __init__(self, app: Any, *, headers: Headers = ()) -> None:
         self.app = app
+        self.headers = headers
+        self.names = frozenset(name for name, _ in headers)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -80,6 +94,8 @@ class RequestLog:
         sent = 0
         body: list[bytes] = []
         graphql = scope["path"] == _GRAPHQL and scope["method"] == "POST"
+        added, names = self.headers, self.names
+        id_header = (b"x-request-id", request_id.encode("ascii"))
 
         async def receive_body() -> Any:
             message = await receive()
@@ -89,14 +105,19 @@ class RequestLog:
 
         async def send_with_id(message: Any) -> None:
             nonlocal status, sent
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode("ascii")),
-                ]
-            elif message["type"] == "http.response.body":
+            if message["type"] == "http.response.body":
                 sent += len(message.get("body", b""))
+            elif message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                if names:
+                    present = {name.lower() for name, _ in headers} & names
+                    if present:
+                        headers.extend(h for h in added if h[0] not in present)
+                    else:
+                        headers.extend(added)
+                headers.append(id_header)
+                message["headers"] = headers
             await send(message)
 
         token = set_request_id(request_id)
@@ -111,9 +132,9 @@ class RequestLog:
                 label = OPERATIONS.label(operation)
             route = _route(scope)
             count_request(route, label, str(status), seconds)
-            record_pool()
+            record_pool_soon()
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info(_line(scope, request_id, route, operation, status, seconds, sent))
+                _write(_line(scope, request_id, route, operation, status, seconds, sent))
 
 
 def _operation(scope: Scope, body: list[bytes]) -> str | None:
@@ -127,6 +148,39 @@ def _operation(scope: Scope, body: list[bytes]) -> str | None:
     return None
 
 
+_pid = os.getpid()  # which web process answered; a forked child finds its own below
+
+
+def _forked() -> None:
+    global _pid  # noqa: PLW0603 - one figure per process
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+_second = -1
+_second_text = ""
+
+
+def _timestamp(now: float) -> str:
+    """``datetime.now(UTC).isoformat(timespec="milliseconds")``, with the date and time up to the
+    second formatted once a second."""
+    global _second, _second_text  # noqa: PLW0603 - a cache of one entry
+    second = int(now)
+    if second != _second:
+        _second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second = second
+    return f"{_second_text}.{int((now - second) * 1000):03d}+00:00"
+
+
+def _string(value: object) -> str:
+    """A JSON value as ``json.dumps(..., ensure_ascii=True)`` writes it: a string escaped by
+    the same function (quotes, backslashes, control and non-ASCII characters)."""
+    if type(value) is str:
+        return encode_basestring_ascii(value)  # type: ignore[no-any-return]
+    return json.dumps(value, ensure_ascii=True)
+
+
 def _line(
     scope: Scope,
     request_id: str,
@@ -135,30 +189,63 @@ def _line(
     status: int,
     seconds: float,
     sent: int,
+    now: float | None = None,
 ) -> str:
+    """One JSON object, the same text ``json.dumps`` makes of the record (keys in this order):
+    time, request_id, pid, client, method, path, route, operation (the name itself: a log
+    line has no labels to bound), status, duration_ms, bytes."""
     client = scope.get("client")
-    record = {
-        "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-        "request_id": request_id,
-        "pid": os.getpid(),  # which web process answered
-        "client": client[0] if client else None,
-        "method": scope["method"],
-        "path": scope["path"][:512],
-        "route": route,
-        "operation": operation,  # the name itself: a log line has no labels to bound
-        "status": status,
-        "duration_ms": round(seconds * 1000, 2),
-        "bytes": sent,
-    }
-    return json.dumps(record, ensure_ascii=True)
+    return (
+        f'{{"time": "{_timestamp(time.time() if now is None else now)}", '
+        f'"request_id": {_string(request_id)}, "pid": {_pid}, '
+        f'"client": {_string(client[0]) if client else "null"}, '
+        f'"method": {_string(scope["method"])}, "path": {_string(scope["path"][:512])}, '
+        f'"route": {_string(route)}, '
+        f'"operation": {"null" if operation is None else _string(operation)}, '
+        f'"status": {int(status)}, "duration_ms": {round(seconds * 1000, 2)!r}, '
+        f'"bytes": {int(sent)}}}'
+    )
+
+
+class _AccessLines(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler ``configure_access_log`` installs: the message itself, one per line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+
+def _write(line: str) -> None:
+    """Through ``logging`` as any record, unless the logger is exactly as
+    ``configure_access_log`` left it: then straight to its handler's stream, as that handler
+    would write it (the line, a newline, a flush, under the handler's lock), without making a
+    record and looking for its caller (a third of this middleware's cost). Anything else
+    configured (another handler, a filter, propagation) and ``logging`` does it all."""
+    handlers = access_log.handlers
+    if (
+        len(handlers) == 1
+        and type(handler := handlers[0]) is _AccessLines
+        and not access_log.propagate
+        and not access_log.filters
+        and not handler.filters
+        and handler.level <= logging.INFO
+    ):
+        try:
+            with handler.lock:  # type: ignore[union-attr]
+                handler.stream.write(line + handler.terminator)
+                handler.stream.flush()
+        except Exception:  # noqa: BLE001 - reported as the handler reports its own failures
+            handler.handleError(
+                access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, (), None)
+            )
+        return
+    access_log.info(line)
 
 
 def configure_access_log() -> None:
     """One JSON object per line on standard output (the process manager collects it)."""
     if access_log.handlers:
         return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    access_log.addHandler(handler)
+    access_log.addHandler(_AccessLines())
     access_log.setLevel(logging.INFO)
     access_log.propagate = False

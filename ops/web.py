@@ -12,16 +12,19 @@ from ops.requests import RequestLog
 from settings import Settings
 
 
-def serving_middleware(settings: Settings) -> list[Middleware]:
+def serving_middleware(
+    settings: Settings, *, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> list[Middleware]:
     """Outermost first. ``X-Forwarded-For``/``-Proto`` are believed only from the addresses in
     FORWARDED_ALLOW_IPS (the app applies them itself, whatever server runs it); from anyone
-    else they are ignored, and the client is the connection's peer."""
+    else they are ignored, and the client is the connection's peer. ``headers`` go on every
+    response that lacks them, added in the same pass as ``X-Request-Id`` (``RequestLog``)."""
     middleware = []
     if settings.forwarded_allow_ips.strip():
         middleware.append(
             Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
         )
-    middleware.append(Middleware(RequestLog))
+    middleware.append(Middleware(RequestLog, headers=headers))
     return middleware
 
 

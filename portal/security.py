@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSRF_COOKIE = "portal_csrf"
 CSRF_FIELD = "csrf_token"
@@ -39,36 +38,14 @@ _PRODUCTION_HEADERS = (
 )
 
 
-def _raw(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
+def security_headers(*, production: bool) -> tuple[tuple[bytes, bytes], ...]:
+    """The same headers on pages, errors and static files, encoded once: the composition root
+    hands them to the one middleware that wraps every request (``ops.requests.RequestLog``),
+    which adds each one a response does not already have and leaves the others as they are."""
     return tuple(
-        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in (_PRODUCTION_HEADERS if production else _HEADERS)
     )
-
-
-class SecurityHeaders:
-    """Pure ASGI middleware: the same headers on pages, errors and static files. A header the
-    response already has is left as it is; the others are added, encoded once at start-up."""
-
-    def __init__(self, app: ASGIApp, *, production: bool) -> None:
-        self.app = app
-        self.production = production
-        self.headers = _raw(_PRODUCTION_HEADERS if production else _HEADERS)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        added = self.headers
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(header for header in added if header[0] not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def csrf_token_for(secret_key: str, cookie: str) -> str:

@@ -215,3 +215,38 @@ def test_the_pool_gauges_follow_every_change_of_the_pool(monkeypatch: pytest.Mon
         monkeypatch.setattr(metrics, "pool_use", lambda s=size, i=idle: PoolUse(s, i, 8))
         metrics.record_pool()
         assert gauges() == {"in_use": size - idle, "idle": idle, "max": 8}
+
+
+async def test_requests_read_the_pool_at_most_once_an_interval_and_settle_on_its_last_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Requests ask for the pool gauges; the pool is read at once, then at most once per
+    interval: a change within the interval shows at its end, though no request follows."""
+    from domain.staff.operations import PoolUse
+    from ops import metrics
+
+    reads: list[PoolUse] = []
+    pool = [PoolUse(4, 1, 8)]
+
+    def read() -> PoolUse:
+        reads.append(pool[0])
+        return pool[0]
+
+    def in_use() -> float:
+        return metrics.POOL.labels("in_use")._value.get()  # type: ignore[attr-defined,no-any-return]
+
+    monkeypatch.setattr(metrics, "pool_use", read)
+    monkeypatch.setattr(metrics, "POOL_INTERVAL_SECONDS", 0.2)
+    monkeypatch.setattr(metrics, "_pool_recorder", recorder := metrics._PoolRecorder())
+    recorder.soon()
+    assert in_use() == 3 and len(reads) == 1
+    pool[0] = PoolUse(6, 1, 8)
+    for _ in range(100):  # a burst of requests within the interval
+        recorder.soon()
+    assert in_use() == 3 and len(reads) == 1
+    await asyncio.sleep(0.3)
+    assert in_use() == 5 and len(reads) == 2  # the last state, read once after the burst
+    await asyncio.sleep(0.3)
+    assert len(reads) == 2  # nothing asked, nothing read
+    recorder.soon()
+    assert len(reads) == 3

@@ -5,16 +5,20 @@ request caused and sent as a header on the emails those rows became."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from app import create_app
 from domain.outbox.models import OutboxMessage
-from domain.request_ids import chosen, sane
+from domain.request_ids import chosen, new_request_id, sane
+from ops import requests
+from ops.requests import access_log, configure_access_log
 from settings import Settings
 from tests import builders as b
 from tests.api.test_ordering import PLACE, order_input
@@ -50,6 +54,14 @@ def access_lines(caplog: pytest.LogCaptureFixture) -> list[dict]:
 def test_an_insane_request_id_is_replaced_by_a_new_one(offered: str) -> None:
     made = chosen(offered)
     assert made != offered and sane(made) and len(made) == 32
+
+
+def test_a_new_request_id_is_a_random_uuid4_in_hex() -> None:
+    made = {new_request_id() for _ in range(1000)}
+    assert len(made) == 1000
+    for value in made:
+        parsed = uuid.UUID(value)
+        assert parsed.hex == value and parsed.version == 4 and parsed.variant == uuid.RFC_4122
 
 
 def test_a_sane_request_id_is_kept() -> None:
@@ -103,3 +115,123 @@ async def test_rows_written_outside_a_request_have_no_id_and_their_emails_no_hea
     assert smtp.inbox.received and all(
         r.message["X-Request-Id"] is None for r in smtp.inbox.received
     )
+
+
+HOSTILE = [
+    'a"b\\c',  # a quote and a backslash
+    'line\r\n{"forged": 1}',  # a second log line smuggled in
+    "tab\tnul\x00bell\x07del\x7f",
+    "Заказ/日本/🛒",  # non-ASCII, astral included
+    "\ud800lone",  # a lone surrogate
+    "</script>\u2028\u2029",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_the_log_line_is_the_json_of_its_record_whatever_the_values(hostile: str) -> None:
+    """The line is built from a template: each string escaped as ``json.dumps`` would."""
+    scope = {"method": hostile, "path": "/p/" + hostile, "client": (hostile, 1)}
+    line = requests._line(scope, hostile, hostile, hostile, 404, 0.0123456, 17, now=1_765_000_000.5)
+    record = {
+        "time": "2025-12-06T05:46:40.500+00:00",
+        "request_id": hostile,
+        "pid": requests._pid,
+        "client": hostile,
+        "method": hostile,
+        "path": "/p/" + hostile,
+        "route": hostile,
+        "operation": hostile,
+        "status": 404,
+        "duration_ms": 12.35,
+        "bytes": 17,
+    }
+    assert line == json.dumps(record, ensure_ascii=True)
+    assert "\n" not in line and "\r" not in line and line.isascii()
+    if "\ud800" not in hostile:  # a lone surrogate cannot round-trip through strict JSON
+        assert json.loads(line) == record
+    no_client = requests._line({**scope, "client": None}, "x", "/", None, 200, 0.0, 0)
+    assert json.loads(no_client)["client"] is None and json.loads(no_client)["operation"] is None
+
+
+def test_the_log_time_is_the_current_utc_time_to_the_millisecond() -> None:
+    for now in (1_765_000_000.0, 1_765_000_000.999, 1_765_000_001.0004, 951_782_400.25):
+        expected = dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="milliseconds")
+        assert requests._timestamp(now) == expected
+
+
+def served_as_configured() -> None:
+    """Only the handler ``configure_access_log`` installs: pytest adds its own capturing
+    handlers when a test starts, which would send every line through ``logging``."""
+    access_log.handlers[:] = [
+        h for h in access_log.handlers if isinstance(h, requests._AccessLines)
+    ]
+
+
+@pytest.fixture
+def configured_log() -> Iterator[io.StringIO]:
+    """The access log as ``preorder serve`` configures it, written into a buffer."""
+    saved = (access_log.handlers[:], access_log.level, access_log.propagate)
+    access_log.handlers.clear()
+    configure_access_log()
+    stream = io.StringIO()
+    access_log.handlers[0].stream = stream  # type: ignore[attr-defined]
+    try:
+        yield stream
+    finally:
+        access_log.handlers[:] = saved[0]
+        access_log.setLevel(saved[1])
+        access_log.propagate = saved[2]
+
+
+async def test_hostile_paths_ids_and_clients_are_escaped_in_the_served_log(
+    configured_log: io.StringIO,
+) -> None:
+    """As served: one JSON object per line, whatever the path, the id or the client's address
+    (behind a trusted proxy, the client is what X-Forwarded-For says)."""
+    path = '/no/"such"\\page%0A%7B%22status%22:200%7D/%E2%80%A8%D0%97'
+    peer = 'evil"\r\n{"x":1}'
+    app = create_app(SETTINGS, manage_database=False)
+    transport = httpx.ASGITransport(app=app, client=(peer, 1))
+    served_as_configured()
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await client.get(path, headers={"X-Request-Id": 'x"\\y'})
+        await client.get("/healthz", headers={"X-Request-Id": "kept-1"})
+    lines = configured_log.getvalue().splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert first["path"] == '/no/"such"\\page\n{"status":200}/\u2028З'
+    assert first["status"] == 404 and first["request_id"] != 'x"\\y' and sane(first["request_id"])
+    assert first["client"] == peer and first["method"] == "GET"
+    assert second["request_id"] == "kept-1" and second["route"] == "/healthz"
+    keys = ["time", "request_id", "pid", "client", "method", "path", "route", "operation"]
+    assert list(first) == [*keys, "status", "duration_ms", "bytes"]
+
+
+async def test_a_filter_on_the_access_log_is_still_applied(
+    client: httpx.AsyncClient, configured_log: io.StringIO
+) -> None:
+    """Anything configured beyond ``configure_access_log`` goes through ``logging`` again."""
+    access_log.addFilter(dropped := (lambda record: "/healthz" not in record.getMessage()))
+    try:
+        await client.get("/healthz")
+        await client.get("/no-such-page")
+    finally:
+        access_log.removeFilter(dropped)
+    lines = [json.loads(line) for line in configured_log.getvalue().splitlines()]
+    assert [line["status"] for line in lines] == [404]
+
+
+class _BrokenStream(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError("the log's reader is gone")
+
+
+async def test_a_log_that_cannot_be_written_does_not_fail_the_request(
+    client: httpx.AsyncClient, configured_log: io.StringIO, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As ``logging`` does: the failure is reported on standard error, the request answered."""
+    served_as_configured()
+    access_log.handlers[0].stream = _BrokenStream()  # type: ignore[attr-defined]
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.headers["x-request-id"]
+    assert "BrokenPipeError" in capsys.readouterr().err
