@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import MutableMapping
 from json.encoder import encode_basestring_ascii
@@ -211,7 +212,7 @@ class _AccessLines(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler ``configure_access_log`` installs: the message itself, one per line."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(sys.stdout)  # the service's own warnings stay on standard error
         self.setFormatter(logging.Formatter("%(message)s"))
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import logging
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -235,3 +236,16 @@ async def test_a_log_that_cannot_be_written_does_not_fail_the_request(
     response = await client.get("/healthz")
     assert response.status_code == 200 and response.headers["x-request-id"]
     assert "BrokenPipeError" in capsys.readouterr().err
+
+
+def test_the_access_log_writes_to_standard_output() -> None:
+    """One JSON line per request on standard output, apart from the service's warnings."""
+    saved = (access_log.handlers[:], access_log.level, access_log.propagate)
+    access_log.handlers.clear()
+    try:
+        configure_access_log()
+        assert [h.stream for h in access_log.handlers] == [sys.stdout]  # type: ignore[attr-defined]
+    finally:
+        access_log.handlers[:] = saved[0]
+        access_log.setLevel(saved[1])
+        access_log.propagate = saved[2]
