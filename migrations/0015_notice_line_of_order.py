@@ -19,7 +19,10 @@ Adding the key checks every existing notice against its line: a notice naming a 
 another order stops the migration (none is written so: each is derived from its line).
 
 SQLite keeps its two keys: its foreign-key checks cost little, and a changed key would rebuild
-the table. No model changes, so the migration state does not change either.
+the table. No model changes, so the migration state does not change either: a later migration
+that alters ``delay_notice.order`` or ``delay_notice.line`` on PostgreSQL finds no
+``delay_notice_order_id_fkey`` or ``delay_notice_line_id_fkey`` there, and must drop or keep
+``delay_notice_line_of_order_fkey`` instead.
 """
 
 from tortoise import migrations
