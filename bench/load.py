@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import statistics
 import sys
 import time
@@ -44,6 +45,15 @@ class Result:
     failed: int
     seconds: float
     latencies: list[float]
+    cpu_seconds: float | None = None  # the server process's CPU over the measured requests
+
+    @property
+    def cpu_us(self) -> float | None:
+        """The server's CPU per request in microseconds: what a request costs the service
+        whatever else the machine is doing (the client and PostgreSQL share its cores)."""
+        if self.cpu_seconds is None or not self.requests:
+            return None
+        return self.cpu_seconds / self.requests * 1e6
 
     @property
     def rps(self) -> float:
@@ -114,12 +124,20 @@ async def _client(
         writer.close()
 
 
-async def measure(target: Target, clients: int, seconds: float, warm_up: float = 1.0) -> Result:
-    """``clients`` connections, each sending its next request as soon as it has an answer."""
+async def measure(
+    target: Target, clients: int, seconds: float, warm_up: float = 1.0, server: int | None = None
+) -> Result:
+    """``clients`` connections, each sending its next request as soon as it has an answer;
+    with ``server`` (its process id), that process's CPU from the end of the warm-up on."""
     latencies: list[float] = []
     failures: list[int] = []
     begin = time.perf_counter()
     warm_until, stop_at = begin + warm_up, begin + warm_up + seconds
+    cpu_at_start: list[float | None] = []
+    if server is not None:
+        asyncio.get_running_loop().call_later(
+            warm_up, lambda: cpu_at_start.append(process_cpu_seconds(server))
+        )
     counts = await asyncio.gather(
         *(
             _client(target, offset, warm_until, stop_at, latencies, failures)
@@ -127,7 +145,22 @@ async def measure(target: Target, clients: int, seconds: float, warm_up: float =
         )
     )
     elapsed = max(time.perf_counter(), stop_at) - warm_until
-    return Result(sum(counts), len(failures), elapsed, latencies)
+    cpu = None
+    if server is not None and cpu_at_start and cpu_at_start[0] is not None:
+        now = process_cpu_seconds(server)
+        cpu = None if now is None else now - cpu_at_start[0]
+    return Result(sum(counts), len(failures), elapsed, latencies, cpu)
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User and system CPU a process has used, from ``/proc``; None where there is none."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            stat = file.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(b")") + 2 :].split()  # the name may hold spaces and brackets
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def post_once(port: int, body: bytes, path: str = "/graphql") -> bytes:

@@ -8,19 +8,28 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 
 from app import create_app
-from bench.api import DISTINCT, PRODUCTS, Measured, checks, read
-from bench.load import Result
+from bench.api import DISTINCT, PRODUCTS, Measured, checks, free_port, read
+from bench.load import (
+    Result,
+    Target,
+    measure,
+    process_cpu_seconds,
+    request_bytes,
+    wait_until_up,
+)
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(
     r"^\| (?P<op>[^|]+?) +\| +(?P<clients>\d+) \| +(?P<api>\d+) \|.*\|"
-    r" +(?P<share>\d+\.\d)% \| +(?P<cached>\d+|-) \| +(?P<cached_share>\d+\.\d%|-) \| +\d+ \|$"
+    r" +(?P<share>\d+\.\d)% \| +(?P<cached>\d+|-) \| +(?P<cached_share>\d+\.\d%|-) \| +\d+"
+    r" \| +(?P<cpu>\d+|-) \|$"
 )
 
 
@@ -85,6 +94,8 @@ def test_bench_api_runs_end_to_end_and_reports_both_figures(tmp_path: Path) -> N
         for clients in (1, 8):
             row = rows[(operation, clients)]
             assert int(row["api"]) > 0 and row["cached"] != "-", done.stdout
+            # The service's CPU per request, read from /proc: a figure, and a plausible one.
+            assert 10 <= int(row["cpu"]) <= 1_000_000, done.stdout
     assert rows[("placeOrder", 8)]["cached"] == "-"
     products = rows[("products(first: 20)", 8)]
     verdict = next(line for line in done.stdout.splitlines() if "products(first: 20) at 8" in line)
@@ -92,6 +103,7 @@ def test_bench_api_runs_end_to_end_and_reports_both_figures(tmp_path: Path) -> N
     assert f"every request different: {int(products['api']):,} req/s" in verdict
     assert f"= {products['share']}% of its floor" in verdict
     assert f"(answer cache): {int(products['cached']):,} req/s" in verdict
+    assert f"the service's CPU {int(products['cpu']):,} us a request" in verdict
     # Served as `preorder serve` serves it: a JSON log line for each request, measured too.
     logged = re.search(r"^the service wrote ([\d,]+) request log lines$", done.stdout, re.M)
     assert logged and int(logged.group(1).replace(",", "")) > 100, done.stdout
@@ -113,3 +125,51 @@ async def test_an_answer_with_errors_counts_as_failed_in_the_form_the_service_wr
     assert failed_answer(b'{"data":{"placeOrder":{"errors":[{"code":"SOLD_OUT"}]}}}')
     assert not failed_answer(b'{"data":{"placeOrder":{"errors":[],"orderToken":"t"}}}')
     assert not failed_answer(b'{"data":{"products":{"edges":[]}}}')
+
+
+def test_a_process_cpu_is_read_from_proc_and_grows_with_work() -> None:
+    before = process_cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:
+        pass
+    after = process_cpu_seconds(os.getpid())
+    assert before is not None and after is not None
+    assert 0.2 <= after - before <= 5.0
+    assert process_cpu_seconds(2**22 + 7) is None  # above the kernel's largest process id
+
+
+async def test_the_cpu_per_request_is_the_servers_cpu_over_the_measured_requests() -> None:
+    """A server burning 2 ms of CPU a request measures about 2,000 us a request."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", BUSY_SERVER, str(port := free_port())],
+        cwd=ROOT,
+    )
+    try:
+        await wait_until_up(port)
+        measured = await measure(
+            Target(port, "/", [request_bytes("/", b"{}")]), 2, 1.0, 0.2, server=server.pid
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert measured.requests > 20 and measured.cpu_us is not None
+    assert 1_500 <= measured.cpu_us <= 6_000, measured.cpu_us
+    assert result(100).cpu_us is None  # no server named: no figure
+
+
+BUSY_SERVER = """
+import sys, time
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+from bench.load import _serve
+
+async def busy(request):
+    await request.body()
+    deadline = time.process_time() + 0.002
+    while time.process_time() < deadline:
+        pass
+    return Response(b"{}", media_type="application/json")
+
+_serve(Starlette(routes=[Route("/", busy, methods=["POST"])]), int(sys.argv[1]))
+"""
