@@ -159,19 +159,21 @@ def _forked() -> None:
 
 os.register_at_fork(after_in_child=_forked)
 
-_second = -1
-_second_text = ""
+_second: tuple[int, str] = (-1, "")  # one entry, replaced whole: racing callers never mix two
 
 
 def _timestamp(now: float) -> str:
     """``datetime.now(UTC).isoformat(timespec="milliseconds")``, with the date and time up to the
     second formatted once a second."""
-    global _second, _second_text  # noqa: PLW0603 - a cache of one entry
+    global _second  # noqa: PLW0603 - a cache of one entry
     second = int(now)
-    if second != _second:
-        _second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        _second = second
-    return f"{_second_text}.{int((now - second) * 1000):03d}+00:00"
+    micro = round((now - second) * 1_000_000)  # rounded as ``datetime.fromtimestamp`` rounds
+    if micro >= 1_000_000:
+        second, micro = second + 1, micro - 1_000_000
+    kept = _second
+    if kept[0] != second:
+        kept = _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{kept[1]}.{micro // 1000:03d}+00:00"
 
 
 def _string(value: object) -> str:

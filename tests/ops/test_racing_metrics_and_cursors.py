@@ -1,13 +1,19 @@
 """Racing callers of what the serving path keeps between requests: the labelled request
-counters (``ops.metrics.count_request``) and the encoded cursors (``api.pagination``)."""
+counters (``ops.metrics.count_request``), the encoded cursors (``api.pagination``), the log
+line's formatted second (``ops.requests``) and the catalogue's statements
+(``domain.catalog.reads.page_statement``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from api.pagination import encode_cursor
+from domain.catalog.reads import _COLUMNS, _PAGE, _PAGE_PG, page_statement
+from domain.db import numbered
 from ops.metrics import LATENCY, REQUESTS, count_request
+from ops.requests import _timestamp
 
 THREADS = 8
 CALLS = 500
@@ -44,3 +50,38 @@ def test_cursors_encoded_by_racing_threads_are_each_the_one_their_key_encodes() 
     assert len(answers) == THREADS * len(keys)
     for key, cursor in answers:
         assert cursor == encode_cursor.__wrapped__(*key)
+
+
+def test_log_times_formatted_by_racing_threads_are_each_their_own_time() -> None:
+    # Each thread walks its own seconds, so the one kept second changes under every call.
+    start = 1_800_000_000.0
+
+    def work(worker: int) -> list[tuple[float, str]]:
+        times = [start + (worker * 7 + call) % 40 + call % 1000 / 1000 for call in range(CALLS)]
+        return [(now, _timestamp(now)) for now in times]
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = [pair for part in pool.map(work, range(THREADS)) for pair in part]
+
+    for now, text in results:
+        expected = dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="milliseconds")
+        assert text == expected
+
+
+def test_catalogue_statements_kept_for_racing_threads_are_each_their_conditions_own() -> None:
+    conditions = [
+        f"p.id > ? AND p.mode IN ({', '.join('?' * n)}) ORDER BY p.id" for n in range(1, 90)
+    ]
+
+    def work(worker: int) -> list[tuple[bool, str, str]]:
+        order = conditions[worker:] + conditions[:worker]
+        return [(pg, where, page_statement(pg, where)) for where in order for pg in (True, False)]
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = [item for part in pool.map(work, range(THREADS)) for item in part]
+
+    assert len(results) == THREADS * len(conditions) * 2
+    for postgres, where, statement in results:
+        page = _PAGE_PG if postgres else _PAGE
+        built = page.format(products=_COLUMNS, where=where)
+        assert statement == (numbered(built) if postgres else built)
