@@ -1,9 +1,9 @@
-"""Migrations 0014 and 0015 on a populated PostgreSQL database: storage and keys, every row kept.
+"""Migrations 0014 to 0016 on a populated PostgreSQL database: storage and keys, every row kept.
 
 ``order_line`` gets its fill factor and the outbox's shipment and build indexes become partial;
-``delay_notice``'s order and line keys become one over both. Going down to 0013 (or 0014) and
-up again keeps every row of every table, and each step leaves the schema as that step
-describes it.
+``delay_notice``'s order and line keys become one over both; the keys naming an ETA event
+become triggers checked per statement. Going down to 0013 (or 0014, 0015) and up again keeps
+every row of every table, and each step leaves the schema as that step describes it.
 """
 
 from __future__ import annotations
@@ -99,7 +99,6 @@ async def test_migration_0015_joins_a_notices_order_and_line_keys_and_keeps_ever
 ) -> None:
     seeded = await _state(populated_url)
     assert await _notice_keys(populated_url) == [
-        "FOREIGN KEY (event_id) REFERENCES eta_event(id) ON DELETE RESTRICT",
         "FOREIGN KEY (order_id, line_id) REFERENCES order_line(order_id, id) ON DELETE CASCADE",
     ]
 
@@ -113,3 +112,64 @@ async def test_migration_0015_joins_a_notices_order_and_line_keys_and_keeps_ever
 
     assert probe("migrate", populated_url) == "ok"
     assert await _state(populated_url) == seeded
+
+
+async def _event_checks(url: str) -> dict[str, list[str]]:
+    """The keys and triggers standing on the columns that name an ETA event."""
+    conn = await asyncpg.connect(url)
+    try:
+        keys = await conn.fetch(
+            "SELECT conrelid::regclass::text AS t FROM pg_constraint"
+            " WHERE confrelid = 'eta_event'::regclass AND contype = 'f' ORDER BY 1"
+        )
+        triggers = await conn.fetch(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%event%'"
+            " ORDER BY 1"
+        )
+        functions = await conn.fetch(
+            "SELECT proname FROM pg_proc WHERE proname LIKE 'eta_event_%' ORDER BY 1"
+        )
+        return {
+            "keys": [r["t"] for r in keys],
+            "triggers": [r["tgname"] for r in triggers],
+            "functions": [r["proname"] for r in functions],
+        }
+    finally:
+        await conn.close()
+
+
+async def test_migration_0016_checks_the_event_keys_per_statement_and_keeps_every_row(
+    populated_url: str,
+) -> None:
+    seeded = await _state(populated_url)
+    assert await _event_checks(populated_url) == {
+        "keys": [],
+        "triggers": [
+            "delay_notice_event_changed",
+            "delay_notice_event_written",
+            "eta_change_event_changed",
+            "eta_change_event_written",
+            "eta_event_gone",
+            "eta_event_renumbered",
+            "outbox_message_event_changed",
+            "outbox_message_event_written",
+        ],
+        "functions": [
+            "eta_event_named_row_check",
+            "eta_event_named_rows_check",
+            "eta_event_renumber_check",
+            "eta_event_still_named_check",
+        ],
+    }
+
+    assert probe("migrate", populated_url, "models.0015_notice_line_of_order") == "ok"
+    assert await _state(populated_url) == seeded
+    assert await _event_checks(populated_url) == {
+        "keys": ["delay_notice", "eta_change", "outbox_message"],
+        "triggers": [],
+        "functions": [],
+    }
+
+    assert probe("migrate", populated_url) == "ok"
+    assert await _state(populated_url) == seeded
+    assert (await _event_checks(populated_url))["keys"] == []
