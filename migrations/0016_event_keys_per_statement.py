@@ -43,7 +43,33 @@ class PostgresOnlySQL(ops.RunSQL):
 # The tables whose rows name an ETA event, each with the key 0001 gave it.
 NAMING = ["eta_change", "delay_notice", "outbox_message"]
 
-WRITTEN_CHECK = """
+
+def _refuse_missing(key: str) -> str:
+    """The error a key on ``event_id`` raised for a row naming no event."""
+    return f"""RAISE foreign_key_violation USING
+            MESSAGE = format('insert or update on table "%s" violates foreign key constraint'
+                             ' "%s_event_id_fkey"', TG_TABLE_NAME, TG_TABLE_NAME),
+            DETAIL = format('Key (event_id)=(%s) is not present in table "eta_event".', {key}),
+            TABLE = TG_TABLE_NAME, COLUMN = 'event_id';"""
+
+
+def _refuse_named(key: str) -> str:
+    """The error a key on ``event_id`` raised for an event rows still name."""
+    return f"""RAISE foreign_key_violation USING
+            MESSAGE = 'update or delete on table "eta_event" violates a foreign key'
+                      ' constraint of a table naming it',
+            DETAIL = format('Key (id)=(%s) is still referenced.', {key}),
+            TABLE = 'eta_event';"""
+
+
+def _named(event: str) -> str:
+    """Whether any row names ``event``."""
+    return " OR ".join(
+        f"EXISTS (SELECT 1 FROM {table} WHERE {table}.event_id = {event})" for table in NAMING
+    )
+
+
+WRITTEN_CHECK = f"""
 CREATE FUNCTION eta_event_named_rows_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     named integer[];
@@ -59,64 +85,41 @@ BEGIN
     IF locked < cardinality(named) THEN
         SELECT n INTO missing FROM unnest(named) n
             WHERE NOT EXISTS (SELECT 1 FROM eta_event e WHERE e.id = n) LIMIT 1;
-        RAISE foreign_key_violation USING
-            MESSAGE = format('insert or update on table "%s" violates foreign key constraint'
-                             ' "%s_event_id_fkey"', TG_TABLE_NAME, TG_TABLE_NAME),
-            DETAIL = format('Key (event_id)=(%s) is not present in table "eta_event".', missing),
-            TABLE = TG_TABLE_NAME, COLUMN = 'event_id';
+        {_refuse_missing("missing")}
     END IF;
     RETURN NULL;
 END $$
 """
 
-CHANGED_CHECK = """
+CHANGED_CHECK = f"""
 CREATE FUNCTION eta_event_named_row_check() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM eta_event e WHERE e.id = NEW.event_id FOR KEY SHARE OF e;
     IF NOT FOUND THEN
-        RAISE foreign_key_violation USING
-            MESSAGE = format('insert or update on table "%s" violates foreign key constraint'
-                             ' "%s_event_id_fkey"', TG_TABLE_NAME, TG_TABLE_NAME),
-            DETAIL = format('Key (event_id)=(%s) is not present in table "eta_event".',
-                            NEW.event_id),
-            TABLE = TG_TABLE_NAME, COLUMN = 'event_id';
+        {_refuse_missing("NEW.event_id")}
     END IF;
     RETURN NEW;
 END $$
 """
 
-GONE_CHECK = """
+GONE_CHECK = f"""
 CREATE FUNCTION eta_event_still_named_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     named integer;
 BEGIN
-    SELECT g.id INTO named FROM gone g
-        WHERE EXISTS (SELECT 1 FROM eta_change c WHERE c.event_id = g.id)
-           OR EXISTS (SELECT 1 FROM delay_notice n WHERE n.event_id = g.id)
-           OR EXISTS (SELECT 1 FROM outbox_message m WHERE m.event_id = g.id)
-        LIMIT 1;
+    SELECT g.id INTO named FROM gone g WHERE {_named("g.id")} LIMIT 1;
     IF FOUND THEN
-        RAISE foreign_key_violation USING
-            MESSAGE = 'update or delete on table "eta_event" violates a foreign key'
-                      ' constraint of a table naming it',
-            DETAIL = format('Key (id)=(%s) is still referenced.', named),
-            TABLE = 'eta_event';
+        {_refuse_named("named")}
     END IF;
     RETURN NULL;
 END $$
 """
 
-RENUMBER_CHECK = """
+RENUMBER_CHECK = f"""
 CREATE FUNCTION eta_event_renumber_check() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM eta_change c WHERE c.event_id = OLD.id)
-       OR EXISTS (SELECT 1 FROM delay_notice n WHERE n.event_id = OLD.id)
-       OR EXISTS (SELECT 1 FROM outbox_message m WHERE m.event_id = OLD.id) THEN
-        RAISE foreign_key_violation USING
-            MESSAGE = 'update or delete on table "eta_event" violates a foreign key'
-                      ' constraint of a table naming it',
-            DETAIL = format('Key (id)=(%s) is still referenced.', OLD.id),
-            TABLE = 'eta_event';
+    IF {_named("OLD.id")} THEN
+        {_refuse_named("OLD.id")}
     END IF;
     RETURN NEW;
 END $$

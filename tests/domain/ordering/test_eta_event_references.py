@@ -187,69 +187,44 @@ async def test_a_fanout_looks_its_event_up_once_per_statement(database_url: str)
     ]
 
 
-async def _racing_pair(database_url: str) -> tuple[asyncpg.Connection, asyncpg.Connection]:
-    writer = await asyncpg.connect(database_url)
-    deleter = await asyncpg.connect(database_url)
-    return writer, deleter
-
-
 WRITE_ONE = (
     "INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest, old_basis,"
     " new_earliest, new_latest, new_basis, material)"
     " SELECT line_id, $1, old_earliest, old_latest, old_basis, new_earliest, new_latest,"
     " new_basis, material FROM eta_change WHERE id = (SELECT MIN(id) FROM eta_change)"
 )
+DELETE_IT = "DELETE FROM eta_event WHERE id = $1"
 
 
-async def test_deleting_an_event_while_rows_naming_it_are_written_never_orphans_a_row(
-    database_url: str,
+@pytest.mark.skipif(not on_postgres(), reason="SQLite writes one transaction at a time")
+@pytest.mark.parametrize(
+    ("first", "second", "rows_left", "event_left"),
+    [(WRITE_ONE, DELETE_IT, 1, True), (DELETE_IT, WRITE_ONE, 0, False)],
+    ids=["a row written, then its event deleted", "an event deleted, then a row naming it"],
+)
+async def test_an_event_deleted_while_rows_naming_it_are_written_never_orphans_a_row(
+    database_url: str, first: str, second: str, rows_left: int, event_left: bool
 ) -> None:
-    """The writer locks the event first: the delete waits for it, then sees its row."""
-    if not on_postgres():
-        pytest.skip("SQLite writes one transaction at a time")
+    """Whichever transaction holds the event first, the other waits for it, then fails: the
+    writer's lock keeps the event, the delete's keeps the row from being written."""
     await _slipped()
     event = await _new_event()
-    writer, deleter = await _racing_pair(database_url)
+    holder = await asyncpg.connect(database_url)
+    waiter = await asyncpg.connect(database_url)
     try:
-        writing = writer.transaction()
-        await writing.start()
-        await writer.execute(WRITE_ONE, event)
-        deleting = asyncio.create_task(
-            deleter.execute("DELETE FROM eta_event WHERE id = $1", event)
-        )
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute(first, event)
+        waiting = asyncio.create_task(waiter.execute(second, event))
         await asyncio.sleep(0.3)
-        assert not deleting.done()  # waits for the writer's lock on the event
-        await writing.commit()
+        assert not waiting.done()  # waits for the first transaction's lock on the event
+        await holding.commit()
         with pytest.raises(asyncpg.ForeignKeyViolationError):
-            await deleting
+            await waiting
     finally:
-        await writer.close()
-        await deleter.close()
-    assert await _named_by("eta_change", event) == 1
-    assert await fetch(connection(), "SELECT id FROM eta_event WHERE id = ?", [event])
-
-
-async def test_writing_rows_naming_an_event_while_it_is_deleted_never_orphans_a_row(
-    database_url: str,
-) -> None:
-    """The delete holds the event: the writer waits for it, then finds no event."""
-    if not on_postgres():
-        pytest.skip("SQLite writes one transaction at a time")
-    await _slipped()
-    event = await _new_event()
-    writer, deleter = await _racing_pair(database_url)
-    try:
-        deleting = deleter.transaction()
-        await deleting.start()
-        await deleter.execute("DELETE FROM eta_event WHERE id = $1", event)
-        writing = asyncio.create_task(writer.execute(WRITE_ONE, event))
-        await asyncio.sleep(0.3)
-        assert not writing.done()  # waits for the delete to end
-        await deleting.commit()
-        with pytest.raises(asyncpg.ForeignKeyViolationError):
-            await writing
-    finally:
-        await writer.close()
-        await deleter.close()
-    assert await _named_by("eta_change", event) == 0
-    assert not await fetch(connection(), "SELECT id FROM eta_event WHERE id = ?", [event])
+        await holder.close()
+        await waiter.close()
+    assert await _named_by("eta_change", event) == rows_left
+    assert bool(await fetch(connection(), "SELECT id FROM eta_event WHERE id = ?", [event])) is (
+        event_left
+    )
