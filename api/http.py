@@ -63,6 +63,8 @@ class GraphQLView(GraphQL[ApiContext, None]):
             return await self._answer(request, context, root_value)
         except HTTPException as error:
             return _refused(error)
+        finally:
+            _forget_context(request)
 
     async def _answer(self, request: Any, context: Any, root_value: Any) -> Any:
         """The answer, or 503 when the database cannot serve: an outage outside execution
@@ -197,6 +199,15 @@ def _request_parts(data: dict[str, Any]) -> tuple[Any, Any, Any]:
             400, "The GraphQL operation's `extensions` must be an object or null, if provided."
         )
     return query, variables, extensions
+
+
+def _forget_context(request: Any) -> None:
+    """The request's context leaves the request's state once answered: each refers to the
+    other (``ApiContext.request``), a cycle that left both, with their headers, state and
+    response, to the garbage collector instead of being freed as the request ends."""
+    state = getattr(request, "scope", {}).get("state")
+    if isinstance(state, dict):
+        state.pop("api_context", None)
 
 
 def _refused(error: HTTPException) -> Response:
