@@ -40,6 +40,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from api.encoding import Kept
+
 DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
 
@@ -163,7 +165,7 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             if kept is not None and kept[0] is source and kept[1] is node:
                 _answers.move_to_end(kept_key)
                 return kept[2]
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {} if kept_key is None else Kept()
         for response_name, field_details, plain in fields:
             if plain is None:
                 out[response_name] = kind.name  # __typename

@@ -23,6 +23,7 @@ from strawberry.types.unset import UNSET
 from api import content_type, ide
 from api.cache import ResponseCache
 from api.context import ApiContext
+from api.encoding import encode
 from api.errors import ErrorCode
 from api.schema import build_schema
 from domain.context import Policy
@@ -136,6 +137,13 @@ class GraphQLView(GraphQL[ApiContext, None]):
         if result.errors:
             self._handle_errors(result.errors, response_data)
         return self.create_response(response_data=response_data, sub_response=sub_response)
+
+    def encode_json(self, data: object) -> str | bytes:
+        """strawberry's JSON, with the answers' kept parts encoded once (api/encoding.py);
+        ``lean=False`` encodes as strawberry does, to compare with."""
+        if self.lean:
+            return encode(data)
+        return super().encode_json(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """A request is one JSON object (a list is a batch, refused as batching is off)."""
