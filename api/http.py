@@ -22,7 +22,7 @@ from strawberry.types.unset import UNSET
 
 from api import content_type, ide
 from api.cache import ResponseCache
-from api.context import ApiContext
+from api.context import ApiContext, local_day
 from api.encoding import encode
 from api.errors import ErrorCode
 from api.schema import build_schema
@@ -92,7 +92,7 @@ class GraphQLView(GraphQL[ApiContext, None]):
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             raise HTTPException(413, "Request body too large.")
-        day = dt.datetime.now(dt.UTC).astimezone(self.policy.zone).date()
+        day = local_day(dt.datetime.now(dt.UTC), self.policy.zone)
         cached = await self.cache.answer(body, day)
         if cached is not None:
             return Response(cached, media_type="application/json")

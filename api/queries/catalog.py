@@ -85,7 +85,7 @@ class CatalogQuery:
             Read(lambda: page_snapshot(wanted, after_id=after_id, first=size), page.snapshot)
         )
         ctx = info.context.customer
-        today = ctx.today
+        today = info.context.today
         edges = [_edge(Product.of(view, ctx, today)) for view in page.items]
         built = connection(edges, page.has_next, after)
         return ProductConnection(edges=built.edges, page_info=built.page_info, filter_=wanted)
