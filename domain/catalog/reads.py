@@ -93,9 +93,22 @@ async def product_page(
 ) -> ProductPage:
     """Active products in id order after ``after_id``; ``first`` is capped at ``MAX_PAGE``."""
     snapshot = await page_snapshot(filter_, after_id=after_id, first=first)
-    has_next = len(snapshot.products) > max(0, min(first, MAX_PAGE))
-    views = _views(snapshot)
-    return ProductPage(views[: max(0, min(first, MAX_PAGE))], has_next, snapshot)
+    size = max(0, min(first, MAX_PAGE))
+    key = id(snapshot)
+    kept = _product_pages.get(key)
+    if kept is not None and kept[0] is snapshot and kept[1] == size:
+        _product_pages.move_to_end(key)
+        return kept[2]
+    page = ProductPage(_views(snapshot)[:size], len(snapshot.products) > size, snapshot)
+    _product_pages[key] = (snapshot, size, page)
+    while len(_product_pages) > _PAGES_SIZE:
+        _product_pages.popitem(last=False)
+    return page
+
+
+# The page made of each snapshot handed out again (``_pages``), by the snapshot's identity:
+# the same items, so that a caller may keep what it builds from them (the API's edges).
+_product_pages: OrderedDict[int, tuple[Snapshot, int, ProductPage]] = OrderedDict()
 
 
 async def count_products(filter_: ProductFilter) -> int:
