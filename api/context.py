@@ -8,6 +8,8 @@ looked up only when a staff field is asked for, so storefront requests never pay
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -36,11 +38,13 @@ class ApiContext:
 
     @property
     def today(self) -> dt.date:
-        return self.customer.today
+        """``customer.today``, the store's date now (``local_day``)."""
+        return local_day(self.now, self.policy.zone)
 
-    @property
+    @functools.cached_property
     def customer(self) -> Context:
-        """The domain Context of a customer acting with a link token."""
+        """The domain Context of a customer acting with a link token (one per request: it is
+        frozen, and ``now`` is the request's)."""
         return Context(CUSTOMER, self.now, self.policy)
 
     async def staff(self) -> Actor | None:
@@ -68,3 +72,20 @@ class ApiContext:
         if actor is not None:
             await check("api_token", actor.ident, ctx=ctx)
         return actor
+
+
+_day: tuple[int, dt.tzinfo | None, dt.date] = (0, None, dt.date.min)  # replaced whole
+
+
+def local_day(now: dt.datetime, zone: dt.tzinfo) -> dt.date:
+    """``now.astimezone(zone).date()`` (``Context.today``), worked out once a second: every
+    request asks for it, some twice, and converting to a zone is not free. A zone's offset is a
+    whole number of seconds, so within one second of UTC the date in a zone is one date."""
+    global _day  # noqa: PLW0603 - a cache of one entry
+    second = math.floor(now.timestamp())
+    kept = _day
+    if kept[0] == second and kept[1] is zone:
+        return kept[2]
+    day = now.astimezone(zone).date()
+    _day = (second, zone, day)
+    return day

@@ -22,7 +22,8 @@ from strawberry.types.unset import UNSET
 
 from api import content_type, ide
 from api.cache import ResponseCache
-from api.context import ApiContext
+from api.context import ApiContext, local_day
+from api.encoding import encode
 from api.errors import ErrorCode
 from api.schema import build_schema
 from domain.context import Policy
@@ -63,6 +64,8 @@ class GraphQLView(GraphQL[ApiContext, None]):
             return await self._answer(request, context, root_value)
         except HTTPException as error:
             return _refused(error)
+        finally:
+            _forget_context(request)
 
     async def _answer(self, request: Any, context: Any, root_value: Any) -> Any:
         """The answer, or 503 when the database cannot serve: an outage outside execution
@@ -89,7 +92,7 @@ class GraphQLView(GraphQL[ApiContext, None]):
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             raise HTTPException(413, "Request body too large.")
-        day = dt.datetime.now(dt.UTC).astimezone(self.policy.zone).date()
+        day = local_day(dt.datetime.now(dt.UTC), self.policy.zone)
         cached = await self.cache.answer(body, day)
         if cached is not None:
             return Response(cached, media_type="application/json")
@@ -134,6 +137,13 @@ class GraphQLView(GraphQL[ApiContext, None]):
         if result.errors:
             self._handle_errors(result.errors, response_data)
         return self.create_response(response_data=response_data, sub_response=sub_response)
+
+    def encode_json(self, data: object) -> str | bytes:
+        """strawberry's JSON, with the answers' kept parts encoded once (api/encoding.py);
+        ``lean=False`` encodes as strawberry does, to compare with."""
+        if self.lean:
+            return encode(data)
+        return super().encode_json(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """A request is one JSON object (a list is a batch, refused as batching is off)."""
@@ -197,6 +207,15 @@ def _request_parts(data: dict[str, Any]) -> tuple[Any, Any, Any]:
             400, "The GraphQL operation's `extensions` must be an object or null, if provided."
         )
     return query, variables, extensions
+
+
+def _forget_context(request: Any) -> None:
+    """The request's context leaves the request's state once answered: each refers to the
+    other (``ApiContext.request``), a cycle that left both, with their headers, state and
+    response, to the garbage collector instead of being freed as the request ends."""
+    state = getattr(request, "scope", {}).get("state")
+    if isinstance(state, dict):
+        state.pop("api_context", None)
 
 
 def _refused(error: HTTPException) -> Response:

@@ -11,9 +11,10 @@ wraps each of its hooks in a context manager per phase, which cost more than exe
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Iterator
 
-from graphql import ASTValidationRule, GraphQLError, parse
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionResult
@@ -24,6 +25,16 @@ from api.limits import LIMITS, MAX_TOKENS, PRODUCTION_LIMITS, validated
 PARSED = 256  # documents kept parsed (strawberry's ParserCache(maxsize=256) before)
 
 parse_cached = functools.lru_cache(maxsize=PARSED)(parse)
+
+# Validation errors of each document parsed (``parse_cached`` hands out the same document for
+# the same text), by the identities of the document and the schema; each entry holds both, so
+# neither id is reused while it is kept. ``validated``'s own cache hashes its key, and a
+# document's hash is computed over its whole tree (graphql-core's nodes are frozen dataclasses)
+# on every request.
+_validated: OrderedDict[
+    tuple[int, int, tuple[type[ASTValidationRule], ...], bool],
+    tuple[DocumentNode, GraphQLSchema, list[GraphQLError]],
+] = OrderedDict()
 
 
 class ApiRules(MaskErrors):
@@ -52,15 +63,24 @@ class ApiRules(MaskErrors):
         context.graphql_document = parse_cached(context.query, **context.parse_options)
 
     def validate(self) -> None:
-        """Validation, cached per document (as strawberry's ValidationCache)."""
+        """Validation, cached per document (as strawberry's ValidationCache), found by the
+        document's identity (``_validated``)."""
         context = self.execution_context
-        assert context.graphql_document is not None
-        context.pre_execution_errors = validated(
-            context.schema._schema,
-            context.graphql_document,
-            tuple(context.validation_rules),
-            self.hide_suggestions,
-        )
+        document = context.graphql_document
+        assert document is not None
+        schema = context.schema._schema
+        rules = tuple(context.validation_rules)
+        key = (id(document), id(schema), rules, self.hide_suggestions)
+        kept = _validated.get(key)
+        if kept is not None and kept[0] is document and kept[1] is schema:
+            _validated.move_to_end(key)
+            context.pre_execution_errors = kept[2]
+            return
+        errors = validated(schema, document, rules, self.hide_suggestions)
+        _validated[key] = (document, schema, errors)
+        while len(_validated) > PARSED:
+            _validated.popitem(last=False)
+        context.pre_execution_errors = errors
 
     def end(self) -> None:
         """After the operation: the result's errors masked (MaskErrors.on_operation)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from typing import Any
 
@@ -15,14 +16,17 @@ from api.execution import shared_answer
 from api.limits import check_list_sizes
 from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
 from api.types.catalog import Product
+from domain.catalog.availability import ProductView
 from domain.catalog.reads import (
     ProductFilter,
+    ProductPage,
     count_products,
     page_snapshot,
     product_page,
     sku_snapshot,
     views_of,
 )
+from domain.context import Context, Policy
 from domain.vocabulary import AvailabilityMode
 
 # The edge of each product built before, by the product's identity (each entry holds its
@@ -44,6 +48,34 @@ def _edge(product: Product) -> Edge[Product]:
     while len(_edges) > _EDGES_SIZE:
         _edges.popitem(last=False)
     return made
+
+
+# The edges of each page built before, by the identity of its items (``product_page`` hands
+# out the same page for a snapshot handed out again; each entry holds its page), with the day
+# and policy they were built for: the same products and edges as ``Product.of`` and ``_edge``
+# would hand out one by one.
+_PAGES_SIZE = 64
+_pages: OrderedDict[int, tuple[list[ProductView], Policy, dt.date, list[Edge[Product]]]] = (
+    OrderedDict()
+)
+
+
+def _page_edges(page: ProductPage, ctx: Context, today: dt.date) -> list[Edge[Product]]:
+    key = id(page.items)
+    kept = _pages.get(key)
+    if (
+        kept is not None
+        and kept[0] is page.items
+        and (kept[1] is ctx.policy or kept[1] == ctx.policy)
+        and kept[2] == today
+    ):
+        _pages.move_to_end(key)
+        return kept[3]
+    edges = [_edge(Product.of(view, ctx, today)) for view in page.items]
+    _pages[key] = (page.items, ctx.policy, today, edges)
+    while len(_pages) > _PAGES_SIZE:
+        _pages.popitem(last=False)
+    return edges
 
 
 @strawberry.input
@@ -84,10 +116,9 @@ class CatalogQuery:
         info.context.reads.append(
             Read(lambda: page_snapshot(wanted, after_id=after_id, first=size), page.snapshot)
         )
-        ctx = info.context.customer
-        today = ctx.today
-        edges = [_edge(Product.of(view, ctx, today)) for view in page.items]
-        built = connection(edges, page.has_next, after)
+        built = connection(
+            _page_edges(page, info.context.customer, info.context.today), page.has_next, after
+        )
         return ProductConnection(edges=built.edges, page_info=built.page_info, filter_=wanted)
 
     @strawberry.field(description="An active product by SKU, or null.")

@@ -92,7 +92,7 @@ class OptionGroup:
 # computed once, not on every page view. Only ``ctx.today`` and ``ctx.policy`` of the context
 # kept in it are read (``split_preview``), both part of the check.
 _BUILT_SIZE = 4096
-_built: OrderedDict[int, Product] = OrderedDict()
+_built: OrderedDict[int, tuple[Product, dt.date]] = OrderedDict()  # with its ``ctx.today``
 
 
 @shared_answers  # built once per view (``Product.of``) and never changed
@@ -121,16 +121,17 @@ class Product:
         kept = _built.get(key)
         if today is None:
             today = ctx.today
-        if (
-            kept is not None
-            and kept.view is view
-            and (kept.ctx.policy is ctx.policy or kept.ctx.policy == ctx.policy)
-            and kept.ctx.today == today
-        ):
-            _built.move_to_end(key)
-            return kept
+        if kept is not None:
+            product, day = kept
+            if (
+                product.view is view
+                and (product.ctx.policy is ctx.policy or product.ctx.policy == ctx.policy)
+                and day == today
+            ):
+                _built.move_to_end(key)
+                return product
         made = Product._build(view, ctx)
-        _built[key] = made
+        _built[key] = (made, made.ctx.today)
         while len(_built) > _BUILT_SIZE:
             _built.popitem(last=False)
         return made

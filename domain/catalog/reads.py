@@ -93,9 +93,22 @@ async def product_page(
 ) -> ProductPage:
     """Active products in id order after ``after_id``; ``first`` is capped at ``MAX_PAGE``."""
     snapshot = await page_snapshot(filter_, after_id=after_id, first=first)
-    has_next = len(snapshot.products) > max(0, min(first, MAX_PAGE))
-    views = _views(snapshot)
-    return ProductPage(views[: max(0, min(first, MAX_PAGE))], has_next, snapshot)
+    size = max(0, min(first, MAX_PAGE))
+    key = id(snapshot)
+    kept = _product_pages.get(key)
+    if kept is not None and kept[0] is snapshot and kept[1] == size:
+        _product_pages.move_to_end(key)
+        return kept[2]
+    page = ProductPage(_views(snapshot)[:size], len(snapshot.products) > size, snapshot)
+    _product_pages[key] = (snapshot, size, page)
+    while len(_product_pages) > _PAGES_SIZE:
+        _product_pages.popitem(last=False)
+    return page
+
+
+# The page made of each snapshot handed out again (``_pages``), by the snapshot's identity:
+# the same items, so that a caller may keep what it builds from them (the API's edges).
+_product_pages: OrderedDict[int, tuple[Snapshot, int, ProductPage]] = OrderedDict()
 
 
 async def count_products(filter_: ProductFilter) -> int:
@@ -198,16 +211,61 @@ async def _snapshot(
     """Products (``where`` ends with its order and limit), their open supply and the slip
     histories of their suppliers: one statement, plus a read of the histories when a receipt
     came since they were last read (``recent_slip_histories``). Inside a transaction
-    (``conn``), the histories are read in it, exactly."""
+    (``conn``), the histories are read in it, exactly. Outside one, equal rows with the same
+    histories give the snapshot handed out before (``_pages``)."""
     exact = conn is not None
     conn = conn or connection()
-    rows = await conn.execute_query(page_statement(is_postgres(conn), where), values)
+    statement = page_statement(is_postgres(conn), where)
+    rows = (await conn.execute_query(statement, values))[1]
+    if exact:
+        return await _built_snapshot(conn, rows, exact=True)
+    key = (statement, tuple(values))
+    kept = _pages.get(key)
+    if kept is not None and kept[0] == rows:
+        snapshot = kept[1]
+        if await _histories_hold(conn, snapshot, _fields(rows[-1])[-1] if rows else None):
+            if _pages.get(key) is kept:
+                _pages.move_to_end(key)
+            return snapshot
+    snapshot = await _built_snapshot(conn, rows, exact=False)
+    _pages[key] = (rows, snapshot)
+    _pages.move_to_end(key)
+    while len(_pages) > _PAGES_SIZE:
+        _pages.popitem(last=False)
+    return snapshot
+
+
+# The last snapshot of each statement read outside a transaction, with the rows it was built
+# from, by statement and values: a storefront reads the same few pages over and over, and
+# equal rows with the same slip histories (the same objects: ``recent_slip_histories`` hands
+# them out while no receipt came) make an equal snapshot. Handing out the same one lets
+# ``_views`` answer with the views it built from it, without comparing them product by product.
+_PAGES_SIZE = 64
+_pages: OrderedDict[tuple[str, tuple[object, ...]], tuple[Sequence[Any], Snapshot]] = OrderedDict()
+
+
+def _fields(row: Any) -> tuple[Any, ...]:
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+async def _histories_hold(conn: BaseDBAsyncClient, snapshot: Snapshot, version: object) -> bool:
+    """Whether the slip histories of ``snapshot``'s suppliers are still the ones it holds."""
+    if not snapshot.slips:
+        return True
+    suppliers = [sid for sid, _ in snapshot.slips]
+    histories = await recent_slip_histories(conn, suppliers, version)  # type: ignore[arg-type]
+    return len(histories) == len(snapshot.slips) and all(
+        histories.get(sid) is history for sid, history in snapshot.slips
+    )
+
+
+async def _built_snapshot(conn: BaseDBAsyncClient, rows: Sequence[Any], *, exact: bool) -> Snapshot:
     products: list[tuple[Any, ...]] = []
     supply: list[tuple[Any, ...]] = []
     last = None
     version = None
-    for row in rows[1]:
-        fields = tuple(row.values()) if isinstance(row, dict) else tuple(row)
+    for row in rows:
+        fields = _fields(row)
         product = fields[:_PRODUCT_FIELDS]
         if product[0] != last:
             products.append(product)
@@ -247,9 +305,28 @@ _memo: OrderedDict[
 ] = OrderedDict()
 
 
+# The views built from each snapshot ``_snapshot`` handed out again, by its identity (each
+# entry holds its snapshot, so the id cannot be reused while it is kept).
+_SNAPSHOT_VIEWS_SIZE = 64
+_snapshot_views: OrderedDict[int, tuple[Snapshot, list[ProductView]]] = OrderedDict()
+
+
 def _views(snapshot: Snapshot) -> list[ProductView]:
     """The views of a snapshot's products; the same objects as last time for unchanged rows
     (``api/types/catalog.py`` builds its answers once per view)."""
+    key = id(snapshot)
+    kept = _snapshot_views.get(key)
+    if kept is not None and kept[0] is snapshot:
+        _snapshot_views.move_to_end(key)
+        return list(kept[1])
+    views = _product_views(snapshot)
+    _snapshot_views[key] = (snapshot, views)
+    while len(_snapshot_views) > _SNAPSHOT_VIEWS_SIZE:
+        _snapshot_views.popitem(last=False)
+    return list(views)
+
+
+def _product_views(snapshot: Snapshot) -> list[ProductView]:
     supply: dict[int, list[tuple[Any, ...]]] = {}
     for row in snapshot.supply:
         supply.setdefault(row[0], []).append(row)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import gc
+import weakref
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +18,7 @@ import strawberry
 from graphql import GraphQLObjectType
 from strawberry.extensions import ParserCache
 
-from api.execution import LeanExecutor, _plan, shared_answers
+from api.execution import LeanExecutor, _helpers, _plan, shared_answers
 
 
 @strawberry.enum
@@ -229,3 +231,46 @@ async def test_a_shared_object_is_completed_once_per_document_and_a_new_object_a
     assert (
         two.data["shared"]["items"][0] is not one.data["shared"]["items"][0]
     )  # never kept: it has directives
+
+
+@strawberry.type
+class HelperQuery:
+    @strawberry.field
+    async def pair(self, info: strawberry.Info) -> list[str]:
+        async def one(name: str) -> str:
+            return name
+
+        helpers = info._raw_info.async_helpers
+        helpers.track([1, "not awaitable"])
+        return await helpers.gather([one("a"), one("b")])  # type: ignore[no-any-return]
+
+
+async def test_the_resolvers_async_helpers_reach_the_executor_while_it_runs() -> None:
+    lean = strawberry.Schema(query=HelperQuery, execution_context_class=LeanExecutor)
+    standard = strawberry.Schema(query=HelperQuery)
+    got, expected = await lean.execute("{ pair }"), await standard.execute("{ pair }")
+    assert got.data == expected.data == {"pair": ["a", "b"]}
+    assert got.errors is None
+
+
+async def test_an_executor_is_freed_as_its_execution_ends_not_by_the_garbage_collector() -> None:
+    """No cycle keeps it: graphql-core's own helpers would (bound methods of the executor)."""
+    made: list[weakref.ref[LeanExecutor]] = []
+
+    class Watched(LeanExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(weakref.ref(self))
+
+    schema = strawberry.Schema(query=Query, execution_context_class=Watched)
+    gc.collect()
+    gc.disable()
+    try:
+        result = await schema.execute(QUERIES[4])
+        assert result.errors is None and made
+        assert all(ref() is None for ref in made)
+    finally:
+        gc.enable()
+    helpers = _helpers(LeanExecutor.__new__(LeanExecutor))  # its executor gone at once
+    with pytest.raises(RuntimeError, match="has finished"):
+        helpers.track([])

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from ops.factory import frozen_after_start
+from ops.factory import YOUNG_OBJECTS, frozen_after_start
 from settings import Settings
 from tests.serving import ROOT, free_port, isolated_env, serving
 
@@ -150,8 +150,17 @@ async def test_a_started_app_leaves_its_start_up_objects_out_of_the_collector() 
 
     app = frozen_after_start(Starlette(lifespan=lifespan))
     gc.unfreeze()
+    threshold = gc.get_threshold()
     try:
         async with app.router.lifespan_context(app):
             assert ran == ["started"] and gc.get_freeze_count() > 0
+            assert gc.get_threshold() == (YOUNG_OBJECTS, *threshold[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
+def test_the_served_app_collects_the_youngest_past_what_requests_in_flight_hold() -> None:
+    """Eight catalogue requests in flight hold about 2,000 objects: collecting the youngest
+    generation every 700 walked them every few requests."""
+    assert YOUNG_OBJECTS >= 5 * 2_000

@@ -10,6 +10,7 @@ import pytest
 from domain.catalog import reads
 from domain.catalog.models import Product
 from domain.catalog.reads import ProductFilter, product_page
+from domain.promises.slip_histories import forget_recent_slips
 from tests import builders as b
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -70,3 +71,40 @@ async def test_racing_readers_and_stock_changes_never_keep_a_stale_view() -> Non
     final = await _page()
     assert final[0].on_hand == 9
     assert (await _page())[0] is final[0]
+
+
+async def test_a_page_read_again_with_unchanged_rows_is_the_same_snapshot_and_views() -> None:
+    """``_snapshot`` hands out the snapshot it built for equal rows and the same slip
+    histories; a changed row, a receipt or histories read again make a new one."""
+    supplier = await b.supplier()
+    product = await b.product(supplier_=supplier, on_hand=3)
+    await b.purchase_order(supplier, b.TODAY, (product, 2))
+    first = await reads.page_snapshot(ProductFilter(), first=10)
+    again = await reads.page_snapshot(ProductFilter(), first=10)
+    assert again is first
+    assert reads.views_of(again)[0] is reads.views_of(first)[0]
+    await Product.filter(id=product.id).update(on_hand=5)
+    changed = await reads.page_snapshot(ProductFilter(), first=10)
+    assert changed is not first and changed.products[0][8] == 5
+    received = await b.product(supplier_=supplier)
+    po = await b.purchase_order(supplier, b.TODAY, (received, 1))
+    await b.receipt(po, 1, context=b.later(b.ctx(), days=4))
+    slipped = await reads.page_snapshot(ProductFilter(), first=1)
+    assert dict(slipped.slips)[supplier.id].supplier == (4,)
+    assert (await reads.page_snapshot(ProductFilter(), first=1)) is slipped
+    forget_recent_slips()  # the histories read again: new objects, a new snapshot
+    read_again = await reads.page_snapshot(ProductFilter(), first=1)
+    assert read_again is not slipped and read_again == slipped
+
+
+async def test_the_kept_pages_stay_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reads, "_PAGES_SIZE", 2)
+    monkeypatch.setattr(reads, "_SNAPSHOT_VIEWS_SIZE", 2)
+    made = [await b.product(on_hand=n) for n in range(4)]
+    for _ in range(2):
+        for first in range(1, 5):
+            page = await product_page(ProductFilter(), first=first)
+            assert [(v.id, v.on_hand) for v in page.items] == [
+                (p.id, p.on_hand) for p in made[:first]
+            ]
+            assert len(reads._pages) <= 2 and len(reads._snapshot_views) <= 2
