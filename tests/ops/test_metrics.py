@@ -221,23 +221,26 @@ async def test_requests_read_the_pool_at_most_once_an_interval_and_settle_on_its
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Requests ask for the pool gauges; the pool is read at once, then at most once per
-    interval: a change within the interval shows at its end, though no request follows."""
+    interval: a change within the interval shows at its end, though no request follows.
+    Only this recorder's reads are counted: the process's own recorder may still settle what
+    an earlier test's requests asked for."""
     from domain.staff.operations import PoolUse
     from ops import metrics
 
     reads: list[PoolUse] = []
     pool = [PoolUse(4, 1, 8)]
 
-    def read() -> PoolUse:
-        reads.append(pool[0])
-        return pool[0]
+    class CountedRecorder(metrics._PoolRecorder):
+        def record(self, now: float) -> None:
+            reads.append(pool[0])
+            super().record(now)
 
     def in_use() -> float:
         return metrics.POOL.labels("in_use")._value.get()  # type: ignore[attr-defined,no-any-return]
 
-    monkeypatch.setattr(metrics, "pool_use", read)
+    monkeypatch.setattr(metrics, "pool_use", lambda: pool[0])
     monkeypatch.setattr(metrics, "POOL_INTERVAL_SECONDS", 0.2)
-    monkeypatch.setattr(metrics, "_pool_recorder", recorder := metrics._PoolRecorder())
+    recorder = CountedRecorder()
     recorder.soon()
     assert in_use() == 3 and len(reads) == 1
     pool[0] = PoolUse(6, 1, 8)
