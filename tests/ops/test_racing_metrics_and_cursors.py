@@ -1,14 +1,19 @@
 """Racing callers of what the serving path keeps between requests: the labelled request
 counters (``ops.metrics.count_request``), the encoded cursors (``api.pagination``), the log
-line's formatted second (``ops.requests``) and the catalogue's statements
-(``domain.catalog.reads.page_statement``)."""
+line's formatted second (``ops.requests``), the catalogue's statements
+(``domain.catalog.reads.page_statement``), the store's date kept for a second
+(``api.context.local_day``) and the JSON text of kept answers (``api.encoding``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from zoneinfo import ZoneInfo
 
+from api.context import local_day
+from api.encoding import Kept, encode
 from api.pagination import encode_cursor
 from domain.catalog.reads import _COLUMNS, _PAGE, _PAGE_PG, page_statement
 from domain.db import numbered
@@ -85,3 +90,45 @@ def test_catalogue_statements_kept_for_racing_threads_are_each_their_conditions_
         page = _PAGE_PG if postgres else _PAGE
         built = page.format(products=_COLUMNS, where=where)
         assert statement == (numbered(built) if postgres else built)
+
+
+def test_store_dates_asked_by_racing_threads_are_each_the_date_of_their_instant() -> None:
+    # Instants a hair either side of midnight in each zone, asked in turn by every thread, so
+    # the kept (second, zone, date) is replaced under the others' feet.
+    zones = [ZoneInfo("Asia/Kathmandu"), ZoneInfo("America/St_Johns"), dt.UTC]
+    midnight = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+    instants = [
+        (midnight - dt.timedelta(hours=hours, microseconds=micros)).astimezone(dt.UTC)
+        for hours in (0, 3, 6, 18, 21)
+        for micros in (-1, 0, 1, 999_999)
+    ]
+
+    def work(worker: int) -> list[bool]:
+        return [
+            local_day(now, zone) == now.astimezone(zone).date()
+            for call in range(CALLS)
+            for now in [instants[(worker + call) % len(instants)]]
+            for zone in [zones[(worker * 7 + call) % len(zones)]]
+        ]
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        answers = [ok for found in pool.map(work, range(THREADS)) for ok in found]
+    assert len(answers) == THREADS * CALLS and all(answers)
+
+
+def test_kept_answers_encoded_by_racing_threads_are_each_the_text_json_dumps_makes() -> None:
+    # Fresh kept parts each round, so the threads race to write each one's text first.
+    def answer(round_: int) -> dict[str, object]:
+        kept = [Kept(sku=f"SKU-{round_}-{n}", name="Café ✓ \u2028", inStock=n) for n in range(5)]
+        return {"data": {"products": {"edges": [{"node": node} for node in kept]}}}
+
+    for round_ in range(50):
+        shared = answer(round_)
+        expected = json.dumps(shared, separators=(",", ":"))
+
+        def work(_: int, shared: dict[str, object] = shared) -> list[str]:
+            return [encode(shared) for _ in range(20)]
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            texts = {text for found in pool.map(work, range(THREADS)) for text in found}
+        assert texts == {expected}
