@@ -1,9 +1,10 @@
-"""Migrations 0014 to 0016 on a populated PostgreSQL database: storage and keys, every row kept.
+"""Migrations 0014 to 0017 on a populated PostgreSQL database: storage and keys, every row kept.
 
 ``order_line`` gets its fill factor and the outbox's shipment and build indexes become partial;
-``delay_notice``'s order and line keys become one over both; the keys naming an ETA event
-become triggers checked per statement. Going down to 0013 (or 0014, 0015) and up again keeps
-every row of every table, and each step leaves the schema as that step describes it.
+``delay_notice``'s order and line keys become one over both; the keys naming an ETA event, then
+those naming a line, order, shipment or build request, become triggers checked per statement.
+Going down to 0013 (or 0014, 0015, 0016) and up again keeps every row of every table, and each
+step leaves the schema as that step describes it.
 """
 
 from __future__ import annotations
@@ -98,6 +99,9 @@ async def test_migration_0015_joins_a_notices_order_and_line_keys_and_keeps_ever
     populated_url: str,
 ) -> None:
     seeded = await _state(populated_url)
+    # 0017 turns the key 0015 made into triggers: the key stands from 0015 to 0016.
+    assert await _notice_keys(populated_url) == []
+    assert probe("migrate", populated_url, "models.0016_event_keys_per_statement") == "ok"
     assert await _notice_keys(populated_url) == [
         "FOREIGN KEY (order_id, line_id) REFERENCES order_line(order_id, id) ON DELETE CASCADE",
     ]
@@ -112,6 +116,7 @@ async def test_migration_0015_joins_a_notices_order_and_line_keys_and_keeps_ever
 
     assert probe("migrate", populated_url) == "ok"
     assert await _state(populated_url) == seeded
+    assert await _notice_keys(populated_url) == []
 
 
 async def _event_checks(url: str) -> dict[str, list[str]]:
@@ -173,3 +178,71 @@ async def test_migration_0016_checks_the_event_keys_per_statement_and_keeps_ever
     assert probe("migrate", populated_url) == "ok"
     assert await _state(populated_url) == seeded
     assert (await _event_checks(populated_url))["keys"] == []
+
+
+LINE_KEYS = [
+    "delay_notice_line_of_order_fkey",
+    "eta_change_line_id_fkey",
+    "outbox_message_build_request_id_fkey",
+    "outbox_message_order_id_fkey",
+    "outbox_message_shipment_id_fkey",
+]
+
+
+async def _line_checks(url: str) -> dict[str, list[str]]:
+    """The keys, triggers and functions standing on the columns 0017 checks per statement."""
+    stems = [f"{key.removesuffix('_fkey')}_%" for key in LINE_KEYS]
+    conn = await asyncpg.connect(url)
+    try:
+        keys = await conn.fetch(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conname = ANY($1)"
+            " ORDER BY 1",
+            LINE_KEYS,
+        )
+        triggers = await conn.fetch(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE ANY($1)"
+            " ORDER BY 1",
+            stems,
+        )
+        functions = await conn.fetch(
+            "SELECT proname FROM pg_proc WHERE proname LIKE ANY($1) ORDER BY 1", stems
+        )
+        return {
+            "keys": [r["conname"] for r in keys],
+            "triggers": [r["tgname"] for r in triggers],
+            "functions": [r["proname"] for r in functions],
+        }
+    finally:
+        await conn.close()
+
+
+async def test_migration_0017_checks_the_line_and_order_keys_per_statement_and_keeps_every_row(
+    populated_url: str,
+) -> None:
+    seeded = await _state(populated_url)
+    stems = [key.removesuffix("_fkey") for key in LINE_KEYS]
+    assert await _line_checks(populated_url) == {
+        "keys": [],
+        "triggers": sorted(
+            f"{stem}_{kind}"
+            for stem in stems
+            for kind in ["changed", "gone", "renumbered", "written"]
+        ),
+        "functions": sorted(
+            f"{stem}_{kind}"
+            for stem in stems
+            for kind in ["changed_check", "gone_cascade", "renumber_check", "written_check"]
+        ),
+    }
+
+    assert probe("migrate", populated_url, "models.0016_event_keys_per_statement") == "ok"
+    assert await _state(populated_url) == seeded
+    assert await _line_checks(populated_url) == {
+        "keys": LINE_KEYS,
+        "triggers": [],
+        "functions": [],
+    }
+
+    assert probe("migrate", populated_url) == "ok"
+    assert await _state(populated_url) == seeded
+    assert (await _line_checks(populated_url))["keys"] == []

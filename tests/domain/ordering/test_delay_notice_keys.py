@@ -1,8 +1,9 @@
-"""A delay notice's line belongs to its order (PostgreSQL; migration 0015).
+"""A delay notice's line belongs to its order (PostgreSQL; migrations 0015 and 0017).
 
-The notice's order and line are one foreign key, ``(order_id, line_id)`` to the line's
+The notice's order and line are one key, ``(order_id, line_id)`` to the line's
 ``(order_id, id)``: a notice can name no line of another order, and each notice the fan-out
-writes is checked by one look-up instead of one for the order and one for the line.
+writes is checked by one look-up instead of one for the order and one for the line. Since 0017
+the key is checked per statement by triggers (test_line_references.py).
 """
 
 from __future__ import annotations
@@ -70,14 +71,19 @@ async def test_a_delay_notice_cannot_take_the_line_of_another_order() -> None:
 async def test_a_notices_order_and_line_are_checked_by_one_key() -> None:
     keys = await fetch(
         connection(),
-        "SELECT confrelid::regclass::text AS parent, pg_get_constraintdef(oid) AS definition"
-        " FROM pg_constraint WHERE conrelid = 'delay_notice'::regclass AND contype = 'f'"
-        " ORDER BY 1",
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'delay_notice'::regclass"
+        " AND contype = 'f'",
     )
-    # The event is checked per statement (migration 0016, test_eta_event_references.py).
-    assert [(row["parent"], row["definition"]) for row in keys] == [
-        (
-            "order_line",
-            "FOREIGN KEY (order_id, line_id) REFERENCES order_line(order_id, id) ON DELETE CASCADE",
-        ),
+    triggers = await fetch(
+        connection(),
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'delay_notice'::regclass"
+        " AND NOT tgisinternal ORDER BY 1",
+    )
+    # The event (0016) and the line of the order (0017) are checked per statement.
+    assert keys == []
+    assert [row["tgname"] for row in triggers] == [
+        "delay_notice_event_changed",
+        "delay_notice_event_written",
+        "delay_notice_line_of_order_changed",
+        "delay_notice_line_of_order_written",
     ]
