@@ -1,13 +1,15 @@
 """A bounded memo that forgets its least recently used entry first.
 
 The serving path keeps many small memos (views by rows, products by view, answers by
-document): each a lookup that refreshes what it finds, and a store that forgets the oldest
-past a bound. The caller checks what it found (usually by identity) before using it.
+document): each found with ``get``, checked by its caller (usually by identity), refreshed
+with ``move_to_end`` when it holds, and kept with ``put``, which forgets the oldest past the
+bound. An ``OrderedDict`` itself, so that the hit path (``get``, ``move_to_end``) is the
+dictionary's own C methods, with no Python call added to every hit: only ``put`` is Python.
 
-No lock: each step is one operation on an ``OrderedDict``, atomic under the GIL, so racing
+No lock: each step is one operation on the dictionary, atomic under the GIL, so racing
 threads may lose a refresh or keep a moment more than the bound, never corrupt the order,
-never raise, and leave no more than the bound once they are done. An entry another thread
-dropped between a lookup and its refresh, or between a count and its eviction, is skipped.
+and leave no more than the bound once they are done. ``put`` skips an entry another thread
+dropped between its steps.
 """
 
 from __future__ import annotations
@@ -19,42 +21,25 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-class LruMemo(Generic[K, V]):
-    """At most ``bound`` entries; ``get`` refreshes, ``put`` evicts the least recently used.
+class LruMemo(OrderedDict[K, V], Generic[K, V]):
+    """At most ``bound`` entries once ``put`` returns, the least recently used out first."""
 
-    Values are never None: ``get`` answers None for a key not kept."""
-
-    __slots__ = ("bound", "_entries")
+    __slots__ = ("bound",)
 
     def __init__(self, bound: int) -> None:
+        super().__init__()
         self.bound = bound
-        self._entries: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        """The value kept for ``key``, now the most recently used; None if none is kept."""
-        entries = self._entries
-        value = entries.get(key)
-        if value is not None:
-            try:
-                entries.move_to_end(key)
-            except KeyError:  # evicted by another thread since the lookup
-                pass
-        return value
 
     def put(self, key: K, value: V) -> None:
         """Keep ``value`` for ``key`` as the most recently used; forget the oldest past the
         bound."""
-        entries = self._entries
-        entries[key] = value
+        self[key] = value
         try:
-            entries.move_to_end(key)
+            self.move_to_end(key)
         except KeyError:  # evicted by another thread since the store
             pass
-        while len(entries) > self.bound:
+        while len(self) > self.bound:
             try:
-                entries.popitem(last=False)
+                self.popitem(last=False)
             except KeyError:  # emptied by other threads evicting at the same time
                 break
-
-    def __len__(self) -> int:
-        return len(self._entries)

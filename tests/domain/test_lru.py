@@ -1,6 +1,6 @@
-"""The bounded memo of the serving path (domain/lru.py ``LruMemo``): a lookup refreshes, a
-store forgets the least recently used past the bound, and racing threads neither raise nor
-leave more than the bound."""
+"""The bounded memo of the serving path (domain/lru.py ``LruMemo``): a refresh or a store makes
+an entry the last to go, a store forgets the least recently used past the bound, and racing
+threads neither raise nor leave more than the bound."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 
 import pytest
 
@@ -18,7 +19,7 @@ CALLS = 5_000
 
 
 def kept(memo: LruMemo[str, int], keys: str) -> list[str]:
-    """The keys of ``keys`` still kept (looked up in turn, so refreshed in that order)."""
+    """The keys of ``keys`` still kept; a lookup alone refreshes nothing."""
     return [key for key in keys if memo.get(key) is not None]
 
 
@@ -31,15 +32,27 @@ def test_the_least_recently_stored_goes_first_past_the_bound() -> None:
     assert (memo.get("c"), memo.get("d"), memo.get("e")) == (2, 3, 4)
 
 
-def test_a_lookup_makes_its_entry_the_last_to_go() -> None:
+def test_a_refreshed_entry_is_the_last_to_go() -> None:
     memo: LruMemo[str, int] = LruMemo(3)
     for n, key in enumerate("abc"):
         memo.put(key, n)
-    assert memo.get("a") == 0  # now b, c, a
+    assert memo.get("a") == 0
+    memo.move_to_end("a")  # the caller's refresh once the entry holds: now b, c, a
     memo.put("d", 3)  # b goes
     assert memo.get("b") is None
-    memo.put("e", 4)  # c goes: a was looked up after it
+    memo.put("e", 4)  # c goes: a was refreshed after it
     assert kept(memo, "abcde") == ["a", "d", "e"]
+
+
+def test_a_lookup_alone_leaves_the_order_to_the_caller() -> None:
+    """A caller refreshes an entry only once it holds (an identity check, a date), as the
+    memos of the serving path do; an entry found and refused goes in its turn."""
+    memo: LruMemo[str, int] = LruMemo(2)
+    memo.put("a", 0)
+    memo.put("b", 1)
+    assert memo.get("a") == 0
+    memo.put("c", 2)
+    assert kept(memo, "abc") == ["b", "c"]
 
 
 def test_a_store_over_a_kept_key_replaces_it_and_makes_it_the_last_to_go() -> None:
@@ -83,8 +96,10 @@ def switching() -> Iterator[None]:
 
 @pytest.mark.usefixtures("switching")
 def test_racing_threads_get_their_keys_values_never_raise_and_leave_the_bound() -> None:
-    """Eight threads store and look up overlapping keys of a memo far smaller than the keys,
-    so each lookup races other threads' refreshes and evictions."""
+    """Eight threads look up, refresh and store overlapping keys of a memo far smaller than
+    the keys, so each step races other threads' refreshes and evictions. A refresh after a
+    lookup may find its entry evicted in between (a caller sharing a memo between threads
+    allows for that; the serving path uses each from its event loop's thread alone)."""
     bound = 16
     memo: LruMemo[int, tuple[int, int]] = LruMemo(bound)
     start = threading.Barrier(THREADS)
@@ -99,6 +114,9 @@ def test_racing_threads_get_their_keys_values_never_raise_and_leave_the_bound() 
             answers.append(found is None or found[0] == key)
             if found is None:
                 memo.put(key, (key, worker))
+            else:
+                with suppress(KeyError):
+                    memo.move_to_end(key)
             if call % 100 == 0:
                 sizes.append(len(memo))
         return answers
@@ -127,7 +145,8 @@ def test_threads_evicting_at_once_from_a_memo_of_one_never_raise() -> None:
         start.wait()
         for call in range(CALLS):
             memo.put(worker * CALLS + call, call)
-            memo.get(worker * CALLS + call)
+            found = memo.get(worker * CALLS + call)
+            assert found is None or found == call
         return worker
 
     with ThreadPoolExecutor(THREADS) as pool:
