@@ -164,6 +164,7 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             kept_key = (id(source), id(node))
             kept = _answers.get(kept_key)
             if kept is not None and kept[0] is source and kept[1] is node:
+                _answers.move_to_end(kept_key)
                 return kept[2]
         out: dict[str, Any] = {} if kept_key is None else Kept()
         for response_name, field_details, plain in fields:

@@ -73,6 +73,7 @@ class ApiRules(MaskErrors):
         key = (id(document), id(schema), rules, self.hide_suggestions)
         kept = _validated.get(key)
         if kept is not None and kept[0] is document and kept[1] is schema:
+            _validated.move_to_end(key)
             context.pre_execution_errors = kept[2]
             return
         errors = validated(schema, document, rules, self.hide_suggestions)

@@ -41,6 +41,7 @@ def _edge(product: Product) -> Edge[Product]:
     key = id(product)
     kept = _edges.get(key)
     if kept is not None and kept.node is product:
+        _edges.move_to_end(key)
         return kept
     made = shared_answer(Edge(cursor=encode_cursor(product.view.id), node=product))
     _edges.put(key, made)
@@ -66,6 +67,7 @@ def _page_edges(page: ProductPage, ctx: Context, today: dt.date) -> list[Edge[Pr
         and (kept[1] is ctx.policy or kept[1] == ctx.policy)
         and kept[2] == today
     ):
+        _pages.move_to_end(key)
         return kept[3]
     edges = [_edge(Product.of(view, ctx, today)) for view in page.items]
     _pages.put(key, (page.items, ctx.policy, today, edges))

@@ -128,6 +128,7 @@ class Product:
                 and (product.ctx.policy is ctx.policy or product.ctx.policy == ctx.policy)
                 and day == today
             ):
+                _built.move_to_end(key)
                 return product
         made = Product._build(view, ctx)
         _built.put(key, (made, made.ctx.today))

@@ -98,6 +98,7 @@ async def product_page(
     key = id(snapshot)
     kept = _product_pages.get(key)
     if kept is not None and kept[0] is snapshot and kept[1] == size:
+        _product_pages.move_to_end(key)
         return kept[2]
     page = ProductPage(_views(snapshot)[:size], len(snapshot.products) > size, snapshot)
     _product_pages.put(key, (snapshot, size, page))
@@ -315,6 +316,7 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
     key = id(snapshot)
     kept = _snapshot_views.get(key)
     if kept is not None and kept[0] is snapshot:
+        _snapshot_views.move_to_end(key)
         return list(kept[1])
     views = _product_views(snapshot)
     _snapshot_views.put(key, (snapshot, views))
@@ -338,6 +340,7 @@ def _product_views(snapshot: Snapshot) -> list[ProductView]:
             and kept[1] == lines
             and all(a is b for a, b in zip(kept[2], histories, strict=True))
         ):
+            _memo.move_to_end(pid)
             views.append(kept[3])
             continue
         view = _view(product, lines, histories)
