@@ -41,6 +41,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from api.encoding import Kept
+from domain.lru import LruMemo
 
 DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
@@ -66,7 +67,7 @@ ANSWERS_SIZE = 8192
 DOCUMENTS_SIZE = 256
 _shared: set[type] = set()
 _SHARED = "_answer_shared"  # in an object's __dict__: this one object is shared (shared_answer)
-_answers: OrderedDict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = OrderedDict()
+_answers: LruMemo[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = LruMemo(ANSWERS_SIZE)
 _documents: OrderedDict[int, tuple[Any, bool]] = OrderedDict()
 T = TypeVar("T")
 
@@ -175,9 +176,7 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
                 return Undefined
             out[response_name] = value
         if kept_key is not None:
-            _answers[kept_key] = (source, node, out)
-            while len(_answers) > ANSWERS_SIZE:
-                _answers.popitem(last=False)
+            _answers.put(kept_key, (source, node, out))
         return out
 
     def _static(self) -> bool:

@@ -11,7 +11,6 @@ wraps each of its hooks in a context manager per phase, which cost more than exe
 from __future__ import annotations
 
 import functools
-from collections import OrderedDict
 from collections.abc import Iterator
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
@@ -21,6 +20,7 @@ from strawberry.types import ExecutionResult
 
 from api.errors import should_mask, unavailable
 from api.limits import LIMITS, MAX_TOKENS, PRODUCTION_LIMITS, validated
+from domain.lru import LruMemo
 
 PARSED = 256  # documents kept parsed (strawberry's ParserCache(maxsize=256) before)
 
@@ -31,10 +31,10 @@ parse_cached = functools.lru_cache(maxsize=PARSED)(parse)
 # neither id is reused while it is kept. ``validated``'s own cache hashes its key, and a
 # document's hash is computed over its whole tree (graphql-core's nodes are frozen dataclasses)
 # on every request.
-_validated: OrderedDict[
+_validated: LruMemo[
     tuple[int, int, tuple[type[ASTValidationRule], ...], bool],
     tuple[DocumentNode, GraphQLSchema, list[GraphQLError]],
-] = OrderedDict()
+] = LruMemo(PARSED)
 
 
 class ApiRules(MaskErrors):
@@ -77,9 +77,7 @@ class ApiRules(MaskErrors):
             context.pre_execution_errors = kept[2]
             return
         errors = validated(schema, document, rules, self.hide_suggestions)
-        _validated[key] = (document, schema, errors)
-        while len(_validated) > PARSED:
-            _validated.popitem(last=False)
+        _validated.put(key, (document, schema, errors))
         context.pre_execution_errors = errors
 
     def end(self) -> None:

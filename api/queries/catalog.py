@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from typing import Any
 
 import strawberry
@@ -27,6 +26,7 @@ from domain.catalog.reads import (
     views_of,
 )
 from domain.context import Context, Policy
+from domain.lru import LruMemo
 from domain.vocabulary import AvailabilityMode
 
 # The edge of each product built before, by the product's identity (each entry holds its
@@ -34,7 +34,7 @@ from domain.vocabulary import AvailabilityMode
 # product while its view, day and policy hold, and its edge is a pure function of it, so the
 # executor may keep the edge's answer as it keeps the product's (``shared_answer``).
 _EDGES_SIZE = 4096
-_edges: OrderedDict[int, Edge[Product]] = OrderedDict()
+_edges: LruMemo[int, Edge[Product]] = LruMemo(_EDGES_SIZE)
 
 
 def _edge(product: Product) -> Edge[Product]:
@@ -44,9 +44,7 @@ def _edge(product: Product) -> Edge[Product]:
         _edges.move_to_end(key)
         return kept
     made = shared_answer(Edge(cursor=encode_cursor(product.view.id), node=product))
-    _edges[key] = made
-    while len(_edges) > _EDGES_SIZE:
-        _edges.popitem(last=False)
+    _edges.put(key, made)
     return made
 
 
@@ -55,8 +53,8 @@ def _edge(product: Product) -> Edge[Product]:
 # and policy they were built for: the same products and edges as ``Product.of`` and ``_edge``
 # would hand out one by one.
 _PAGES_SIZE = 64
-_pages: OrderedDict[int, tuple[list[ProductView], Policy, dt.date, list[Edge[Product]]]] = (
-    OrderedDict()
+_pages: LruMemo[int, tuple[list[ProductView], Policy, dt.date, list[Edge[Product]]]] = LruMemo(
+    _PAGES_SIZE
 )
 
 
@@ -72,9 +70,7 @@ def _page_edges(page: ProductPage, ctx: Context, today: dt.date) -> list[Edge[Pr
         _pages.move_to_end(key)
         return kept[3]
     edges = [_edge(Product.of(view, ctx, today)) for view in page.items]
-    _pages[key] = (page.items, ctx.policy, today, edges)
-    while len(_pages) > _PAGES_SIZE:
-        _pages.popitem(last=False)
+    _pages.put(key, (page.items, ctx.policy, today, edges))
     return edges
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +21,7 @@ from domain.catalog.availability import (
     preview_split,
 )
 from domain.context import Context
+from domain.lru import LruMemo
 from domain.vocabulary import AvailabilityMode, ShippedBy
 
 
@@ -92,7 +92,7 @@ class OptionGroup:
 # computed once, not on every page view. Only ``ctx.today`` and ``ctx.policy`` of the context
 # kept in it are read (``split_preview``), both part of the check.
 _BUILT_SIZE = 4096
-_built: OrderedDict[int, tuple[Product, dt.date]] = OrderedDict()  # with its ``ctx.today``
+_built: LruMemo[int, tuple[Product, dt.date]] = LruMemo(_BUILT_SIZE)  # with its ``ctx.today``
 
 
 @shared_answers  # built once per view (``Product.of``) and never changed
@@ -131,9 +131,7 @@ class Product:
                 _built.move_to_end(key)
                 return product
         made = Product._build(view, ctx)
-        _built[key] = (made, made.ctx.today)
-        while len(_built) > _BUILT_SIZE:
-            _built.popitem(last=False)
+        _built.put(key, (made, made.ctx.today))
         return made
 
     @staticmethod

@@ -22,6 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.catalog.availability import ProductView
 from domain.db import connection, fetch, is_postgres, numbered
+from domain.lru import LruMemo
 from domain.promises.eta import ProductTerms, SupplyLine
 from domain.promises.remaining import remaining_sql
 from domain.promises.slip_histories import VERSION, recent_slip_histories, slip_histories
@@ -100,15 +101,14 @@ async def product_page(
         _product_pages.move_to_end(key)
         return kept[2]
     page = ProductPage(_views(snapshot)[:size], len(snapshot.products) > size, snapshot)
-    _product_pages[key] = (snapshot, size, page)
-    while len(_product_pages) > _PAGES_SIZE:
-        _product_pages.popitem(last=False)
+    _product_pages.put(key, (snapshot, size, page))
     return page
 
 
 # The page made of each snapshot handed out again (``_pages``), by the snapshot's identity:
 # the same items, so that a caller may keep what it builds from them (the API's edges).
-_product_pages: OrderedDict[int, tuple[Snapshot, int, ProductPage]] = OrderedDict()
+_PAGES_SIZE = 64  # pages kept, here and in ``_pages``
+_product_pages: LruMemo[int, tuple[Snapshot, int, ProductPage]] = LruMemo(_PAGES_SIZE)
 
 
 async def count_products(filter_: ProductFilter) -> int:
@@ -240,7 +240,6 @@ async def _snapshot(
 # equal rows with the same slip histories (the same objects: ``recent_slip_histories`` hands
 # them out while no receipt came) make an equal snapshot. Handing out the same one lets
 # ``_views`` answer with the views it built from it, without comparing them product by product.
-_PAGES_SIZE = 64
 _pages: OrderedDict[tuple[str, tuple[object, ...]], tuple[Sequence[Any], Snapshot]] = OrderedDict()
 
 
@@ -297,18 +296,18 @@ def shipped_by(dropship: bool, optional: bool, supplier_id: int | None) -> Shipp
 # function of its rows and histories. Found by id and checked by comparing the rows: cheaper
 # than hashing every column of every row (prices, dates, descriptions) on each page.
 _MEMO_SIZE = 4096
-_memo: OrderedDict[
+_memo: LruMemo[
     int,
     tuple[
         tuple[Any, ...], tuple[tuple[Any, ...], ...], tuple[SlipHistory | None, ...], ProductView
     ],
-] = OrderedDict()
+] = LruMemo(_MEMO_SIZE)
 
 
 # The views built from each snapshot ``_snapshot`` handed out again, by its identity (each
 # entry holds its snapshot, so the id cannot be reused while it is kept).
 _SNAPSHOT_VIEWS_SIZE = 64
-_snapshot_views: OrderedDict[int, tuple[Snapshot, list[ProductView]]] = OrderedDict()
+_snapshot_views: LruMemo[int, tuple[Snapshot, list[ProductView]]] = LruMemo(_SNAPSHOT_VIEWS_SIZE)
 
 
 def _views(snapshot: Snapshot) -> list[ProductView]:
@@ -320,9 +319,7 @@ def _views(snapshot: Snapshot) -> list[ProductView]:
         _snapshot_views.move_to_end(key)
         return list(kept[1])
     views = _product_views(snapshot)
-    _snapshot_views[key] = (snapshot, views)
-    while len(_snapshot_views) > _SNAPSHOT_VIEWS_SIZE:
-        _snapshot_views.popitem(last=False)
+    _snapshot_views.put(key, (snapshot, views))
     return list(views)
 
 
@@ -347,10 +344,7 @@ def _product_views(snapshot: Snapshot) -> list[ProductView]:
             views.append(kept[3])
             continue
         view = _view(product, lines, histories)
-        _memo[pid] = (product, lines, histories, view)
-        _memo.move_to_end(pid)
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
+        _memo.put(pid, (product, lines, histories, view))
         views.append(view)
     return views
 

@@ -13,6 +13,7 @@ import pytest
 from api import rules
 from api.context import local_day
 from api.schema import build_schema
+from domain.lru import LruMemo
 
 ZONES = ["Europe/Paris", "Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham", "UTC"]
 
@@ -54,7 +55,7 @@ async def test_a_document_is_validated_once_and_answered_the_same_each_time(
         return validated(*args)
 
     monkeypatch.setattr(rules, "validated", counted)
-    monkeypatch.setattr(rules, "_validated", type(rules._validated)())
+    monkeypatch.setattr(rules, "_validated", LruMemo(rules.PARSED))
     schema = build_schema(production=production)
     for query in (
         "{ __typename }",

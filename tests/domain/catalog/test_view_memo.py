@@ -47,7 +47,7 @@ async def test_a_receipt_gives_the_suppliers_products_new_views_with_its_slip() 
 
 
 async def test_the_kept_views_stay_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reads, "_MEMO_SIZE", 2)
+    monkeypatch.setattr(reads._memo, "bound", 2)
     made = [await b.product(on_hand=n) for n in range(5)]
     for _ in range(2):
         views = await _page()
@@ -99,7 +99,8 @@ async def test_a_page_read_again_with_unchanged_rows_is_the_same_snapshot_and_vi
 
 async def test_the_kept_pages_stay_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reads, "_PAGES_SIZE", 2)
-    monkeypatch.setattr(reads, "_SNAPSHOT_VIEWS_SIZE", 2)
+    monkeypatch.setattr(reads._product_pages, "bound", 2)
+    monkeypatch.setattr(reads._snapshot_views, "bound", 2)
     made = [await b.product(on_hand=n) for n in range(4)]
     for _ in range(2):
         for first in range(1, 5):
