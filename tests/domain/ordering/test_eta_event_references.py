@@ -9,7 +9,6 @@ deleted while a transaction writes rows naming it never leaves a row naming noth
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import asyncpg
@@ -20,6 +19,7 @@ from domain.db import connection, execute, fetch
 from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 from tests.conftest import on_postgres
+from tests.lock_race import second_after_first
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -209,21 +209,8 @@ async def test_an_event_deleted_while_rows_naming_it_are_written_never_orphans_a
     writer's lock keeps the event, the delete's keeps the row from being written."""
     await _slipped()
     event = await _new_event()
-    holder = await asyncpg.connect(database_url)
-    waiter = await asyncpg.connect(database_url)
-    try:
-        holding = holder.transaction()
-        await holding.start()
-        await holder.execute(first, event)
-        waiting = asyncio.create_task(waiter.execute(second, event))
-        await asyncio.sleep(0.3)
-        assert not waiting.done()  # waits for the first transaction's lock on the event
-        await holding.commit()
-        with pytest.raises(asyncpg.ForeignKeyViolationError):
-            await waiting
-    finally:
-        await holder.close()
-        await waiter.close()
+    refused = await second_after_first(database_url, first, second, event)
+    assert isinstance(refused, asyncpg.ForeignKeyViolationError)
     assert await _named_by("eta_change", event) == rows_left
     assert bool(await fetch(connection(), "SELECT id FROM eta_event WHERE id = ?", [event])) is (
         event_left

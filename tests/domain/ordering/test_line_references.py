@@ -11,7 +11,6 @@ while a transaction writes rows naming it never leaves a row naming nothing.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from domain.db import connection, execute, fetch
 from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 from tests.conftest import on_postgres
+from tests.lock_race import second_after_first
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -412,23 +412,10 @@ async def test_a_line_deleted_while_rows_naming_it_are_written_never_orphans_a_r
     write deletes the new row with the line; a write after the delete fails."""
     (line,), _ = (await _named())[LINE]
     await execute(connection(), "DELETE FROM ledger_entry WHERE line_id = ?", [line])
-    holder = await asyncpg.connect(database_url)
-    waiter = await asyncpg.connect(database_url)
-    try:
-        holding = holder.transaction()
-        await holding.start()
-        await holder.execute(first, line)
-        waiting = asyncio.create_task(waiter.execute(second, line))
-        await asyncio.sleep(0.3)
-        assert not waiting.done()  # waits for the first transaction's lock on the line
-        await holding.commit()
-        if refused:
-            with pytest.raises(asyncpg.ForeignKeyViolationError):
-                await waiting
-        else:
-            await waiting
-    finally:
-        await holder.close()
-        await waiter.close()
+    error = await second_after_first(database_url, first, second, line)
+    if refused:
+        assert isinstance(error, asyncpg.ForeignKeyViolationError)
+    else:
+        assert error is None
     assert await _count(LINE, (line,)) == 0
     assert not await fetch(connection(), "SELECT id FROM order_line WHERE id = ?", [line])

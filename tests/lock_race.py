@@ -1,0 +1,33 @@
+"""Two transactions after the same row on PostgreSQL: the second waits for the first's lock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+
+async def second_after_first(
+    database_url: str, first: str, second: str, *args: object
+) -> asyncpg.PostgresError | None:
+    """Run ``first`` in a transaction left open, then ``second`` on another connection; check
+    that the second waits for the first's lock, commit the first, and return what the second
+    raised (None when it went through)."""
+    holder = await asyncpg.connect(database_url)
+    waiter = await asyncpg.connect(database_url)
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute(first, *args)
+        waiting = asyncio.create_task(waiter.execute(second, *args))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # waits for the first transaction's lock
+        await holding.commit()
+        try:
+            await waiting
+        except asyncpg.PostgresError as error:
+            return error
+        return None
+    finally:
+        await holder.close()
+        await waiter.close()
