@@ -10,8 +10,16 @@ import datetime as dt
 import pytest
 
 from domain.catalog.models import Product
-from domain.catalog.reads import _COLUMNS, _PAGE, page_statement
-from domain.db import connection, execute, numbered
+from domain.catalog.reads import (
+    _COLUMNS,
+    _PAGE,
+    MAX_PAGE,
+    ProductFilter,
+    page_condition,
+    page_statement,
+)
+from domain.db import connection, execute, fetch, numbered
+from domain.vocabulary import AvailabilityMode
 from tests import builders as b
 from tests.conftest import on_postgres
 
@@ -64,8 +72,8 @@ async def _rows(statement: str, values: list[object]) -> list[tuple[object, ...]
 
 async def test_the_lateral_page_reads_exactly_the_rows_of_the_portable_join() -> None:
     products = await _store()
-    conditions: list[tuple[str, list[object]]] = [
-        ("p.active = ? AND p.id > ? ORDER BY p.id LIMIT ?", [True, after, first])
+    conditions = [
+        page_condition(ProductFilter(), after, first)
         for after in [0, *(p.id for p in products)]
         for first in (1, 2, 3, 21)
     ]
@@ -82,3 +90,52 @@ async def test_the_lateral_page_reads_exactly_the_rows_of_the_portable_join() ->
     assert [row[0] for row in full if row[14] is not None] == [ids[0], ids[1], ids[1], ids[4]]
     assert [row[16] for row in full if row[14] is not None] == [5, 4, 6, 2]
     assert open_lines > 0
+
+
+async def _copies(product: Product, count: int) -> None:
+    """``count`` copies of a product, then statistics: a store of the size where the plan made
+    for the values first seen looked cheaper to PostgreSQL than one for any values."""
+    conn = connection()
+    rows = await fetch(
+        conn,
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_name = 'product' AND column_name NOT IN ('id', 'sku')",
+        [],
+    )
+    columns = ", ".join(row["column_name"] for row in rows)
+    await execute(
+        conn,
+        f"INSERT INTO product (sku, {columns}) SELECT sku || '-' || n, {columns}"
+        " FROM product, generate_series(1, ?) n WHERE id = ?",
+        [count, product.id],
+    )
+    await execute(conn, "ANALYZE product", [])
+
+
+@pytest.mark.parametrize(
+    "filter_",
+    [
+        ProductFilter(),
+        ProductFilter(modes=(AvailabilityMode.PREORDER, AvailabilityMode.STOCKED)),
+    ],
+    ids=["all", "modes"],
+)
+async def test_a_catalogue_page_is_planned_once_not_on_every_read(filter_: ProductFilter) -> None:
+    """PostgreSQL keeps one plan for a prepared statement once its cost is known for any
+    values; a page whose limit was a value got a plan made afresh on every read. (A text
+    search still does: the words searched change its cost, and it scans every product.)"""
+    template = (await _store())[0]
+    await _copies(template, 2_000)
+    for first in (1, 20, MAX_PAGE):
+        where, values = page_condition(filter_, 0, first)
+        statement = page_statement(True, where)
+        async with connection().acquire_connection() as conn:
+            prepared = await conn.prepare(statement)
+            for _ in range(12):
+                await prepared.fetch(*values)
+            generic, custom = await conn.fetchrow(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1",
+                prepared.get_name(),
+            )
+        # Five plans for the values PostgreSQL first sees, then the one kept for any values.
+        assert (generic, custom) == (7, 5), (first, generic, custom)
