@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+from domain.builds.services import BuildRequestInput, RequestedBuild, request_custom_build
 from domain.catalog.models import OptionChoice, OptionGroup, Product, Supplier
 from domain.context import Actor, Context, Policy
 from domain.ordering.services import LineRequest, OrderRequest, PlacedOrder, place_order
@@ -155,3 +156,35 @@ async def custom_build_product(
         },
     )
     return made, options
+
+
+async def build_request(
+    product: Product | None = None,
+    options: dict[str, dict[str, OptionChoice]] | None = None,
+    *,
+    frame: str = "Steel",
+    engine: str = "650cc",
+    email: str = "ada@example.com",
+    name: str = "Ada",
+    shipping_address: str = "1 Way",
+    notes: str = "",
+    key: str | None = None,
+    context: Context | None = None,
+) -> RequestedBuild:
+    """A custom build with one frame and one engine (by name), requested and quoted.
+
+    Of a new ``custom_build_product`` unless given one with its options.
+    """
+    if product is None:
+        product, options = await custom_build_product()
+    assert options is not None, "a given product comes with its options"
+    data = BuildRequestInput(
+        email=email,
+        name=name,
+        shipping_address=shipping_address,
+        sku=product.sku,
+        choice_ids=[options["Frame"][frame].id, options["Engine"][engine].id],
+        notes=notes,
+        idempotency_key=key,
+    )
+    return await request_custom_build(data, ctx=context or ctx())

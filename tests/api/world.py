@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from domain.builds.services import BuildRequestInput, accept_quote, request_custom_build
+from domain.builds.services import accept_quote
 from domain.context import Actor
 from domain.ordering.changes import CancelRequest, cancel_order_lines, set_order_priority
 from domain.ordering.models import Order, OrderLine
@@ -44,16 +44,8 @@ async def build_world() -> World:
     await cancel_order_lines(
         e.order.id, [CancelRequest(e_line.id)], ctx=customer, reason="cancelled by the customer"
     )
-    bike, options = await b.custom_build_product()
-    requested = await request_custom_build(
-        BuildRequestInput(
-            email="grace@example.com",
-            name="Grace",
-            shipping_address="2 Way",
-            sku=bike.sku,
-            choice_ids=[options["Frame"]["Carbon"].id, options["Engine"]["650cc"].id],
-        ),
-        ctx=customer,
+    requested = await b.build_request(
+        frame="Carbon", email="grace@example.com", name="Grace", context=customer
     )
     accepted = await accept_quote(requested.token, requested.quote.id, ctx=customer)
     build_order = await Order.get(id=accepted.order_id)

@@ -8,7 +8,6 @@ import pytest
 
 from domain import validation
 from domain.builds.models import BuildRequest
-from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.customers.models import Customer
 from domain.customers.services import resend_order_links
 from domain.errors import InvalidInput
@@ -85,16 +84,7 @@ async def test_an_order_stores_the_normalized_address_and_mails_it() -> None:
 async def test_a_build_request_to_an_undeliverable_address_is_refused() -> None:
     motorcycle, options = await b.custom_build_product()
     with pytest.raises(InvalidInput) as refused:
-        await request_custom_build(
-            BuildRequestInput(
-                email="nora@example..com",
-                name="Nora",
-                shipping_address="1 Road",
-                sku=motorcycle.sku,
-                choice_ids=[options["Frame"]["Steel"].id, options["Engine"]["650cc"].id],
-            ),
-            ctx=b.ctx(),
-        )
+        await b.build_request(motorcycle, options, email="nora@example..com")
     assert refused.value.field == "email"
     assert await BuildRequest.all().count() == 0
     assert await Customer.all().count() == 0

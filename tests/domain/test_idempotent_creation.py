@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from domain.builds.models import BuildQuote
-from domain.builds.services import BuildRequestInput, adjust_quote, request_custom_build
+from domain.builds.services import adjust_quote
 from domain.errors import IdempotencyKeyReused
 from domain.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from domain.shipping.services import create_shipment
@@ -66,28 +66,15 @@ async def test_a_shipment_key_for_other_lines_is_refused() -> None:
 
 async def test_a_build_key_for_another_request_is_refused() -> None:
     bike, options = await b.custom_build_product()
-    choices = [options["Frame"]["Steel"].id, options["Engine"]["650cc"].id]
-    data = BuildRequestInput("ada@example.com", "Ada", "1 Way", bike.sku, choices, "red", "k")
-    first = await request_custom_build(data, ctx=b.ctx())
-    again = await request_custom_build(data, ctx=b.ctx())
+    first = await b.build_request(bike, options, notes="red", key="k")
+    again = await b.build_request(bike, options, notes="red", key="k")
     assert again.request.id == first.request.id and again.token == first.token
-    other = BuildRequestInput("ada@example.com", "Ada", "1 Way", bike.sku, choices, "blue", "k")
     with pytest.raises(IdempotencyKeyReused):
-        await request_custom_build(other, ctx=b.ctx())
+        await b.build_request(bike, options, notes="blue", key="k")
 
 
 async def test_sending_the_same_quote_again_makes_no_new_quote() -> None:
-    bike, options = await b.custom_build_product()
-    made = await request_custom_build(
-        BuildRequestInput(
-            "ada@example.com",
-            "Ada",
-            "1 Way",
-            bike.sku,
-            [options["Frame"]["Steel"].id, options["Engine"]["650cc"].id],
-        ),
-        ctx=b.ctx(),
-    )
+    made = await b.build_request()
     first = await adjust_quote(made.request.id, "9000", 40, "paint", ctx=b.ctx())
     again = await adjust_quote(made.request.id, Decimal("9000.00"), 40, "paint", ctx=b.ctx())
     assert again.id == first.id and await BuildQuote.all().count() == 2
@@ -97,17 +84,7 @@ async def test_accepting_a_build_again_replays_but_another_quote_is_not_found() 
     from domain.builds.services import accept_quote
     from domain.errors import NotFound
 
-    bike, options = await b.custom_build_product()
-    made = await request_custom_build(
-        BuildRequestInput(
-            "ada@example.com",
-            "Ada",
-            "1 Way",
-            bike.sku,
-            [options["Frame"]["Steel"].id, options["Engine"]["650cc"].id],
-        ),
-        ctx=b.ctx(),
-    )
+    made = await b.build_request()
     first = await accept_quote(made.token, made.quote.id, ctx=b.ctx())
     assert await accept_quote(made.token, made.quote.id, ctx=b.ctx()) == first
     with pytest.raises(NotFound) as refused:

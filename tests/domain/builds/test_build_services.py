@@ -33,7 +33,7 @@ pytestmark = pytest.mark.usefixtures("db")
 CUSTOMER = Actor("customer", "rider@example.com")
 
 
-def _input(product: Product, *choices: OptionChoice, key: str | None = None) -> BuildRequestInput:
+def _input(product: Product, *choices: OptionChoice) -> BuildRequestInput:
     return BuildRequestInput(
         email="Rider@Example.com",
         name="Rin Rider",
@@ -41,15 +41,20 @@ def _input(product: Product, *choices: OptionChoice, key: str | None = None) -> 
         sku=product.sku,
         choice_ids=[c.id for c in choices],
         notes="Matte black, please.",
-        idempotency_key=key,
     )
 
 
 async def _requested(context: Context | None = None) -> RequestedBuild:
     product, options = await b.custom_build_product(price="8000.00", lead_time_days=30)
-    chosen = (options["Frame"]["Carbon"], options["Engine"]["1200cc"])
     context = context or b.ctx(actor=CUSTOMER)
-    return await request_custom_build(_input(product, *chosen), ctx=context)
+    return await b.build_request(
+        product,
+        options,
+        frame="Carbon",
+        engine="1200cc",
+        email="Rider@Example.com",
+        context=context,
+    )
 
 
 async def test_request_is_quoted_from_option_prices_and_lead_times() -> None:
@@ -107,9 +112,8 @@ async def test_only_custom_build_products_can_be_configured() -> None:
 
 async def test_same_key_requests_one_build() -> None:
     product, options = await b.custom_build_product()
-    chosen = (options["Frame"]["Steel"], options["Engine"]["650cc"])
-    first = await request_custom_build(_input(product, *chosen, key="b-1"), ctx=b.ctx())
-    again = await request_custom_build(_input(product, *chosen, key="b-1"), ctx=b.ctx())
+    first = await b.build_request(product, options, key="b-1")
+    again = await b.build_request(product, options, key="b-1")
     assert again.request.id == first.request.id and again.quote.id == first.quote.id
     assert await BuildRequest.all().count() == 1
 

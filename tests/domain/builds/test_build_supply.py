@@ -11,8 +11,8 @@ import datetime as dt
 
 import pytest
 
-from domain.builds.services import BuildRequestInput, accept_quote, request_custom_build
-from domain.catalog.models import OptionChoice, Product
+from domain.builds.services import RequestedBuild, accept_quote
+from domain.catalog.models import Product
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ordering.changes import CancelRequest, cancel_order_lines
 from domain.ordering.models import Allocation, OrderLine
@@ -29,18 +29,8 @@ from tests import builders as b
 pytestmark = pytest.mark.usefixtures("db")
 
 
-async def accepted_build(product: Product, email: str, *choices: OptionChoice) -> OrderLine:
-    """A customer's build, requested and accepted: its one waiting line."""
-    requested = await request_custom_build(
-        BuildRequestInput(
-            email=email,
-            name="Rider",
-            shipping_address="1 Track Lane",
-            sku=product.sku,
-            choice_ids=[c.id for c in choices],
-        ),
-        ctx=b.ctx(),
-    )
+async def accepted_build(requested: RequestedBuild) -> OrderLine:
+    """A customer's requested build, accepted: its one waiting line."""
     await accept_quote(requested.token, requested.quote.id, ctx=b.ctx())
     return await OrderLine.get(build_request_id=requested.request.id)
 
@@ -48,13 +38,10 @@ async def accepted_build(product: Product, email: str, *choices: OptionChoice) -
 async def two_builds() -> tuple[Product, OrderLine, OrderLine]:
     """Ada's build (accepted first) and Bea's, of other options, on one base product."""
     motorcycle, options = await b.custom_build_product()
-    ada = await accepted_build(
-        motorcycle, "ada@example.com", options["Frame"]["Carbon"], options["Engine"]["650cc"]
-    )
-    bea = await accepted_build(
-        motorcycle, "bea@example.com", options["Frame"]["Steel"], options["Engine"]["1200cc"]
-    )
-    return motorcycle, ada, bea
+    ada = await b.build_request(motorcycle, options, frame="Carbon", email="ada@example.com")
+    ada_line = await accepted_build(ada)
+    bea = await b.build_request(motorcycle, options, engine="1200cc", email="bea@example.com")
+    return motorcycle, ada_line, await accepted_build(bea)
 
 
 async def made_for(product: Product, line: OrderLine | None) -> PurchaseOrder:

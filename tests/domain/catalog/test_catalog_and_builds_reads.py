@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from domain.builds.reads import build_by_token, build_page, builds_by_id
-from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.catalog.models import Product
 from domain.catalog.reads import (
     ProductFilter,
@@ -47,17 +46,7 @@ async def test_inactive_products_are_hidden_unless_asked_for() -> None:
 
 
 async def test_build_reads_show_choices_and_the_newest_quote() -> None:
-    bike, options = await b.custom_build_product()
-    made = await request_custom_build(
-        BuildRequestInput(
-            "ada@example.com",
-            "Ada",
-            "1 Way",
-            bike.sku,
-            [options["Frame"]["Steel"].id, options["Engine"]["1200cc"].id],
-        ),
-        ctx=b.ctx(),
-    )
+    made = await b.build_request(engine="1200cc")
     view = await build_by_token(made.token)
     assert view is not None and view.status == BuildStatus.QUOTED
     assert [(c.group, c.name) for c in view.choices] == [("Frame", "Steel"), ("Engine", "1200cc")]

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 
 from domain.builds.models import BuildRequest
-from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.clock.job_runs import run_once
 from domain.clock.jobs import DAILY
 from domain.clock.models import JobRun
@@ -228,17 +227,7 @@ async def test_an_answered_notice_is_not_lapsed_by_the_clock() -> None:
 
 
 async def test_quotes_expire_through_the_clock() -> None:
-    product, options = await b.custom_build_product()
-    built = await request_custom_build(
-        BuildRequestInput(
-            "rider@example.com",
-            "Rin Rider",
-            "2 Track Lane",
-            product.sku,
-            [options["Frame"]["Carbon"].id, options["Engine"]["1200cc"].id],
-        ),
-        ctx=b.ctx(),
-    )
+    built = await b.build_request()
     await run_day(day(POLICY.quote_valid_days), POLICY)
     assert (await BuildRequest.get(id=built.request.id)).status == BuildStatus.QUOTED
     run = await run_day(day(POLICY.quote_valid_days + 1), POLICY)

@@ -8,7 +8,6 @@ import pytest
 from tortoise.exceptions import OperationalError
 
 from domain.builds.models import BuildRequest
-from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.customers.models import Customer
 from domain.errors import InvalidInput
 from domain.ordering.models import Order
@@ -108,17 +107,7 @@ async def test_injections_in_names_addresses_and_notes_stay_in_the_body(
     await Order.filter(id=order.id).update(
         shipping_name="Ada" + attack, shipping_address="1 Way" + attack
     )
-    build_product, options = await b.custom_build_product()
-    built = await request_custom_build(
-        BuildRequestInput(
-            email="ada@example.com",
-            name="Ada",
-            shipping_address="1 Way",
-            sku=build_product.sku,
-            choice_ids=[options["Frame"]["Steel"].id, options["Engine"]["650cc"].id],
-        ),
-        ctx=b.ctx(),
-    )
+    built = await b.build_request(email="ada@example.com", name="Ada")
     await BuildRequest.filter(id=built.request.id).update(notes="Notes" + attack)
     await send_all(smtp)
     assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 2

@@ -7,7 +7,6 @@ import html
 
 import pytest
 
-from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.customers.services import resend_order_links
 from domain.ordering.changes import CancelRequest, cancel_order_lines, respond_to_delay_notice
 from domain.ordering.models import DelayNotice, Order
@@ -227,16 +226,8 @@ async def test_cancellation_states_the_refund_due(smtp: SmtpServer) -> None:
 
 async def test_quote_ready_shows_price_time_validity_and_escaped_notes(smtp: SmtpServer) -> None:
     product, options = await b.custom_build_product(price="8000.00", lead_time_days=30)
-    built = await request_custom_build(
-        BuildRequestInput(
-            email="rider@example.com",
-            name="Rin Rider",
-            shipping_address="2 Track Lane",
-            sku=product.sku,
-            choice_ids=[options["Frame"]["Carbon"].id, options["Engine"]["650cc"].id],
-            notes="Seat <i>higher</i> please\nand matte black",
-        ),
-        ctx=b.ctx(),
+    built = await b.build_request(
+        product, options, frame="Carbon", notes="Seat <i>higher</i> please\nand matte black"
     )
     await send_all(smtp)
     mail = only(smtp, "the quote is ready")

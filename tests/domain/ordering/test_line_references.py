@@ -18,7 +18,6 @@ import asyncpg
 import pytest
 from tortoise.exceptions import IntegrityError
 
-from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.db import connection, execute, fetch
 from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
@@ -158,20 +157,7 @@ async def _named() -> dict[Key, list[tuple[int, ...]]]:
 
 
 async def _build_request() -> int:
-    product, options = await b.custom_build_product()
-    requested = await request_custom_build(
-        BuildRequestInput(
-            email="Rider@Example.com",
-            name="Rin Rider",
-            shipping_address="2 Track Lane",
-            sku=product.sku,
-            choice_ids=[options["Frame"]["Steel"].id, options["Engine"]["650cc"].id],
-            notes="",
-            idempotency_key=None,
-        ),
-        ctx=b.ctx(),
-    )
-    return requested.request.id
+    return (await b.build_request()).request.id
 
 
 async def _count(key: Key, value: tuple[int, ...]) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from domain.builds.services import BuildRequestInput, accept_quote, request_custom_build
+from domain.builds.services import accept_quote
 from domain.context import Actor
 from domain.ordering.changes import CancelRequest, cancel_order_lines, respond_to_delay_notice
 from domain.ordering.models import DelayNotice
@@ -38,17 +38,8 @@ async def scenario() -> None:
     await b.shipped(placed.order.id)
     other = await b.order((product, 1))
     await cancel_order_lines(other.order.id, [CancelRequest(other.order.lines[0].id)], ctx=b.ctx())
-    custom, options = await b.custom_build_product(price="8000.00", lead_time_days=30)
-    built = await request_custom_build(
-        BuildRequestInput(
-            email="rider@example.com",
-            name="Rin Rider",
-            shipping_address="2 Track Lane",
-            sku=custom.sku,
-            choice_ids=[options["Frame"]["Carbon"].id, options["Engine"]["1200cc"].id],
-            notes="",
-        ),
-        ctx=b.ctx(actor=Actor("customer", "rider@example.com")),
+    built = await b.build_request(
+        email="rider@example.com", context=b.ctx(actor=Actor("customer", "rider@example.com"))
     )
     await accept_quote(built.token, built.quote.id, ctx=b.ctx())
 

@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from domain.builds.models import BuildQuote, BuildRequest
-from domain.builds.services import BuildRequestInput, request_custom_build
 from domain.outbox.models import OutboxMessage
 from tests import builders as b
 from tests.portal.staff.conftest import now_ctx, submit, text_of
@@ -17,17 +16,8 @@ pytestmark = pytest.mark.usefixtures("db")
 
 
 async def _requested() -> BuildRequest:
-    product, options = await b.custom_build_product()
-    done = await request_custom_build(
-        BuildRequestInput(
-            "rider@example.com",
-            "Rider",
-            "2 Garage Lane",
-            product.sku,
-            [options["Frame"]["Carbon"].id, options["Engine"]["650cc"].id],
-            notes="Tall rider: 195 cm",
-        ),
-        ctx=now_ctx(),
+    done = await b.build_request(
+        frame="Carbon", email="rider@example.com", notes="Tall rider: 195 cm", context=now_ctx()
     )
     return done.request
 

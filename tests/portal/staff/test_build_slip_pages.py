@@ -8,7 +8,7 @@ import datetime as dt
 import httpx
 import pytest
 
-from domain.builds.services import BuildRequestInput, accept_quote, request_custom_build
+from domain.builds.services import accept_quote
 from domain.ordering.models import EtaEvent, OrderLine
 from domain.vocabulary import AvailabilityMode, EtaReason
 from tests import builders as b
@@ -64,16 +64,7 @@ async def test_a_bad_build_date_is_told_next_to_the_field(
 async def test_a_custom_build_slip_from_its_page(staff: httpx.AsyncClient) -> None:
     ctx = now_ctx()
     motorcycle, options = await b.custom_build_product(lead_time_days=30)
-    requested = await request_custom_build(
-        BuildRequestInput(
-            email="ada@example.com",
-            name="Ada",
-            shipping_address="1 Track Lane",
-            sku=motorcycle.sku,
-            choice_ids=[options["Frame"]["Steel"].id, options["Engine"]["650cc"].id],
-        ),
-        ctx=ctx,
-    )
+    requested = await b.build_request(motorcycle, options, context=ctx)
     await accept_quote(requested.token, requested.quote.id, ctx=ctx)
     page = f"/staff/builds/{requested.request.id}"
     form = {"build_date": later(70), "reason": "Frame jig out of true"}
