@@ -113,12 +113,8 @@ async def test_the_preview_of_a_slip_equals_its_outcome_and_keeps_nothing() -> N
 
 async def test_a_custom_build_slip_moves_that_build_only() -> None:
     motorcycle, options = await b.custom_build_product(lead_time_days=30)
-    ada = await accepted_build(
-        motorcycle, "ada@example.com", options["Frame"]["Steel"], options["Engine"]["650cc"]
-    )
-    bea = await accepted_build(
-        motorcycle, "bea@example.com", options["Frame"]["Steel"], options["Engine"]["650cc"]
-    )
+    ada = await accepted_build(await b.build_request(motorcycle, options, email="ada@example.com"))
+    bea = await accepted_build(await b.build_request(motorcycle, options, email="bea@example.com"))
     assert ada.build_request_id is not None  # type: ignore[attr-defined]
     seen = await preview_custom_build_slip(
         ada.build_request_id,  # type: ignore[attr-defined]
