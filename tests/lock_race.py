@@ -6,6 +6,28 @@ import asyncio
 
 import asyncpg
 
+HISTORY_COLUMNS = (
+    "line_id",
+    "event_id",
+    "old_earliest",
+    "old_latest",
+    "old_basis",
+    "new_earliest",
+    "new_latest",
+    "new_basis",
+    "material",
+)
+
+
+def history_row_naming(column: str) -> str:
+    """An INSERT of one history row, a copy of the first, naming ``$1`` in ``column`` (its line
+    or its event): the write raced against that parent's delete."""
+    values = ", ".join("$1" if c == column else c for c in HISTORY_COLUMNS)
+    return (
+        f"INSERT INTO eta_change ({', '.join(HISTORY_COLUMNS)}) SELECT {values}"
+        " FROM eta_change WHERE id = (SELECT MIN(id) FROM eta_change)"
+    )
+
 
 async def second_after_first(
     database_url: str, first: str, second: str, *args: object

@@ -19,7 +19,7 @@ from domain.db import connection, execute, fetch
 from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 from tests.conftest import on_postgres
-from tests.lock_race import second_after_first
+from tests.lock_race import history_row_naming, second_after_first
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -187,12 +187,7 @@ async def test_a_fanout_looks_its_event_up_once_per_statement(database_url: str)
     ]
 
 
-WRITE_ONE = (
-    "INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest, old_basis,"
-    " new_earliest, new_latest, new_basis, material)"
-    " SELECT line_id, $1, old_earliest, old_latest, old_basis, new_earliest, new_latest,"
-    " new_basis, material FROM eta_change WHERE id = (SELECT MIN(id) FROM eta_change)"
-)
+WRITE_ONE = history_row_naming("event_id")
 DELETE_IT = "DELETE FROM eta_event WHERE id = $1"
 
 

@@ -22,7 +22,7 @@ from domain.db import connection, execute, fetch
 from domain.supply.purchase_orders import revise_expected_date
 from tests import builders as b
 from tests.conftest import on_postgres
-from tests.lock_race import second_after_first
+from tests.lock_race import HISTORY_COLUMNS, history_row_naming, second_after_first
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -38,17 +38,7 @@ def refused_by(key: Key, error: BaseException) -> bool:
 MISSING = 999_999
 
 COLUMNS = {
-    "eta_change": [
-        "line_id",
-        "event_id",
-        "old_earliest",
-        "old_latest",
-        "old_basis",
-        "new_earliest",
-        "new_latest",
-        "new_basis",
-        "material",
-    ],
+    "eta_change": list(HISTORY_COLUMNS),
     "delay_notice": [
         "order_id",
         "line_id",
@@ -376,12 +366,7 @@ async def test_a_fanouts_line_and_order_keys_are_checked_per_statement(database_
     )
 
 
-WRITE_ONE = (
-    "INSERT INTO eta_change (line_id, event_id, old_earliest, old_latest, old_basis,"
-    " new_earliest, new_latest, new_basis, material)"
-    " SELECT $1, event_id, old_earliest, old_latest, old_basis, new_earliest, new_latest,"
-    " new_basis, material FROM eta_change WHERE id = (SELECT MIN(id) FROM eta_change)"
-)
+WRITE_ONE = history_row_naming("line_id")
 DELETE_IT = "DELETE FROM order_line WHERE id = $1"
 
 
