@@ -2,10 +2,10 @@
 
 strawberry encodes an answer with ``json.dumps(data, separators=(",", ":"))``. Most of a
 catalogue page is the answers of its products and edges, which the executor keeps between
-requests (``api/execution.py``, ``shared_answers``) as ``Kept`` dicts. Here a ``Kept`` dict is
-encoded once, the first time it is answered, and its text is put in place of it every time
-after; the rest of the answer (a few dicts and lists around them) is encoded here as
-``json.dumps`` encodes it.
+requests (``api/execution.py``, ``shared_answers``) as ``Kept`` dicts, and the list of a page's
+edges as a ``KeptList``. Here a kept part is encoded once, the first time it is answered, and
+its text is put in place of it every time after; the rest of the answer (a few dicts and
+lists around them) is encoded here as ``json.dumps`` encodes it.
 
 Without indentation and with fixed separators, ``json.dumps`` writes a nested value exactly
 as it writes that value alone, so the joined text is the text ``json.dumps`` makes of the
@@ -25,18 +25,31 @@ from typing import Any
 SEPARATORS = (",", ":")
 
 
-class Kept(dict):  # type: ignore[type-arg]
+class _KeptPart:
     """An answer's part that is shared between requests and never changed once built; its
     JSON is written the first time it is asked for (``text``)."""
 
-    __slots__ = ("_text",)
+    __slots__ = ()  # each subclass declares the ``_text`` slot: a builtin base has its own layout
+    _text: str
 
     def text(self) -> str:
         try:
             return self._text
         except AttributeError:
-            self._text: str = json.dumps(self, separators=SEPARATORS)
+            self._text = json.dumps(self, separators=SEPARATORS)  # type: ignore[misc]
             return self._text
+
+
+class Kept(_KeptPart, dict):  # type: ignore[type-arg]
+    """A kept object's answer (a product, an edge)."""
+
+    __slots__ = ("_text",)
+
+
+class KeptList(_KeptPart, list):  # type: ignore[type-arg]
+    """A kept list's answer (a page's edges)."""
+
+    __slots__ = ("_text",)
 
 
 class _Unusual(Exception):  # noqa: N818 - not an error: "leave it to json.dumps"
@@ -57,7 +70,7 @@ def _write(value: Any, out: Callable[[str], None]) -> None:  # noqa: C901, PLR09
     kind = type(value)
     if kind is str:
         out(encode_basestring_ascii(value))
-    elif kind is Kept:
+    elif kind is Kept or kind is KeptList:
         out(value.text())
     elif kind is dict:
         out("{")

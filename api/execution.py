@@ -40,7 +40,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-from api.encoding import Kept
+from api.encoding import Kept, KeptList
 from domain.lru import LruMemo
 
 DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -58,16 +58,16 @@ class _Plain:
 # the standard way.
 _plans: dict[int, _Plain | None] = {}
 
-# The completed value of a shared object (``shared_answers``) for a selection of a parsed
-# document (kept by ``ParserCache``: the same field nodes for the same query text), by their
-# identities; each entry holds both, so neither id is reused while it is kept. Only documents
-# without directives (``_static``), only selections of one field node. Bounded, least
-# recently used first out.
+# The completed value of a shared object (``shared_answers``) or list (``SharedList``) for a
+# selection of a parsed document (kept by ``ParserCache``: the same field nodes for the same
+# query text), by their identities; each entry holds both, so neither id is reused while it is
+# kept. Only documents without directives (``_static``), only selections of one field node.
+# Bounded, least recently used first out.
 ANSWERS_SIZE = 8192
 DOCUMENTS_SIZE = 256
 _shared: set[type] = set()
 _SHARED = "_answer_shared"  # in an object's __dict__: this one object is shared (shared_answer)
-_answers: LruMemo[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = LruMemo(ANSWERS_SIZE)
+_answers: LruMemo[tuple[int, int], tuple[Any, Any, Kept | KeptList]] = LruMemo(ANSWERS_SIZE)
 _documents: OrderedDict[int, tuple[Any, bool]] = OrderedDict()
 T = TypeVar("T")
 
@@ -136,12 +136,17 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         if isinstance(kind, GraphQLList):
             if isinstance(value, str | bytes | dict) or not isinstance(value, Iterable):
                 return Undefined
-            items = []
+            keep = type(value) is SharedList and self._keeps(details)
+            if keep and (kept := _kept_answer(value, details)) is not None:
+                return kept
+            items = KeptList() if keep else []
             for item in value:
                 completed = self._value(kind.of_type, details, item)
                 if completed is Undefined:
                     return Undefined
                 items.append(completed)
+            if keep:
+                _keep_answer(value, details, items)
             return items
         if isinstance(kind, GraphQLObjectType):
             return self._object(kind, details, value)
@@ -154,19 +159,12 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         fields = self._selections[key]
         if fields is None:
             return Undefined
-        node = details[0].node
-        kept_key = None
-        if (
-            (type(source) in _shared or _SHARED in getattr(source, "__dict__", ()))
-            and len(details) == 1
-            and self._static()
-        ):
-            kept_key = (id(source), id(node))
-            kept = _answers.get(kept_key)
-            if kept is not None and kept[0] is source and kept[1] is node:
-                _answers.move_to_end(kept_key)
-                return kept[2]
-        out: dict[str, Any] = {} if kept_key is None else Kept()
+        keep = (
+            type(source) in _shared or _SHARED in getattr(source, "__dict__", ())
+        ) and self._keeps(details)
+        if keep and (kept := _kept_answer(source, details)) is not None:
+            return kept
+        out: dict[str, Any] = Kept() if keep else {}
         for response_name, field_details, plain in fields:
             if plain is None:
                 out[response_name] = kind.name  # __typename
@@ -175,9 +173,14 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             if value is Undefined:
                 return Undefined
             out[response_name] = value
-        if kept_key is not None:
-            _answers.put(kept_key, (source, node, out))
+        if keep:
+            _keep_answer(source, details, out)
         return out
+
+    def _keeps(self, details: Any) -> bool:
+        """Whether a shared value's answer for this selection may be kept: one field node,
+        in a document whose selections follow from it alone (``_static``)."""
+        return len(details) == 1 and self._static()
 
     def _static(self) -> bool:
         """Whether this request's selections follow from its document alone: no directive
@@ -219,6 +222,28 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None
             fields.append((response_name, field_details, plain))
         return fields
+
+
+def _kept_answer(source: Any, details: Any) -> Any:
+    """The answer kept for ``source`` and this selection's field node, or None."""
+    node = details[0].node
+    key = (id(source), id(node))
+    kept = _answers.get(key)
+    if kept is not None and kept[0] is source and kept[1] is node:
+        _answers.move_to_end(key)
+        return kept[2]
+    return None
+
+
+def _keep_answer(source: Any, details: Any, answer: Any) -> None:
+    node = details[0].node
+    _answers.put((id(source), id(node)), (source, node, answer))
+
+
+class SharedList(list):  # type: ignore[type-arg]
+    """A list shared between requests and never changed once built, of shared objects (a
+    page's edges, kept with its page): its answer for a selection is kept as a shared
+    object's is, so a page of 20 edges is one look-up instead of 20."""
 
 
 def shared_answers(cls: type[T]) -> type[T]:

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from api.cache import Read
 from api.context import ApiContext
 from api.errors import refused_as_graphql_errors
-from api.execution import shared_answer
+from api.execution import SharedList, shared_answer
 from api.limits import check_list_sizes
 from api.pagination import Connection, Edge, connection, encode_cursor, int_cursor, page_size
 from api.types.catalog import Product
@@ -51,14 +51,12 @@ def _edge(product: Product) -> Edge[Product]:
 # The edges of each page built before, by the identity of its items (``product_page`` hands
 # out the same page for a snapshot handed out again; each entry holds its page), with the day
 # and policy they were built for: the same products and edges as ``Product.of`` and ``_edge``
-# would hand out one by one.
+# would hand out one by one. The same list too (``SharedList``): the executor keeps its answer.
 _PAGES_SIZE = 64
-_pages: LruMemo[int, tuple[list[ProductView], Policy, dt.date, list[Edge[Product]]]] = LruMemo(
-    _PAGES_SIZE
-)
+_pages: LruMemo[int, tuple[list[ProductView], Policy, dt.date, SharedList]] = LruMemo(_PAGES_SIZE)
 
 
-def _page_edges(page: ProductPage, ctx: Context, today: dt.date) -> list[Edge[Product]]:
+def _page_edges(page: ProductPage, ctx: Context, today: dt.date) -> SharedList:
     key = id(page.items)
     kept = _pages.get(key)
     if (
@@ -69,7 +67,7 @@ def _page_edges(page: ProductPage, ctx: Context, today: dt.date) -> list[Edge[Pr
     ):
         _pages.move_to_end(key)
         return kept[3]
-    edges = [_edge(Product.of(view, ctx, today)) for view in page.items]
+    edges = SharedList(_edge(Product.of(view, ctx, today)) for view in page.items)
     _pages.put(key, (page.items, ctx.policy, today, edges))
     return edges
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.encoding import Kept, encode
+from api.encoding import Kept, KeptList, encode
 
 
 class Colour(enum.StrEnum):
@@ -54,6 +54,8 @@ VALUES: list[object] = [
     {"e": Colour.RED, "c": Count(3)},
     {1: "int key", None: "none key", False: "bool key"},
     {"deep": [[[[{"x": [kept(y=(1,))]}]]]]},
+    {"data": {"products": {"edges": KeptList([kept(node=CARD, cursor="Y3Vyc29y")] * 3)}}},
+    {"empty": KeptList(), "odd": KeptList([kept(t=(1,)), 1.5, None])},
 ]
 
 
@@ -68,6 +70,14 @@ def test_a_kept_part_is_encoded_once_and_its_text_reused() -> None:
     part["sku"] = "changed"  # kept parts never change; this shows the text is the kept one
     assert encode({"x": part}) == '{"x":{"sku":"A"}}'
     assert dumps({"x": part}) == '{"x":{"sku":"changed"}}'
+
+
+def test_a_kept_list_is_encoded_once_and_its_text_reused() -> None:
+    edges = KeptList([kept(sku="A"), kept(sku="B")])
+    assert encode({"edges": edges}) == '{"edges":[{"sku":"A"},{"sku":"B"}]}'
+    edges.append(kept(sku="C"))  # kept parts never change; this shows the text is the kept one
+    assert encode({"edges": edges}) == '{"edges":[{"sku":"A"},{"sku":"B"}]}'
+    assert dumps({"edges": edges}) == '{"edges":[{"sku":"A"},{"sku":"B"},{"sku":"C"}]}'
 
 
 def test_what_json_dumps_refuses_is_refused_the_same() -> None:

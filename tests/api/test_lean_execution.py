@@ -18,7 +18,8 @@ import strawberry
 from graphql import GraphQLObjectType
 from strawberry.extensions import ParserCache
 
-from api.execution import LeanExecutor, _helpers, _plan, shared_answers
+from api.encoding import KeptList
+from api.execution import LeanExecutor, SharedList, _helpers, _plan, shared_answers
 
 
 @strawberry.enum
@@ -169,18 +170,25 @@ class Shared:
 SHARED = [Shared(name=f"s{n}", window=_item(n).window, shout_count=n) for n in (1, 2)]
 
 
+# A list handed to every request as a page's edges are (``SharedList``), replaced whole when
+# its items change.
+LISTED = [SharedList(SHARED)]
+
+
 @strawberry.type
 class SharedPage:
-    """Built per request, as a page of edges is; its items are the shared objects."""
+    """Built per request, as a page of edges is; its items are the shared objects, in a list
+    built per request (``items``) and in a shared one (``listed``)."""
 
     items: list[Shared]
+    listed: list[Shared]
 
 
 @strawberry.type
 class SharedQuery:
     @strawberry.field
     def shared(self, first: int = 2) -> SharedPage:
-        return SharedPage(items=SHARED[:first])
+        return SharedPage(items=SHARED[:first], listed=LISTED[0])
 
 
 SHARED_QUERIES = [
@@ -189,6 +197,11 @@ SHARED_QUERIES = [
     "query($s: Boolean!) { shared { items { name window @include(if: $s) { colour } } } }",
     "query($s: Boolean!) { shared { items { ... on Shared @skip(if: $s) { name } shoutCount } } }",
     "{ shared { items { name shout window { colour } } } }",
+    "{ shared { listed { name window { colour latest } } } }",
+    "{ shared { listed { ...S } items { name } } } fragment S on Shared { a: name shoutCount }",
+    "query($s: Boolean!) { shared { listed { name window @skip(if: $s) { colour } } } }",
+    "{ shared { listed { name shout } } }",
+    "{ shared { listed { name } other: listed { shoutCount } } }",
 ]
 
 
@@ -231,6 +244,58 @@ async def test_a_shared_object_is_completed_once_per_document_and_a_new_object_a
     assert (
         two.data["shared"]["items"][0] is not one.data["shared"]["items"][0]
     )  # never kept: it has directives
+
+
+async def test_a_shared_list_is_completed_once_per_document_and_a_new_list_again() -> None:
+    """A page's edges: one look-up for the whole list while the same list is handed out."""
+    lean = strawberry.Schema(
+        query=SharedQuery, execution_context_class=LeanExecutor, extensions=[ParserCache]
+    )
+    query = "{ shared { items { name } listed { name window { colour } } } }"
+    first = await lean.execute(query, variable_values={"n": "1"})
+    again = await lean.execute(query, variable_values={"n": "2"})
+    assert first.data is not None and again.data is not None
+    listed = first.data["shared"]["listed"]
+    assert type(listed) is KeptList and again.data["shared"]["listed"] is listed
+    assert [item["name"] for item in listed] == ["s1", "s2"]
+    # A list built per request is completed again each time, its items kept one by one.
+    items = first.data["shared"]["items"]
+    assert type(items) is list and again.data["shared"]["items"] is not items
+    saved = LISTED[0]
+    LISTED[0] = SharedList([Shared(name="new", window=SHARED[0].window, shout_count=3)])
+    try:
+        changed = await lean.execute(query, variable_values={"n": "3"})
+    finally:
+        LISTED[0] = saved
+    assert changed.data is not None
+    assert [item["name"] for item in changed.data["shared"]["listed"]] == ["new"]
+    directive = SHARED_QUERIES[7]
+    one = await lean.execute(directive, variable_values={"s": True})
+    two = await lean.execute(directive, variable_values={"s": True})
+    assert one.data is not None and two.data is not None
+    assert two.data["shared"]["listed"] is not one.data["shared"]["listed"]  # never kept
+
+
+async def test_a_shared_list_with_a_broken_item_is_never_kept_and_reports_its_error() -> None:
+    """An item that breaks the schema's promise (a null name) sends the whole list the
+    standard way, every time, with graphql-core's error; nothing of it is kept."""
+    lean = strawberry.Schema(
+        query=SharedQuery, execution_context_class=LeanExecutor, extensions=[ParserCache]
+    )
+    standard = strawberry.Schema(query=SharedQuery)
+    saved = LISTED[0]
+    broken = Shared(name=None, window=SHARED[0].window, shout_count=1)  # type: ignore[arg-type]
+    LISTED[0] = SharedList([SHARED[0], broken])
+    try:
+        query = "{ shared { listed { name } } }"
+        answers = [await lean.execute(query) for _ in range(2)]
+        expected = await standard.execute(query)
+    finally:
+        LISTED[0] = saved
+    assert expected.errors is not None
+    for got in answers:
+        assert got.data == expected.data and got.errors is not None
+        assert [e.formatted for e in got.errors] == [e.formatted for e in expected.errors]
 
 
 @strawberry.type
