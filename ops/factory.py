@@ -15,7 +15,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from app import create_app
-from ops.requests import configure_access_log
+from ops.requests import configure_access_log, flush_access_log
 from settings import Settings
 
 
@@ -45,7 +45,10 @@ def frozen_after_start(app: Starlette) -> Starlette:
             gc.collect()
             gc.freeze()
             gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
-            yield state
+            try:
+                yield state
+            finally:
+                flush_access_log()  # the last requests' lines, before the process goes
 
     app.router.lifespan_context = lifespan
     return app

@@ -12,12 +12,15 @@ rest as ``other``.
 It runs around every request, so it is written for its cost: one pass adds the response headers
 (``X-Request-Id`` and the ones the composition root gives, e.g. the portal's security headers),
 the log line is put together from a template with only its strings JSON-escaped, the timestamp's
-date and time are formatted once a second, and the pool gauges are read at most a few times a
-second (``ops.metrics.record_pool_soon``).
+date and time are formatted once a second, lines are written in batches (``_Batch``: within
+0.1 s, whole lines, one write each), and the pool gauges are read at most a few times a second
+(``ops.metrics.record_pool_soon``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import logging
 import os
@@ -218,12 +221,80 @@ class _AccessLines(logging.StreamHandler):  # type: ignore[type-arg]
         self.setFormatter(logging.Formatter("%(message)s"))
 
 
+# The lines of requests answered, written together: whole lines, at most ``BATCH_BYTES`` a
+# write (``select.PIPE_BUF``: one write that the lines of other processes sharing standard
+# output cannot split, to a file or a pipe), and at most ``FLUSH_SECONDS`` after the first of
+# them was answered. One write per request was the largest single cost of this middleware.
+BATCH_BYTES = 4096
+FLUSH_SECONDS = 0.1
+
+
+class _Batch:
+    """The lines waiting for their write, all for one handler. Every line is ASCII (JSON
+    with ``ensure_ascii``), so its length is its size in bytes."""
+
+    def __init__(self) -> None:
+        self.handler: _AccessLines | None = None
+        self.lines: list[str] = []
+        self.size = 0
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, handler: _AccessLines, text: str) -> None:
+        if self.lines and (handler is not self.handler or self.size + len(text) > BATCH_BYTES):
+            self.flush()
+        self.handler = handler
+        self.lines.append(text)
+        self.size += len(text)
+        if self.size >= BATCH_BYTES:
+            self.flush()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a synchronous caller): now rather than later
+            self.flush()
+            return
+        if self.timer is None or self.timer_loop is not loop:  # a timer lost with its loop
+            self.timer = loop.call_later(FLUSH_SECONDS, self.flush)
+            self.timer_loop = loop
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = self.timer_loop = None
+        lines, handler = self.lines, self.handler
+        self.lines, self.size = [], 0
+        if not lines or handler is None:
+            return
+        text = "".join(lines)
+        try:
+            with handler.lock:  # type: ignore[union-attr]
+                handler.stream.write(text)
+                handler.stream.flush()
+        except Exception:  # noqa: BLE001 - reported as the handler reports its own failures
+            handler.handleError(
+                access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, text, (), None)
+            )
+
+
+_batch = _Batch()
+
+
+def flush_access_log() -> None:
+    """Write the lines still waiting (a server stopping, a test reading the log)."""
+    _batch.flush()
+
+
+atexit.register(flush_access_log)
+
+
 def _write(line: str) -> None:
     """Through ``logging`` as any record, unless the logger is exactly as
-    ``configure_access_log`` left it: then straight to its handler's stream, as that handler
-    would write it (the line, a newline, a flush, under the handler's lock), without making a
-    record and looking for its caller (a third of this middleware's cost). Anything else
-    configured (another handler, a filter, propagation) and ``logging`` does it all."""
+    ``configure_access_log`` left it: then into the batch of its handler's stream
+    (``_Batch``), written as that handler would write it (the lines, each with its newline,
+    a flush, under the handler's lock), without making a record and looking for its caller.
+    Anything else configured (another handler, a filter, propagation) and ``logging`` does
+    it all, after the lines still waiting."""
     handlers = access_log.handlers
     if (
         len(handlers) == 1
@@ -233,15 +304,9 @@ def _write(line: str) -> None:
         and not handler.filters
         and handler.level <= logging.INFO
     ):
-        try:
-            with handler.lock:  # type: ignore[union-attr]
-                handler.stream.write(line + handler.terminator)
-                handler.stream.flush()
-        except Exception:  # noqa: BLE001 - reported as the handler reports its own failures
-            handler.handleError(
-                access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, (), None)
-            )
+        _batch.add(handler, line + handler.terminator)
         return
+    _batch.flush()
     access_log.info(line)
 
 

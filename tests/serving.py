@@ -6,13 +6,15 @@ names one), its development mailbox and its log. The rest of the environment is 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -71,3 +73,20 @@ async def serving(
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+def access_lines(log: Path) -> list[dict]:
+    """The request lines a server has written to its log so far (one JSON object each)."""
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+async def logged(
+    log: Path, until: Callable[[list[dict]], bool], timeout: float = 30.0
+) -> list[dict]:
+    """The request lines once ``until`` holds of them: a line is written within 0.1 s of its
+    request, with others of the same moment (``ops.requests._Batch``)."""
+    deadline = time.monotonic() + timeout
+    while not until(lines := access_lines(log)):
+        assert time.monotonic() < deadline, f"not logged in {timeout:g} s: {lines[-5:]}"
+        await asyncio.sleep(0.05)
+    return lines

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import os
 import signal
 import time
@@ -25,7 +24,7 @@ from settings import Settings
 from tests import builders as b
 from tests.conftest import on_postgres
 from tests.outage import database_down
-from tests.serving import free_port, isolated_env, serving
+from tests.serving import access_lines, free_port, isolated_env, logged, serving
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -131,7 +130,11 @@ async def test_every_web_process_is_counted_and_its_pool_shown(db: str, tmp_path
             for _ in range(200):
                 assert (await client.get(f"{base}/healthz")).status_code == 200
             scrapes = [samples((await client.get(f"{base}/metrics")).text) for _ in range(6)]
-            lines = _access_lines(tmp_path / "server.log")
+            counted = total(scrapes[-1], "preorder_http_requests_total", route="/healthz")
+            lines = await logged(
+                tmp_path / "server.log",
+                lambda found: sum(line["route"] == "/healthz" for line in found) >= counted,
+            )
             killed = await _kill_one_web_process(client, base, tmp_path / "server.log")
             after_kill = [samples((await client.get(f"{base}/metrics")).text) for _ in range(6)]
     assert len({line["pid"] for line in lines}) == 2, "both web processes answered"
@@ -149,7 +152,7 @@ async def test_every_web_process_is_counted_and_its_pool_shown(db: str, tmp_path
 
 async def _kill_one_web_process(client: httpx.AsyncClient, base: str, log: Path) -> int:
     """SIGKILL one web process; uvicorn starts another. Returns the killed pid."""
-    victim = _access_lines(log)[-1]["pid"]
+    victim = access_lines(log)[-1]["pid"]
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 60
     while True:
@@ -158,14 +161,10 @@ async def _kill_one_web_process(client: httpx.AsyncClient, base: str, log: Path)
             await client.get(f"{base}/healthz")
         except httpx.TransportError:
             pass
-        pids = {line["pid"] for line in _access_lines(log)}
+        pids = {line["pid"] for line in access_lines(log)}
         if len(pids) >= 3:
             return victim
         await asyncio.sleep(0.2)
-
-
-def _access_lines(log: Path) -> list[dict]:
-    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
 
 
 async def test_operation_names_from_clients_cannot_grow_the_metrics_without_bound(

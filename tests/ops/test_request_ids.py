@@ -4,11 +4,14 @@ request caused and sent as a header on the emails those rows became."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
 import logging
+import select
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -184,6 +187,12 @@ def configured_log() -> Iterator[io.StringIO]:
         access_log.propagate = saved[2]
 
 
+def written(stream: io.StringIO) -> str:
+    """What the access log wrote, once the lines still waiting for their batch are written."""
+    requests.flush_access_log()
+    return stream.getvalue()
+
+
 async def test_hostile_paths_ids_and_clients_are_escaped_in_the_served_log(
     configured_log: io.StringIO,
 ) -> None:
@@ -197,7 +206,7 @@ async def test_hostile_paths_ids_and_clients_are_escaped_in_the_served_log(
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         await client.get(path, headers={"X-Request-Id": 'x"\\y'})
         await client.get("/healthz", headers={"X-Request-Id": "kept-1"})
-    lines = configured_log.getvalue().splitlines()
+    lines = written(configured_log).splitlines()
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)
     assert first["path"] == '/no/"such"\\page\n{"status":200}/\u2028З'
@@ -218,7 +227,7 @@ async def test_a_filter_on_the_access_log_is_still_applied(
         await client.get("/no-such-page")
     finally:
         access_log.removeFilter(dropped)
-    lines = [json.loads(line) for line in configured_log.getvalue().splitlines()]
+    lines = [json.loads(line) for line in written(configured_log).splitlines()]
     assert [line["status"] for line in lines] == [404]
 
 
@@ -234,8 +243,62 @@ async def test_a_log_that_cannot_be_written_does_not_fail_the_request(
     served_as_configured()
     access_log.handlers[0].stream = _BrokenStream()  # type: ignore[attr-defined]
     response = await client.get("/healthz")
+    requests.flush_access_log()
     assert response.status_code == 200 and response.headers["x-request-id"]
     assert "BrokenPipeError" in capsys.readouterr().err
+
+
+class _Writes(io.StringIO):
+    """A stream that keeps each write apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+async def test_racing_requests_lines_are_written_whole_in_batches_of_at_most_a_pipe_buffer(
+    client: httpx.AsyncClient, configured_log: io.StringIO
+) -> None:
+    """Each write is whole lines and at most ``PIPE_BUF`` bytes: web processes sharing
+    standard output never split one another's lines, to a file or a pipe."""
+    served_as_configured()
+    stream = _Writes()
+    access_log.handlers[0].stream = stream  # type: ignore[attr-defined]
+    paths = [f"/no-such-page/{n}/{'x' * (n % 7) * 300}" for n in range(300)]
+    answers = await asyncio.gather(*(client.get(path) for path in paths))
+    assert all(answer.status_code == 404 for answer in answers)
+    requests.flush_access_log()
+    assert stream.writes and all(
+        len(text.encode()) <= select.PIPE_BUF == requests.BATCH_BYTES and text.endswith("\n")
+        for text in stream.writes
+    )
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert sorted(line["path"] for line in lines) == sorted(path[:512] for path in paths)
+    assert len(stream.writes) < len(lines) / 4  # batched, not a write per request
+
+
+async def test_a_line_is_written_within_the_flush_interval_without_further_requests(
+    client: httpx.AsyncClient, configured_log: io.StringIO
+) -> None:
+    served_as_configured()
+    await client.get("/healthz", headers={"X-Request-Id": "alone"})
+    deadline = time.monotonic() + requests.FLUSH_SECONDS + 5
+    while "alone" not in configured_log.getvalue():
+        assert time.monotonic() < deadline, "the line waited past its flush"
+        await asyncio.sleep(requests.FLUSH_SECONDS / 4)
+    assert json.loads(configured_log.getvalue())["request_id"] == "alone"
+
+
+def test_a_line_written_outside_an_event_loop_is_written_at_once(
+    configured_log: io.StringIO,
+) -> None:
+    served_as_configured()
+    requests._write('{"status": 200}')
+    assert configured_log.getvalue() == '{"status": 200}\n'
 
 
 def test_the_access_log_writes_to_standard_output() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import subprocess
 import sys
 import time
@@ -22,17 +21,9 @@ from starlette.applications import Starlette
 
 from ops.factory import YOUNG_OBJECTS, frozen_after_start
 from settings import Settings
-from tests.serving import ROOT, free_port, isolated_env, serving
+from tests.serving import ROOT, access_lines, free_port, isolated_env, logged, serving
 
 PROXY = "127.0.0.2"
-
-
-def access_lines(log: Path) -> list[dict]:
-    lines = []
-    for line in log.read_text().splitlines():
-        if line.startswith("{"):
-            lines.append(json.loads(line))
-    return lines
 
 
 def client_from(address: str) -> httpx.AsyncClient:
@@ -56,7 +47,11 @@ async def test_forwarded_headers_are_believed_only_from_the_configured_proxy(
             # The proxy's client is not allowed /metrics although the proxy itself is loopback.
             scrape_via_proxy = await proxy.get(f"{base}/metrics", headers=forwarded)
             scrape = await direct.get(f"{base}/metrics")
-            pid = access_lines(tmp_path / "server.log")[-1]["pid"]
+            answered = await logged(
+                tmp_path / "server.log",
+                lambda lines: {"p", "d"} <= {x["request_id"] for x in lines},
+            )
+            pid = answered[-1]["pid"]
             loaded = Path(f"/proc/{pid}/maps").read_text()
     assert "uvloop" in loaded and "httptools" in loaded, "uvicorn[standard]'s loop and parser"
     assert through.status_code == spoofed.status_code == 200

@@ -13,7 +13,6 @@ import asyncio
 import base64
 import contextlib
 import datetime as dt
-import json
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ import pytest
 from domain.clock.jobs import DAILY
 from tests.conftest import TEST_DATABASE_URL, _create_pg_database, _drop_pg_database, on_postgres
 from tests.domain.notifications.conftest import SmtpServer
-from tests.serving import ROOT, free_port, isolated_env, serving
+from tests.serving import ROOT, access_lines, free_port, isolated_env, logged, serving
 
 pytestmark = pytest.mark.skipif(
     not on_postgres(),
@@ -149,10 +148,12 @@ async def _journey(
             payload = response.json()["data"]["placeOrder"]
             assert payload["errors"] == [], payload
             numbers[request_id] = payload["order"]["number"]
-            pids = {line["pid"] for line in _placed(tmp_path)}
+            pids = {line["pid"] for line in _placed(access_lines(tmp_path / "server.log"))}
             if index >= 5 and len(pids) == 2:
                 break
-        assert len({line["pid"] for line in _placed(tmp_path)}) == 2, "orders on both processes"
+        await logged(  # orders on both processes
+            tmp_path / "server.log", lambda lines: len({x["pid"] for x in _placed(lines)}) == 2
+        )
 
         conn = await asyncpg.connect(url.replace("postgresql://", "postgres://", 1))
         try:
@@ -211,14 +212,8 @@ async def _journey(
     return runs
 
 
-def _placed(tmp_path: Path) -> list[dict]:
-    lines = []
-    for line in (tmp_path / "server.log").read_text().splitlines():
-        if line.startswith("{"):
-            record = json.loads(line)
-            if record.get("operation") == "PlaceOrder" and record["status"] == 200:
-                lines.append(record)
-    return lines
+def _placed(lines: list[dict]) -> list[dict]:
+    return [x for x in lines if x.get("operation") == "PlaceOrder" and x["status"] == 200]
 
 
 async def _clock_day(conn: asyncpg.Connection) -> str:
