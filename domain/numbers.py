@@ -24,19 +24,18 @@ _DIGITS = re.compile(r"-?[0-9]{1,12}")  # 12 digits: past every bound, short eno
 def whole_number(
     raw: object, *, field: str, minimum: int, maximum: int, message: str | None = None
 ) -> int:
-    """``raw`` (text of ASCII digits, optionally signed, or an int) within ``minimum..maximum``."""
-    text = message or f"Enter a whole number from {minimum} to {maximum}."
-    refused = InvalidInput(text, field=field)
+    """``raw`` (text of ASCII digits, optionally signed, or an int) within ``minimum..maximum``.
+    The refusal is made only when refused: most numbers read are good ones."""
+    value: int | None = None
     if isinstance(raw, bool):
-        raise refused
-    if isinstance(raw, int):
+        pass
+    elif isinstance(raw, int):
         value = raw
-    elif isinstance(raw, str) and _DIGITS.fullmatch(raw.strip()):
-        value = int(raw.strip())
-    else:
-        raise refused
-    if not minimum <= value <= maximum:
-        raise refused
+    elif isinstance(raw, str) and _DIGITS.fullmatch(stripped := raw.strip()):
+        value = int(stripped)
+    if value is None or not minimum <= value <= maximum:
+        text = message or f"Enter a whole number from {minimum} to {maximum}."
+        raise InvalidInput(text, field=field)
     return value
 
 

@@ -33,8 +33,11 @@ from domain.vocabulary import AvailabilityMode, ShippedBy
 
 MAX_PAGE = 100
 
+# The price as its text (``as_decimal`` makes it exact): the driver's decoding of a numeric
+# was a tenth of the client's time for a page, and a page is read and compared on every request.
 _COLUMNS = (
-    "SELECT p.id, p.sku, p.name, p.description, p.price, p.mode, p.release_date,"
+    "SELECT p.id, p.sku, p.name, p.description, CAST(p.price AS TEXT) AS price, p.mode,"
+    " p.release_date,"
     " COALESCE(p.lead_time_days, s.lead_time_days) AS lead, p.on_hand, p.waiting_units,"
     " p.backorder_cap, p.supplier_id, p.dropship, p.dropship_optional"
     " FROM product p LEFT JOIN supplier s ON s.id = p.supplier_id"
