@@ -13,9 +13,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -43,18 +45,29 @@ def isolated_env(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def serving(
-    tmp_path: Path, env: Mapping[str, str], port: int, *, args: Sequence[str] = ()
+    tmp_path: Path,
+    env: Mapping[str, str],
+    port: int,
+    *,
+    args: Sequence[str] = (),
+    through_pipe: bool = False,
 ) -> AsyncIterator[str]:
-    """Run ``cli.py serve`` until /healthz answers 200; yield its base URL; stop it after."""
+    """Run ``cli.py serve`` until /healthz answers 200; yield its base URL; stop it after.
+    Its output goes to ``server.log``; ``through_pipe``: through a pipe first, as a process
+    manager collects it (writes to a pipe are whole only up to ``PIPE_BUF`` bytes)."""
     log_path = tmp_path / "server.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    log = open(log_path, "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "cli.py", "serve", *args],
         cwd=ROOT,
         env=dict(env),
-        stdout=log,
+        stdout=subprocess.PIPE if through_pipe else log,
         stderr=subprocess.STDOUT,
     )
+    copier = None
+    if process.stdout is not None:
+        copier = threading.Thread(target=_copy, args=(process.stdout, log), daemon=True)
+        copier.start()
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -72,12 +85,25 @@ async def serving(
     finally:
         process.terminate()
         process.wait(timeout=20)
+        if copier is not None:
+            copier.join(timeout=20)
         log.close()
 
 
+def _copy(source: IO[bytes], log: IO[bytes]) -> None:
+    """The pipe's bytes into the log, read slowly as a busy collector reads them: the pipe
+    fills, and a write longer than ``PIPE_BUF`` waits part-written while another goes in."""
+    while chunk := os.read(source.fileno(), 4096):
+        log.write(chunk)
+        log.flush()
+        time.sleep(0.05)
+
+
 def access_lines(log: Path) -> list[dict]:
-    """The request lines a server has written to its log so far (one JSON object each)."""
-    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    """The request lines a server has written to its log so far (one JSON object each): only
+    whole lines, since the last may be half-written as it is read."""
+    written = log.read_text().split("\n")[:-1]
+    return [json.loads(line) for line in written if line.startswith("{")]
 
 
 async def logged(

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from ops.factory import YOUNG_OBJECTS, frozen_after_start
 from settings import Settings
+from tests.conftest import on_postgres
 from tests.serving import ROOT, access_lines, free_port, isolated_env, logged, serving
 
 PROXY = "127.0.0.2"
@@ -60,6 +61,44 @@ async def test_forwarded_headers_are_believed_only_from_the_configured_proxy(
     assert lines["d"]["client"] == "127.0.0.1"
     assert scrape_via_proxy.status_code == 404
     assert scrape.status_code == 200 and "preorder_http_requests_total" in scrape.text
+
+
+async def test_racing_requests_on_two_web_processes_each_log_one_whole_line(
+    db: str, tmp_path: Path
+) -> None:
+    """Two processes share standard output, a pipe as a process manager gives it, and batch
+    their lines (``ops.requests._Batch``): under concurrent requests on both, every line is
+    whole, once, and none is lost."""
+    if not on_postgres():
+        pytest.skip("several web processes are a PostgreSQL topology (SQLite serves one)")
+    port = free_port()
+    env = isolated_env(tmp_path, DATABASE_URL=db, PORT=str(port), MAIL_SENDER="worker")
+    ids = [f"race-{n}" for n in range(400)]
+    async with serving(tmp_path, env, port, args=["--workers", "2"], through_pipe=True) as base:
+        fresh = httpx.Limits(max_keepalive_connections=0)  # each request may meet either process
+        async with httpx.AsyncClient(limits=fresh, timeout=60) as client:
+
+            async def ask(number: int) -> int:
+                for request_id in ids[number::16]:  # long paths: batches fill past PIPE_BUF
+                    answer = await client.get(
+                        f"{base}/no-such-page/{request_id}/{'x' * 400}",
+                        headers={"X-Request-Id": request_id},
+                    )
+                    assert answer.status_code == 404
+                return number
+
+            await asyncio.gather(*(ask(number) for number in range(16)))
+            lines = await logged(
+                tmp_path / "server.log",
+                lambda found: set(ids) <= {line["request_id"] for line in found},
+            )
+    raced = [line for line in lines if line["request_id"].startswith("race-")]
+    assert sorted(line["request_id"] for line in raced) == sorted(ids)  # each once
+    assert len({line["pid"] for line in raced}) == 2, "both web processes answered"
+    text = (tmp_path / "server.log").read_text()
+    assert all(
+        line.startswith('{"time": ') for line in text.splitlines() if '"request_id"' in line
+    ), "a line split by another process's write"
 
 
 def test_several_web_processes_are_refused_on_sqlite_with_the_reason(tmp_path: Path) -> None:
